@@ -1,0 +1,348 @@
+"""Reads and writes of domain records over one SQLAlchemy connection (inside a transaction).
+
+Functions here translate rows to domain records and back; no business rule lives here beyond the
+atomic conditional updates that make the limit check safe under concurrency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, insert, literal, select, update
+
+from sucre.adapters.db import tables as t
+from sucre.domain.errors import invariant
+from sucre.domain.ledger import EntryKind, JournalEntry
+from sucre.domain.members import (
+    AuthorityCode,
+    MemberCode,
+    MemberState,
+    MemberStatus,
+    MonetaryAuthority,
+)
+from sucre.domain.money import XSU, CurrencyCode
+from sucre.domain.orders import OrderStatus, PaymentOrder
+from sucre.domain.periods import ClearingPeriod, PeriodState
+from sucre.domain.rates import DailyRates
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def fraction_text(value: Fraction) -> str:
+    return f"{value.numerator}/{value.denominator}"
+
+
+def parse_fraction(text: str) -> Fraction:
+    return Fraction(text)
+
+
+# --- participants ---------------------------------------------------------------------------
+
+def load_authorities(conn: Connection) -> dict[AuthorityCode, MonetaryAuthority]:
+    a = t.authorities.c
+    rows = conn.execute(select(a.code, a.name, a.currency))
+    return {AuthorityCode(r.code): MonetaryAuthority(AuthorityCode(r.code), r.name,
+                                                     CurrencyCode(r.currency)) for r in rows}
+
+
+def authority_ids(conn: Connection) -> dict[AuthorityCode, int]:
+    rows = conn.execute(select(t.authorities.c.code, t.authorities.c.id))
+    return {AuthorityCode(r.code): r.id for r in rows}
+
+
+def load_members(conn: Connection) -> dict[MemberCode, MemberState]:
+    query = select(t.members.c.code, t.members.c.name, t.members.c.status,
+                   t.authorities.c.code.label("authority")).join(t.authorities)
+    return {MemberCode(r.code): MemberState(MemberCode(r.code), r.name, AuthorityCode(r.authority),
+                                            MemberStatus(r.status))
+            for r in conn.execute(query)}
+
+
+# --- periods and rates ----------------------------------------------------------------------
+
+def _period(row: Any) -> ClearingPeriod:
+    return ClearingPeriod(row.id, row.code, row.start_date, row.end_date, PeriodState(row.state))
+
+
+def period_on(conn: Connection, day: dt.date) -> ClearingPeriod | None:
+    row = conn.execute(select(t.periods).where(
+        t.periods.c.start_date <= day, t.periods.c.end_date >= day)).first()
+    return None if row is None else _period(row)
+
+
+def period_by_code(conn: Connection, code: str) -> ClearingPeriod | None:
+    row = conn.execute(select(t.periods).where(t.periods.c.code == code)).first()
+    return None if row is None else _period(row)
+
+
+def period_by_id(conn: Connection, period_id: int, *, lock: bool = False,
+                 shared: bool = False) -> ClearingPeriod:
+    query = select(t.periods).where(t.periods.c.id == period_id)
+    if lock:
+        query = query.with_for_update(read=shared)
+    row = conn.execute(query).one()
+    return _period(row)
+
+
+def all_periods(conn: Connection) -> list[ClearingPeriod]:
+    return [_period(r) for r in conn.execute(select(t.periods).order_by(t.periods.c.start_date))]
+
+
+def set_period_state(conn: Connection, period: ClearingPeriod, stamp_column: str) -> None:
+    result = conn.execute(update(t.periods).where(t.periods.c.id == period.id)
+                          .values(state=period.state.value, **{stamp_column: now()}))
+    invariant(result.rowcount == 1, "one period row changes state")
+
+
+def rates_on(conn: Connection, day: dt.date) -> DailyRates | None:
+    rows = conn.execute(select(t.xsu_rates.c.currency, t.xsu_rates.c.per_xsu)
+                        .where(t.xsu_rates.c.value_date == day)).all()
+    if not rows:
+        return None
+    return DailyRates(day, {CurrencyCode(r.currency): parse_fraction(r.per_xsu) for r in rows})
+
+
+def latest_rates_until(conn: Connection, day: dt.date) -> DailyRates | None:
+    latest = conn.execute(select(func.max(t.xsu_rates.c.value_date))
+                          .where(t.xsu_rates.c.value_date <= day)).scalar()
+    return None if latest is None else rates_on(conn, latest)
+
+
+# --- positions ------------------------------------------------------------------------------
+
+def reserve(conn: Connection, period_id: int, debtor_id: int, creditor_id: int,
+            xsu_minor: int) -> bool:
+    """Reserve an order against the debtor's limit; False if it would breach it.
+
+    One conditional UPDATE: the limit is re-checked on the locked row, so two concurrent
+    reservations can never both pass. Pending credits do not count towards the headroom (they
+    may still be rejected by the receiving side).
+    """
+    p = t.positions.c
+    debited = conn.execute(update(t.positions).where(
+        p.period_id == period_id, p.authority_id == debtor_id,
+        p.debit_posted_minor + p.debit_pending_minor + xsu_minor - p.credit_posted_minor
+        <= p.limit_minor,
+    ).values(debit_pending_minor=p.debit_pending_minor + xsu_minor))
+    if debited.rowcount == 0:
+        return False
+    credited = conn.execute(update(t.positions).where(
+        p.period_id == period_id, p.authority_id == creditor_id,
+    ).values(credit_pending_minor=p.credit_pending_minor + xsu_minor))
+    invariant(credited.rowcount == 1, "the creditor has a position row in the period")
+    return True
+
+
+def release(conn: Connection, period_id: int, debtor_id: int, creditor_id: int,
+            xsu_minor: int) -> None:
+    p = t.positions.c
+    for authority_id, column in ((debtor_id, "debit_pending_minor"),
+                                 (creditor_id, "credit_pending_minor")):
+        result = conn.execute(update(t.positions).where(
+            p.period_id == period_id, p.authority_id == authority_id,
+            p[column] >= xsu_minor).values({column: p[column] - xsu_minor}))
+        invariant(result.rowcount == 1, "a released reservation was held")
+
+
+def lock_positions(conn: Connection, period_id: int) -> dict[int, dict[str, int]]:
+    """Lock every position row of a period (in authority order: no deadlocks) and read them."""
+    rows = conn.execute(select(t.positions).where(t.positions.c.period_id == period_id)
+                        .order_by(t.positions.c.authority_id).with_for_update()).all()
+    return {r.authority_id: dict(r._mapping) for r in rows}
+
+
+def add_pending(conn: Connection, period_id: int, debits: Mapping[int, int],
+                credits: Mapping[int, int]) -> None:
+    """Apply a batch's netted reservations (rows must be locked by ``lock_positions``)."""
+    p = t.positions.c
+    for authority_id in sorted(set(debits) | set(credits)):
+        conn.execute(update(t.positions).where(
+            p.period_id == period_id, p.authority_id == authority_id).values(
+            debit_pending_minor=p.debit_pending_minor + debits.get(authority_id, 0),
+            credit_pending_minor=p.credit_pending_minor + credits.get(authority_id, 0)))
+
+
+def position_rows(conn: Connection, period_id: int) -> list[dict[str, Any]]:
+    query = (select(t.positions, t.authorities.c.code)
+             .join(t.authorities, t.authorities.c.id == t.positions.c.authority_id)
+             .where(t.positions.c.period_id == period_id).order_by(t.authorities.c.code))
+    return [dict(r._mapping) for r in conn.execute(query)]
+
+
+# --- orders ---------------------------------------------------------------------------------
+
+def order_by_key(conn: Connection, key: str) -> dict[str, Any] | None:
+    row = conn.execute(select(t.payment_orders).where(
+        t.payment_orders.c.idempotency_key == key)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def order_by_id(conn: Connection, order_id: int, *, lock: bool = False) -> dict[str, Any] | None:
+    query = select(t.payment_orders).where(t.payment_orders.c.id == order_id)
+    if lock:
+        query = query.with_for_update()
+    row = conn.execute(query).first()
+    return None if row is None else dict(row._mapping)
+
+
+def existing_keys(conn: Connection, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    chunk = 500
+    for i in range(0, len(keys), chunk):
+        rows = conn.execute(select(t.payment_orders.c.idempotency_key, t.payment_orders.c.id,
+                                   t.payment_orders.c.body_hash, t.payment_orders.c.status,
+                                   t.payment_orders.c.reason_code, t.payment_orders.c.reason)
+                            .where(t.payment_orders.c.idempotency_key.in_(keys[i:i + chunk])))
+        found.update({r.idempotency_key: dict(r._mapping) for r in rows})
+    return found
+
+
+def order_row(order: PaymentOrder, ids: Mapping[AuthorityCode, int], status: OrderStatus,
+              reason_code: str | None, reason: str | None, received_at: dt.datetime
+              ) -> dict[str, Any]:
+    return {
+        "idempotency_key": order.idempotency_key, "body_hash": order.body_hash,
+        "status": status.value, "reason_code": reason_code, "reason": reason,
+        "period_id": order.period_id, "debtor_member": order.debtor_member,
+        "creditor_member": order.creditor_member,
+        "debtor_authority_id": ids[order.debtor_authority],
+        "creditor_authority_id": ids[order.creditor_authority],
+        "amount_minor": order.amount_minor, "currency": order.currency,
+        "xsu_minor": order.xsu_minor, "value_date": order.value_date,
+        "hs_code": order.goods.hs_code, "quantity": str(order.goods.quantity),
+        "unit": order.goods.unit, "origin": order.goods.origin,
+        "invoice_ref": order.invoice_ref, "customs_ref": order.customs_ref,
+        "debtor_bank": order.debtor_bank, "creditor_bank": order.creditor_bank,
+        "importer": order.importer, "exporter": order.exporter, "received_at": received_at,
+    }
+
+
+def insert_order(conn: Connection, row: Mapping[str, Any]) -> int:
+    result = conn.execute(insert(t.payment_orders).values(dict(row)))
+    key = result.inserted_primary_key
+    invariant(key is not None, "an inserted order has an id")
+    return int(key[0])  # type: ignore[index]
+
+
+def insert_orders(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(t.payment_orders), [dict(r) for r in rows])
+
+
+def set_order_status(conn: Connection, order_id: int, expected: OrderStatus, status: OrderStatus,
+                     reason_code: str | None = None, reason: str | None = None) -> None:
+    result = conn.execute(update(t.payment_orders).where(
+        t.payment_orders.c.id == order_id, t.payment_orders.c.status == expected.value)
+        .values(status=status.value, reason_code=reason_code, reason=reason))
+    invariant(result.rowcount == 1, f"order {order_id} moves from {expected} to {status}")
+
+
+def order_counts(conn: Connection, period_id: int | None = None) -> dict[str, int]:
+    query = select(t.payment_orders.c.status, func.count()).group_by(t.payment_orders.c.status)
+    if period_id is not None:
+        query = query.where(t.payment_orders.c.period_id == period_id)
+    return {status: int(count) for status, count in conn.execute(query).tuples()}
+
+
+# --- journal --------------------------------------------------------------------------------
+
+def append_entries(conn: Connection, entries: Iterable[JournalEntry]) -> None:
+    """Append balanced entries (each was checked when built) to the journal."""
+    stamp = now()
+    for entry in entries:
+        result = conn.execute(insert(t.journal_entries).values(
+            period_id=entry.period_id, kind=entry.kind.value, order_id=entry.order_id,
+            memo=entry.memo[:200], created_at=stamp))
+        key = result.inserted_primary_key
+        invariant(key is not None, "an inserted entry has an id")
+        conn.execute(insert(t.postings), [
+            {"entry_id": key[0], "account": p.account, "currency": p.currency,  # type: ignore[index]
+             "amount_minor": p.amount_minor} for p in entry.postings])
+
+
+def post_accepted_orders(conn: Connection, period_id: int, order_id: int | None = None,
+                         creditor_id: int | None = None) -> int:
+    """Post accepted orders (one, those to one creditor, or all of a period), set-based.
+
+    Each order becomes one entry with two XSU postings: its debtor's position is debited and its
+    creditor's credited. Returns how many orders were posted.
+    """
+    o, a = t.payment_orders.c, t.authorities.c
+    selected = and_(o.period_id == period_id, o.status == OrderStatus.ACCEPTED.value)
+    if order_id is not None:
+        selected = and_(selected, o.id == order_id)
+    if creditor_id is not None:
+        selected = and_(selected, o.creditor_authority_id == creditor_id)
+    conn.execute(insert(t.journal_entries).from_select(
+        ["period_id", "kind", "order_id", "memo", "created_at"],
+        select(o.period_id, literal(EntryKind.ORDER.value), o.id, literal(""), literal(now()))
+        .where(selected)))
+    for side, sign in (("debtor_authority_id", -1), ("creditor_authority_id", 1)):
+        conn.execute(insert(t.postings).from_select(
+            ["entry_id", "account", "currency", "amount_minor"],
+            select(t.journal_entries.c.id, literal("position:") + a.code, literal(XSU),
+                   o.xsu_minor * sign)
+            .join(t.payment_orders, t.journal_entries.c.order_id == o.id)
+            .join(t.authorities, a.id == o[side]).where(selected)))
+    _move_pending_to_posted(conn, period_id, selected)
+    posted = conn.execute(update(t.payment_orders).where(selected)
+                          .values(status=OrderStatus.SETTLED.value))
+    return int(posted.rowcount)
+
+
+def _move_pending_to_posted(conn: Connection, period_id: int, selected: Any) -> None:
+    o, p = t.payment_orders.c, t.positions.c
+    for side, pending, posted in (("debtor_authority_id", "debit_pending_minor",
+                                   "debit_posted_minor"),
+                                  ("creditor_authority_id", "credit_pending_minor",
+                                   "credit_posted_minor")):
+        sums = conn.execute(select(o[side], func.sum(o.xsu_minor)).where(selected)
+                            .group_by(o[side])).tuples().all()
+        for authority_id, amount in sums:
+            result = conn.execute(update(t.positions).where(
+                p.period_id == period_id, p.authority_id == authority_id, p[pending] >= amount)
+                .values({pending: p[pending] - amount, posted: p[posted] + amount}))
+            invariant(result.rowcount == 1, "posted amounts were reserved")
+
+
+def journal_positions(conn: Connection, period_id: int,
+                      kinds: Sequence[EntryKind] = (EntryKind.ORDER,)) -> dict[str, int]:
+    """XSU balance per position account from the journal entries of a period."""
+    query = (select(t.postings.c.account, func.sum(t.postings.c.amount_minor))
+             .join(t.journal_entries)
+             .where(t.journal_entries.c.period_id == period_id,
+                    t.journal_entries.c.kind.in_([k.value for k in kinds]),
+                    t.postings.c.currency == XSU)
+             .group_by(t.postings.c.account))
+    return {account: int(total) for account, total in conn.execute(query).tuples()}
+
+
+def journal_totals(conn: Connection) -> dict[CurrencyCode, int]:
+    query = select(t.postings.c.currency, func.sum(t.postings.c.amount_minor)).group_by(
+        t.postings.c.currency)
+    return {CurrencyCode(c): int(total) for c, total in conn.execute(query).tuples()}
+
+
+def account_balances(conn: Connection) -> dict[tuple[str, str], int]:
+    query = select(t.postings.c.account, t.postings.c.currency,
+                   func.sum(t.postings.c.amount_minor)).group_by(
+        t.postings.c.account, t.postings.c.currency)
+    return {(acc, cur): int(total) for acc, cur, total in conn.execute(query).tuples()}
+
+
+def corridor_gross(conn: Connection, period_id: int) -> dict[tuple[str, str], int]:
+    """Gross XSU per (debtor authority, creditor authority) over a period's settled orders."""
+    o = t.payment_orders.c
+    debtor, creditor = t.authorities.alias("d"), t.authorities.alias("c")
+    query = (select(debtor.c.code, creditor.c.code, func.sum(o.xsu_minor))
+             .select_from(t.payment_orders)
+             .join(debtor, debtor.c.id == o.debtor_authority_id)
+             .join(creditor, creditor.c.id == o.creditor_authority_id)
+             .where(o.period_id == period_id, o.status == OrderStatus.SETTLED.value)
+             .group_by(debtor.c.code, creditor.c.code))
+    return {(d, c): int(total) for d, c, total in conn.execute(query).tuples()}

@@ -1,0 +1,195 @@
+"""The relational schema (SQLAlchemy Core), the single source for Alembic migrations.
+
+Amounts are ``BIGINT`` minor units (never ``Numeric``: SQLite loses digits). Exact rates are text
+fractions ``"num/den"``. Journal tables are append-only: nothing updates or deletes them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(naming_convention={
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit id.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Minor = BigInteger
+
+authorities = Table(
+    "authorities", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(12), nullable=False, unique=True),
+    Column("name", String(140), nullable=False),
+    Column("currency", String(3), nullable=False),
+)
+
+members = Table(
+    "members", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(3), nullable=False, unique=True),
+    Column("name", String(140), nullable=False),
+    Column("authority_id", ForeignKey("authorities.id"), nullable=False),
+    Column("status", String(12), nullable=False),
+)
+
+# Council decisions: append-only audit trail of every parameter change, with its reference.
+decisions = Table(
+    "decisions", metadata,
+    Column("id", Id, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("reference", String(200), nullable=False),
+    Column("payload", Text, nullable=False),  # canonical JSON of the decision
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+parameters = Table(
+    "parameters", metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(64), nullable=False),
+    Column("value", String(200), nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("decision_id", ForeignKey("decisions.id"), nullable=False),
+    Index("ix_parameters_name_date", "name", "effective_date"),
+)
+
+baskets = Table(
+    "baskets", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("launch_date", Date, nullable=False, unique=True),
+    Column("launch_usd_per_xsu", String(64), nullable=False),
+    Column("decision_id", ForeignKey("decisions.id"), nullable=False),
+)
+
+basket_components = Table(
+    "basket_components", metadata,
+    Column("basket_id", ForeignKey("baskets.id"), primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("weight", String(64), nullable=False),
+    Column("quantity", String(200), nullable=False),
+)
+
+fixings = Table(
+    "fixings", metadata,
+    Column("currency", String(3), primary_key=True),
+    Column("value_date", Date, primary_key=True),
+    Column("per_usd", String(64), nullable=False),
+    Column("market_per_usd", String(64)),
+)
+
+xsu_rates = Table(
+    "xsu_rates", metadata,
+    Column("value_date", Date, primary_key=True),
+    Column("currency", String(3), primary_key=True),
+    Column("per_xsu", String(64), nullable=False),
+    Column("basket_id", ForeignKey("baskets.id"), nullable=False),
+)
+
+periods = Table(
+    "periods", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("opened_at", DateTime(timezone=True), nullable=False),
+    Column("closing_at", DateTime(timezone=True)),
+    Column("settled_at", DateTime(timezone=True)),
+)
+
+allocations = Table(
+    "allocations", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("authority_id", ForeignKey("authorities.id"), nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("allocation_minor", Minor, nullable=False),
+    Column("credit_line_minor", Minor, nullable=False),
+    Column("decision_id", ForeignKey("decisions.id"), nullable=False),
+)
+
+# One row per (period, authority): the limit in force and the running reserved/posted sums.
+positions = Table(
+    "positions", metadata,
+    Column("period_id", ForeignKey("periods.id"), primary_key=True),
+    Column("authority_id", ForeignKey("authorities.id"), primary_key=True),
+    Column("limit_minor", Minor, nullable=False),
+    Column("credit_line_minor", Minor, nullable=False),
+    Column("debit_pending_minor", Minor, nullable=False, default=0),
+    Column("credit_pending_minor", Minor, nullable=False, default=0),
+    Column("debit_posted_minor", Minor, nullable=False, default=0),
+    Column("credit_posted_minor", Minor, nullable=False, default=0),
+)
+
+payment_orders = Table(
+    "payment_orders", metadata,
+    Column("id", Id, primary_key=True),
+    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("body_hash", String(64), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("reason_code", String(4)),
+    Column("reason", String(300)),
+    Column("period_id", ForeignKey("periods.id"), nullable=False),
+    Column("debtor_member", String(3), nullable=False),
+    Column("creditor_member", String(3), nullable=False),
+    Column("debtor_authority_id", ForeignKey("authorities.id"), nullable=False),
+    Column("creditor_authority_id", ForeignKey("authorities.id"), nullable=False),
+    Column("amount_minor", Minor, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("xsu_minor", Minor, nullable=False),
+    Column("value_date", Date, nullable=False),
+    Column("hs_code", String(10), nullable=False),
+    Column("quantity", String(40), nullable=False),
+    Column("unit", String(8), nullable=False),
+    Column("origin", String(3), nullable=False),
+    Column("invoice_ref", String(140), nullable=False),
+    Column("customs_ref", String(140), nullable=False),
+    Column("debtor_bank", String(140), nullable=False),
+    Column("creditor_bank", String(140), nullable=False),
+    Column("importer", String(140), nullable=False),
+    Column("exporter", String(140), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Index("ix_payment_orders_period_status", "period_id", "status"),
+)
+
+journal_entries = Table(
+    "journal_entries", metadata,
+    Column("id", Id, primary_key=True),
+    Column("period_id", ForeignKey("periods.id"), nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("order_id", ForeignKey("payment_orders.id"), unique=True),
+    Column("memo", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_journal_entries_period_kind", "period_id", "kind"),
+)
+
+postings = Table(
+    "postings", metadata,
+    Column("id", Id, primary_key=True),
+    Column("entry_id", ForeignKey("journal_entries.id"), nullable=False, index=True),
+    Column("account", String(64), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount_minor", Minor, nullable=False),
+)
+
+settlements = Table(
+    "settlements", metadata,
+    Column("period_id", ForeignKey("periods.id"), primary_key=True),
+    Column("report", Text, nullable=False),  # canonical JSON of the settlement report
+    Column("settled_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,16 @@
+"""Composition root: settings to a migrated database engine."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from sucre.adapters.db.engine import make_engine
+from sucre.adapters.db.migrate import upgrade
+from sucre.config import Settings
+
+
+def database(url: str | None = None) -> Engine:
+    """An engine on ``url`` (or ``SUCRE_DATABASE_URL``), with the schema migrated to head."""
+    engine = make_engine(url or Settings().database_url)
+    upgrade(engine)
+    return engine

@@ -1,0 +1,99 @@
+"""The one error tree of sucre.
+
+Every error a user can cause is a :class:`SucreError`. Each carries the field it is about (where one
+applies), a human message, and an ISO 20022 ExternalStatusReason code, so that the CLI, the API and
+the pacs.002 builder translate errors in one place each::
+
+    SucreError
+    ├── InvalidInput            FF01  malformed value, bad format (field named)
+    │   ├── InvalidAmount       AM12  negative, non-numeric, over-precise
+    │   │   ├── ZeroAmount      AM01
+    │   │   └── AmountTooLarge  AM02
+    │   ├── InvalidCurrency     AM03  unknown or not the authority's
+    │   ├── InvalidDate         DT01  outside the open period, no fixing
+    │   └── LimitExceeded       (FF01) a bound of limits.py (batch, file, rows)
+    ├── UnknownParty            RC01/BE09  unknown member state, authority or order
+    ├── PartyNotActive          AG01  member suspended, AC04 withdrawn
+    ├── IdempotencyConflict     DUPL  same key, different body
+    ├── InvalidState            (no ISO code) period or order in the wrong state
+    └── InsufficientPosition    AM04  the order would breach allocation + credit line
+
+:class:`InvariantBroken` is not a ``SucreError``: it means sucre itself is wrong, and it crashes.
+"""
+
+from __future__ import annotations
+
+
+class SucreError(Exception):
+    """Base of every error a caller can cause; never raised for a bug in sucre."""
+
+    reason_code: str = "NARR"
+
+    def __init__(self, message: str, *, field: str | None = None, reason_code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if reason_code is not None:
+            self.reason_code = reason_code
+
+    def __str__(self) -> str:
+        where = f"{self.field}: " if self.field else ""
+        return f"{where}{self.message} [{self.reason_code}]"
+
+
+class InvalidInput(SucreError):
+    reason_code = "FF01"
+
+
+class InvalidAmount(InvalidInput):
+    reason_code = "AM12"
+
+
+class ZeroAmount(InvalidAmount):
+    reason_code = "AM01"
+
+
+class AmountTooLarge(InvalidAmount):
+    reason_code = "AM02"
+
+
+class InvalidCurrency(InvalidInput):
+    reason_code = "AM03"
+
+
+class InvalidDate(InvalidInput):
+    reason_code = "DT01"
+
+
+class LimitExceeded(InvalidInput):
+    """A bound from :mod:`sucre.domain.limits` was passed (file too large, batch too big)."""
+
+
+class UnknownParty(SucreError):
+    reason_code = "RC01"
+
+
+class PartyNotActive(SucreError):
+    reason_code = "AG01"
+
+
+class IdempotencyConflict(SucreError):
+    reason_code = "DUPL"
+
+
+class InvalidState(SucreError):
+    reason_code = "NARR"
+
+
+class InsufficientPosition(SucreError):
+    reason_code = "AM04"
+
+
+class InvariantBroken(AssertionError):
+    """sucre broke one of its own invariants: a bug, never a user error. Always raised."""
+
+
+def invariant(condition: bool, message: str) -> None:
+    """Assert an invariant in every build (``assert`` vanishes under ``python -O``)."""
+    if not condition:
+        raise InvariantBroken(message)

@@ -1,0 +1,102 @@
+"""The double-entry journal: append-only entries whose postings balance per currency.
+
+A posting's amount is signed: positive credits the account, negative debits it. An authority's
+XSU position account therefore holds its multilateral net position (credits minus debits), and the
+positions of all authorities sum to zero because every entry does.
+
+Accounts are plain names (Beancount style), built only by the functions below::
+
+    position:<AUTH>            XSU   the authority's account at the Central Clearing Chamber
+    reserve:<AUTH>             USD   the authority's hard-currency reserves (payer or payee)
+    council:settlement         USD   the council's settlement account (zero after each close)
+    frcc:loan:<AUTH>           USD   the reserve fund's lending to the authority (its balance
+                                     is minus what the authority owes the fund)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from sucre.domain.errors import invariant
+from sucre.domain.members import AuthorityCode
+from sucre.domain.money import CurrencyCode
+
+Account = str
+
+COUNCIL_SETTLEMENT: Account = "council:settlement"
+
+
+def position_account(authority: AuthorityCode) -> Account:
+    return f"position:{authority}"
+
+
+def reserve_account(authority: AuthorityCode) -> Account:
+    return f"reserve:{authority}"
+
+
+def frcc_loan_account(authority: AuthorityCode) -> Account:
+    return f"frcc:loan:{authority}"
+
+
+class EntryKind(enum.StrEnum):
+    ORDER = "order"  # an accepted order posted into its period
+    CLOSE = "close"  # net XSU positions brought back to zero at settlement
+    SETTLEMENT = "settlement"  # hard-currency legs of a period's settlement
+    FINANCING = "financing"  # the reserve fund paying part of a deficit
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    account: Account
+    currency: CurrencyCode
+    amount_minor: int  # > 0 credits the account, < 0 debits it
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    kind: EntryKind
+    period_id: int
+    postings: tuple[Posting, ...]
+    memo: str = ""
+    order_id: int | None = None
+
+    def __post_init__(self) -> None:
+        invariant(len(self.postings) >= 2, "an entry has at least two postings")
+        invariant(all(p.amount_minor != 0 for p in self.postings), "no empty postings")
+        for code, total in sums_by_currency(self.postings).items():
+            invariant(total == 0, f"entry {self.memo!r} does not balance in {code}: {total}")
+
+
+def sums_by_currency(postings: Iterable[Posting]) -> dict[CurrencyCode, int]:
+    totals: dict[CurrencyCode, int] = defaultdict(int)
+    for posting in postings:
+        totals[posting.currency] += posting.amount_minor
+    return dict(totals)
+
+
+def transfer(kind: EntryKind, period_id: int, currency: CurrencyCode, amount_minor: int, *,
+             debit: Account, credit: Account, memo: str = "",
+             order_id: int | None = None) -> JournalEntry:
+    """The common two-leg entry: ``amount_minor`` from ``debit`` to ``credit``."""
+    invariant(amount_minor > 0, "a transfer moves a positive amount")
+    return JournalEntry(kind, period_id, (
+        Posting(debit, currency, -amount_minor),
+        Posting(credit, currency, amount_minor),
+    ), memo, order_id)
+
+
+def balances(postings: Iterable[Posting]) -> dict[tuple[Account, CurrencyCode], int]:
+    """Every account's balance, derived from postings alone."""
+    result: dict[tuple[Account, CurrencyCode], int] = defaultdict(int)
+    for posting in postings:
+        result[(posting.account, posting.currency)] += posting.amount_minor
+    return dict(result)
+
+
+def check_balanced(totals: Mapping[CurrencyCode, int]) -> None:
+    """Whole-journal invariant: in every currency, credits equal debits."""
+    for code, total in totals.items():
+        invariant(total == 0, f"the journal does not balance in {code}: off by {total}")

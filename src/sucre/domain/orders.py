@@ -1,0 +1,215 @@
+"""Payment orders: what an importer's central bank submits to the Central Clearing Chamber.
+
+Lifecycle::
+
+    received --validate--> (bad input: error, nothing written)
+             --limit check--> rejected (AM04, kept: an id that failed stays failed)
+             --reserve--> accepted --confirm/cut-off--> settled into the period
+                                   --reject by receiving side--> rejected (reservation released)
+
+Validation here is pure: the service gives it the members, authorities, the value date's rates and
+its period, and re-checks the period's state under a lock before writing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from decimal import Decimal, InvalidOperation
+
+from sucre.domain import limits
+from sucre.domain.errors import InvalidAmount, InvalidCurrency, InvalidDate, InvalidInput, invariant
+from sucre.domain.members import (
+    AuthorityCode,
+    MemberCode,
+    MemberState,
+    MonetaryAuthority,
+    lookup_member,
+    member_code,
+    require_active,
+)
+from sucre.domain.money import XSU, CurrencyCode, currency, parse_amount
+from sucre.domain.periods import ClearingPeriod, PeriodState
+from sucre.domain.rates import DailyRates
+
+
+class OrderStatus(enum.StrEnum):
+    ACCEPTED = "accepted"  # reserved against the debtor's limit, awaiting the receiving side
+    SETTLED = "settled"  # posted to the journal of its period
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """A payment order as submitted: text at the edge, validated by :func:`validate_order`."""
+
+    idempotency_key: str
+    debtor_member: str  # importer's state, ISO alpha-3
+    creditor_member: str  # exporter's state
+    amount: str
+    currency: str
+    value_date: str
+    hs_code: str
+    quantity: str
+    unit: str
+    origin: str
+    invoice_ref: str
+    customs_ref: str
+    debtor_bank: str = ""
+    creditor_bank: str = ""
+    importer: str = ""
+    exporter: str = ""
+
+    def body_hash(self) -> str:
+        """Fingerprint of everything but the key: a replay must carry the same body."""
+        body = {k: v.strip() for k, v in asdict(self).items() if k != "idempotency_key"}
+        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Goods:
+    hs_code: str
+    quantity: Decimal
+    unit: str
+    origin: MemberCode
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentOrder:
+    """A validated order, valued in XSU at its value date's published rate."""
+
+    idempotency_key: str
+    body_hash: str
+    debtor_member: MemberCode
+    creditor_member: MemberCode
+    debtor_authority: AuthorityCode
+    creditor_authority: AuthorityCode
+    amount_minor: int
+    currency: CurrencyCode
+    xsu_minor: int
+    value_date: dt.date
+    period_id: int
+    goods: Goods
+    invoice_ref: str
+    customs_ref: str
+    debtor_bank: str
+    creditor_bank: str
+    importer: str
+    exporter: str
+
+    def __post_init__(self) -> None:
+        invariant(self.amount_minor > 0 and self.xsu_minor > 0, "an order moves a positive amount")
+        invariant(self.debtor_authority != self.creditor_authority,
+                  "an order crosses two authorities")
+
+
+@dataclass(frozen=True, slots=True)
+class ClearingContext:
+    """What validation needs to know about the world, read by the service."""
+
+    members: Mapping[MemberCode, MemberState]
+    authorities: Mapping[AuthorityCode, MonetaryAuthority]
+    rates_on: Callable[[dt.date], DailyRates | None]
+    period_on: Callable[[dt.date], ClearingPeriod | None]
+
+
+def validate_order(request: OrderRequest, context: ClearingContext) -> PaymentOrder:
+    """Check every field of ``request``; return the order to reserve, or raise the first error."""
+    key = _text(request.idempotency_key, "idempotency_key", required=True, chars_max=64)
+    debtor = _active_member(request.debtor_member, context, "debtor_member")
+    creditor = _active_member(request.creditor_member, context, "creditor_member")
+    if debtor.authority == creditor.authority:
+        raise InvalidInput(
+            f"{debtor.code} and {creditor.code} are both served by {debtor.authority}: "
+            "a payment inside one authority is settled at home, not through the chamber",
+            field="creditor_member", reason_code="AC01")
+    code = _order_currency(request.currency, context.authorities[debtor.authority])
+    amount_minor = parse_amount(request.amount, code, field="amount")
+    value_date = _date(request.value_date)
+    period = _open_period(value_date, context)
+    rates = context.rates_on(value_date)
+    if rates is None:
+        raise InvalidDate(f"no XSU rate published for {value_date}", field="value_date")
+    xsu_minor = rates.to_xsu(amount_minor, code)
+    if xsu_minor <= 0:
+        raise InvalidAmount("amount is worth less than 0.01 XSU", field="amount",
+                            reason_code="AM01")
+    return PaymentOrder(
+        idempotency_key=key, body_hash=request.body_hash(),
+        debtor_member=debtor.code, creditor_member=creditor.code,
+        debtor_authority=debtor.authority, creditor_authority=creditor.authority,
+        amount_minor=amount_minor, currency=code, xsu_minor=xsu_minor, value_date=value_date,
+        period_id=period.id, goods=_goods(request, creditor),
+        invoice_ref=_text(request.invoice_ref, "invoice_ref", required=True),
+        customs_ref=_text(request.customs_ref, "customs_ref", required=True),
+        debtor_bank=_text(request.debtor_bank, "debtor_bank"),
+        creditor_bank=_text(request.creditor_bank, "creditor_bank"),
+        importer=_text(request.importer, "importer"),
+        exporter=_text(request.exporter, "exporter"),
+    )
+
+
+def _text(value: str, field: str, *, required: bool = False,
+          chars_max: int = limits.text_chars_max) -> str:
+    text = value.strip()
+    if required and not text:
+        raise InvalidInput("is required", field=field)
+    if len(text) > chars_max:
+        raise InvalidInput(f"is longer than {chars_max} characters", field=field)
+    return text
+
+
+def _active_member(text: str, context: ClearingContext, field: str) -> MemberState:
+    member = lookup_member(dict(context.members), member_code(text, field=field), field=field)
+    require_active(member, field=field)
+    return member
+
+
+def _order_currency(text: str, debtor_authority: MonetaryAuthority) -> CurrencyCode:
+    code = currency(text)
+    if code not in (debtor_authority.currency, XSU):
+        raise InvalidCurrency(
+            f"{code} is not the currency of {debtor_authority.code} "
+            f"({debtor_authority.currency}) nor XSU", field="currency")
+    return code
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidDate(f"{text!r} is not a date (YYYY-MM-DD)", field="value_date") from None
+
+
+def _open_period(value_date: dt.date, context: ClearingContext) -> ClearingPeriod:
+    period = context.period_on(value_date)
+    if period is None or period.state is not PeriodState.OPEN:
+        state = "no period" if period is None else f"period {period.code} is {period.state}"
+        raise InvalidDate(f"{value_date} is outside the open period ({state})",
+                          field="value_date")
+    return period
+
+
+def _goods(request: OrderRequest, exporter: MemberState) -> Goods:
+    hs_code = request.hs_code.strip().replace(".", "")
+    if not (hs_code.isdigit() and 6 <= len(hs_code) <= 10):
+        raise InvalidInput(f"{request.hs_code!r} is not an HS code (6 to 10 digits)",
+                           field="hs_code")
+    try:
+        quantity = Decimal(request.quantity.strip())
+    except InvalidOperation:
+        raise InvalidInput(f"{request.quantity!r} is not a quantity", field="quantity") from None
+    if not quantity.is_finite() or quantity <= 0:
+        raise InvalidInput("quantity must be a positive number", field="quantity")
+    unit = _text(request.unit, "unit", required=True, chars_max=8)
+    origin = member_code(request.origin, field="origin")
+    if origin != exporter.code:
+        raise InvalidInput(
+            f"goods of origin {origin} cannot be paid to an exporter in {exporter.code}: "
+            "only goods originating in the exporting member are cleared", field="origin")
+    return Goods(hs_code, quantity, unit, origin)

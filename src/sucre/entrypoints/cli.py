@@ -1,0 +1,408 @@
+"""The ``sucre`` command line (Typer + Rich).
+
+Errors from the domain are translated here, in one place (:func:`fail`): a clear message naming
+the field and the ISO 20022 reason code on stderr, exit status 2. Reports take ``--json`` and then
+print exactly one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sucre import bootstrap
+from sucre.adapters.orders_csv import open_order_file
+from sucre.domain.errors import InvalidInput, SucreError
+from sucre.domain.members import MemberStatus
+from sucre.domain.money import CurrencyCode, currency, parse_amount
+from sucre.domain.orders import OrderRequest
+from sucre.service import bloc, closing, payments, registry, reports
+from sucre.service.demo import run_demo
+
+app = typer.Typer(help="sucre: set-off, clearing in XSU and net settlement for the ALBA-TCP bloc.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+out = Console()
+err = Console(stderr=True)
+
+DatabaseOption = Annotated[str | None, typer.Option(
+    "--database", "-d", envvar="SUCRE_DATABASE_URL",
+    help="Database URL (default sqlite:///sucre.db; postgresql://... for a server).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+def fail(error: SucreError) -> NoReturn:
+    where = f"{error.field}: " if error.field else ""
+    err.print(f"[bold red]error[/] {where}{error.message} [dim]({error.reason_code})[/]",
+              highlight=False)
+    raise typer.Exit(2)
+
+
+@contextmanager
+def domain_errors() -> Iterator[None]:
+    try:
+        yield
+    except SucreError as error:
+        fail(error)
+
+
+def emit_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+
+
+def progress_bar(console: Console) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=True)
+
+
+@app.command()
+def init(database: DatabaseOption = None,
+         bloc_members: Annotated[bool, typer.Option(
+             "--bloc/--empty", help="Register the bloc's 10 members and 5 authorities.")] = True,
+         reference: str = "ALBA-TCP membership as of 2026") -> None:
+    """Create (or migrate) the database and register the bloc."""
+    with domain_errors():
+        engine = bootstrap.database(database)
+        if bloc_members and registry.member_count(engine) == 0:
+            bloc.register_bloc(engine, dt.date.today(), reference)  # noqa: DTZ011
+        out.print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def demo(
+    orders: Annotated[int, typer.Option(min=10, max=2_000_000, help="Orders to generate.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Seed of the generated trade.")] = 2026,
+    database: Annotated[Path, typer.Option("--db", help="Embedded database file (recreated).")
+                        ] = Path("sucre-demo.db"),
+    as_json: JsonOption = False,
+) -> None:
+    """Run a realistic semester of the bloc end to end and print its settlement report."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    with domain_errors():
+        engine = bootstrap.database(f"sqlite:///{database}")
+        with progress_bar(err) as bar:
+            tasks: dict[str, Any] = {}
+
+            def on_progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done)
+
+            result = run_demo(engine, orders=orders, seed=seed, on_progress=on_progress)
+    if not as_json:
+        _print_demo_story(result, database)
+        _print_settlement(result.report, err)
+    emit_json(result.report)
+
+
+def _print_demo_story(result: Any, database: Path) -> None:
+    err.rule("[bold]sucre demo: one semester of ALBA-TCP trade, cleared in XSU")
+    for number, step in enumerate(result.steps, start=1):
+        err.print(f"{number:>2}. {step}", highlight=False)
+    if result.flagged_fixings:
+        flags = ", ".join(f"{c} {d}" for c, d in result.flagged_fixings.items())
+        err.print(f"    fixings far from the market rate were flagged: {flags}", highlight=False)
+    for example in result.invalid_examples[:5]:
+        err.print(f"    e.g. refused: {example}", style="dim", highlight=False)
+    err.print(f"    database kept at {database} (inspect it with `sucre -d sqlite:///{database} "
+              "positions --period 2026-H2`)", style="dim", highlight=False)
+
+
+def _print_settlement(report: dict[str, Any], console: Console) -> None:
+    console.rule(f"[bold]settlement of period {report['period']}")
+    console.print(
+        f"gross cleared {report['gross_xsu']} XSU; net settled {report['net_xsu']} XSU; "
+        f"liquidity saving {report['liquidity_saving']:.1%} (bilateral netting alone: "
+        f"{report['bilateral_saving']:.1%}); orders accepted {report['orders']['accepted']}, "
+        f"rejected {report['orders']['rejected']}", highlight=False)
+    table = Table("authority", "net position XSU", "settlement instruction", title=(
+        f"settled in {report['settlement_currency']} at {report['settlement_rate']} per XSU"))
+    by_authority: dict[str, list[str]] = {}
+    for ins in report["settlement"]:
+        by_authority.setdefault(ins["authority"], []).append(
+            f"{ins['kind']} {ins['amount']} {ins['currency']}")
+    for authority, net in report["positions"].items():
+        lines = by_authority.get(authority, ["-"])
+        table.add_row(authority, net, "\n".join(lines))
+    console.print(table)
+    for corridor in report["corridors"][:5]:
+        flag = "  [bold red]CONCENTRATION ALERT[/]" if corridor["alert"] else ""
+        console.print(f"corridor {corridor['debtor']} -> {corridor['creditor']}: "
+                      f"{corridor['gross_xsu']} XSU ({corridor['share']:.1%}){flag}",
+                      highlight=False)
+
+
+@app.command()
+def pay(
+    importer: Annotated[str, typer.Option(help="Importing member state (ISO alpha-3).")],
+    exporter: Annotated[str, typer.Option(help="Exporting member state (ISO alpha-3).")],
+    amount: Annotated[str, typer.Option(help="Amount in major units, e.g. 108000.00.")],
+    currency_code: Annotated[str, typer.Option("--currency", help="Importer's currency or XSU.")],
+    value_date: Annotated[str, typer.Option(help="Value date, YYYY-MM-DD.")],
+    key: Annotated[str, typer.Option(help="Idempotency key (unique per order).")],
+    hs_code: Annotated[str, typer.Option(help="HS code of the goods.")],
+    quantity: Annotated[str, typer.Option(help="Quantity of goods.")],
+    unit: Annotated[str, typer.Option(help="Unit of the quantity (t, kg, u...).")],
+    invoice: Annotated[str, typer.Option(help="Invoice reference.")],
+    customs: Annotated[str, typer.Option(help="Customs declaration reference.")],
+    origin: Annotated[str | None, typer.Option(help="Origin of goods (default: exporter).")] = None,
+    database: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Submit one payment order (idempotent on --key)."""
+    request = OrderRequest(
+        idempotency_key=key, debtor_member=importer, creditor_member=exporter, amount=amount,
+        currency=currency_code, value_date=value_date, hs_code=hs_code, quantity=quantity,
+        unit=unit, origin=origin or exporter, invoice_ref=invoice, customs_ref=customs)
+    with domain_errors():
+        outcome = payments.submit_order(bootstrap.database(database), request)
+    document = {"order_id": outcome.order_id, "idempotency_key": outcome.idempotency_key,
+                "status": outcome.status.value, "xsu": reports.xsu(outcome.xsu_minor),
+                "reason_code": outcome.reason_code, "reason": outcome.reason,
+                "replayed": outcome.replayed}
+    if as_json:
+        emit_json(document)
+    else:
+        out.print(document)
+    if outcome.reason_code:
+        raise typer.Exit(1)
+
+
+def _decide(order_id: int, authority: str, database: str | None, *, accept: bool,
+            reason: str = "MS02") -> None:
+    with domain_errors():
+        outcome = payments.decide_order(bootstrap.database(database), order_id, authority,
+                                        accept=accept, reason_code=reason)
+    out.print(f"order {outcome.order_id}: {outcome.status.value}")
+
+
+@app.command()
+def confirm(order_id: int, authority: Annotated[str, typer.Option(help="Receiving authority.")],
+            database: DatabaseOption = None) -> None:
+    """The receiving authority confirms an accepted order: it is posted to the period."""
+    _decide(order_id, authority, database, accept=True)
+
+
+@app.command()
+def reject(order_id: int, authority: Annotated[str, typer.Option(help="Receiving authority.")],
+           reason: Annotated[str, typer.Option(help="ISO reason code.")] = "MS02",
+           database: DatabaseOption = None) -> None:
+    """The receiving authority rejects an accepted order: its reservation is released."""
+    _decide(order_id, authority, database, accept=False, reason=reason)
+
+
+@app.command("import-orders")
+def import_orders(
+    file: Annotated[Path, typer.Argument(help="CSV with one order per row.")],
+    batch: Annotated[int, typer.Option(help="Orders per atomic batch.")] = 1000,
+    database: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import orders in bulk: bad rows are reported by line, good rows commit per batch."""
+    with domain_errors():
+        engine = bootstrap.database(database)
+        order_file = open_order_file(file)
+        total = max(0, sum(1 for _ in file.open(encoding="utf-8")) - 1)
+        with progress_bar(err) as bar:
+            task = bar.add_task(f"importing {file.name}", total=total)
+            report = payments.import_orders(engine, order_file.rows(), batch_orders=batch,
+                                            on_progress=lambda n: bar.advance(task, n))
+    errors = [{"line": line, "field": None, "reason_code": "FF01", "message": message}
+              for line, message in order_file.malformed]
+    errors += [{"line": e.line, "field": e.field, "reason_code": e.reason_code,
+                "message": e.message} for e in report.errors]
+    errors.sort(key=lambda e: int(e["line"] or 0))
+    document = {"accepted": report.accepted, "rejected": report.rejected,
+                "replayed": report.replayed, "invalid": len(errors), "errors": errors}
+    if as_json:
+        emit_json(document)
+    else:
+        for e in errors:
+            where = f"{e['field']}: " if e["field"] else ""
+            err.print(f"line {e['line']}: {where}{e['message']} ({e['reason_code']})",
+                      highlight=False)
+        out.print(f"accepted {report.accepted}, rejected for limits {report.rejected}, "
+                  f"replayed {report.replayed}, invalid {len(errors)}")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def positions(period: Annotated[str | None, typer.Option(help="Period code, e.g. 2026-H2.")
+                                ] = None,
+              database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """Positions of each central bank in a period: limit, posted, reserved, headroom."""
+    with domain_errors():
+        document = reports.positions_report(bootstrap.database(database), period)
+    if as_json:
+        emit_json(document)
+        return
+    table = Table("authority", "limit", "net posted", "debit reserved", "credit reserved",
+                  "headroom", title=f"period {document['period']} ({document['state']}), XSU")
+    for code, row in document["authorities"].items():
+        table.add_row(code, row["limit"], row["net_posted"], row["debit_reserved"],
+                      row["credit_reserved"], row["headroom"])
+    out.print(table)
+
+
+@app.command("close-period")
+def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2026-H2.")],
+                 finance: Annotated[bool, typer.Option(
+                     "--finance/--no-finance",
+                     help="Let the FRCC finance deficits up to each credit line.")] = False,
+                 database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """Close a period: post, net, and settle in hard currency (resumes an interrupted close)."""
+    with domain_errors():
+        document = closing.close_period(bootstrap.database(database), period,
+                                        finance_deficits=finance)
+    if as_json:
+        emit_json(document)
+    else:
+        _print_settlement(document, out)
+
+
+@app.command()
+def report(period: str, database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """The stored settlement report of a settled period."""
+    with domain_errors():
+        document = closing.stored_report(bootstrap.database(database), period)
+    if as_json:
+        emit_json(document)
+    else:
+        _print_settlement(document, out)
+
+
+@app.command()
+def verify(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """Re-derive every balance from the journal and check its invariants (for auditors)."""
+    with domain_errors():
+        document = closing.verify_journal(bootstrap.database(database))
+    if as_json:
+        emit_json(document)
+    else:
+        out.print(f"journal verified: {document['accounts']} accounts, balanced in "
+                  f"{', '.join(document['currencies']) or 'no currency yet'}")
+
+
+# --- council decisions ----------------------------------------------------------------------
+
+ReferenceOption = Annotated[str, typer.Option(help="Reference of the council decision.")]
+EffectiveOption = Annotated[str, typer.Option("--effective", help="Effective date, YYYY-MM-DD.")]
+
+
+def _day(text: str, field: str = "effective") -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+@app.command("member-status")
+def member_status(member: str, status: Annotated[str, typer.Argument(
+                      help="active, suspended or withdrawn")],
+                  effective: EffectiveOption, reference: ReferenceOption,
+                  database: DatabaseOption = None) -> None:
+    """Suspend, reinstate or withdraw a member state (a council decision)."""
+    with domain_errors():
+        try:
+            target = MemberStatus(status)
+        except ValueError:
+            raise InvalidInput(f"unknown status {status!r}", field="status") from None
+        registry.change_member_status(bootstrap.database(database), member, target,
+                                      effective_date=_day(effective), reference=reference)
+    out.print(f"{member.upper()} is now {target.value}")
+
+
+@app.command()
+def allocate(authority: str,
+             allocation: Annotated[str, typer.Argument(help="XSU, e.g. 1000000.00")],
+             effective: EffectiveOption, reference: ReferenceOption,
+             credit_line: Annotated[str, typer.Option(help="FRCC credit line, XSU.")] = "0",
+             database: DatabaseOption = None) -> None:
+    """Allocate XSU (and an FRCC credit line) to a central bank from a date on."""
+    with domain_errors():
+        xsu = currency("XSU")
+        registry.set_allocation(
+            bootstrap.database(database), authority, _day(effective),
+            parse_amount(allocation, xsu, field="allocation", allow_zero=True),
+            parse_amount(credit_line, xsu, field="credit_line", allow_zero=True), reference)
+    out.print(f"allocation recorded for {authority.upper()}")
+
+
+@app.command()
+def parameter(name: str, value: str, effective: EffectiveOption, reference: ReferenceOption,
+              database: DatabaseOption = None) -> None:
+    """Set a council parameter (calendar, settlement_currency, corridor_alert_share, ...)."""
+    with domain_errors():
+        registry.set_parameter(bootstrap.database(database), name, value,
+                               effective_date=_day(effective), reference=reference)
+    out.print(f"{name} = {value} from {effective}")
+
+
+@app.command()
+def basket(launch: Annotated[str, typer.Option(help="Launch date, YYYY-MM-DD.")],
+           weights: Annotated[str, typer.Option(help="e.g. VES=0.4,CUP=0.2,BOB=0.15,...")],
+           reference: ReferenceOption,
+           usd_per_xsu: Annotated[str, typer.Option(help="Basket value at launch.")] = "1.25",
+           database: DatabaseOption = None) -> None:
+    """Calibrate the XSU basket from the launch date's fixings (a council decision)."""
+    with domain_errors():
+        parsed = dict(_weight(item) for item in weights.split(","))
+        registry.set_basket(bootstrap.database(database), _day(launch, "launch"),
+                            Fraction(Decimal(usd_per_xsu)), parsed, reference)
+    out.print("basket recorded")
+
+
+def _weight(item: str) -> tuple[CurrencyCode, Fraction]:
+    code, _, value = item.partition("=")
+    return currency(code, field="weights"), Fraction(Decimal(value.strip() or "x"))
+
+
+@app.command()
+def fixings(file: Annotated[Path, typer.Argument(help="CSV: value_date,currency,per_usd[,market]")],
+            database: DatabaseOption = None) -> None:
+    """Record exchange-rate fixings (local currency per USD) and publish XSU rates."""
+    import csv
+
+    with domain_errors():
+        engine = bootstrap.database(database)
+        by_day: dict[dt.date, dict[CurrencyCode, Fraction]] = {}
+        market: dict[dt.date, dict[CurrencyCode, Fraction]] = {}
+        with file.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                day = _day(row["value_date"], "value_date")
+                code = currency(row["currency"])
+                by_day.setdefault(day, {})[code] = Fraction(Decimal(row["per_usd"]))
+                if row.get("market"):
+                    market.setdefault(day, {})[code] = Fraction(Decimal(row["market"]))
+        for day in sorted(by_day):
+            flagged = registry.record_fixings(engine, day, by_day[day], market.get(day))
+            for code, deviation in flagged.items():
+                err.print(f"{day} {code}: official fixing {float(deviation):.0%} from market")
+    out.print(f"fixings recorded for {len(by_day)} value dates")
+
+
+@app.command("open-period")
+def open_period(day: Annotated[str, typer.Argument(help="A date inside the period.")],
+                database: DatabaseOption = None) -> None:
+    """Open the clearing period (of the council's calendar) that contains a date."""
+    with domain_errors():
+        period = registry.open_period(bootstrap.database(database), _day(day, "day"))
+    out.print(f"period {period.code} ({period.start} to {period.end}) is {period.state.value}")
+
+
+def main() -> None:
+    app()
+

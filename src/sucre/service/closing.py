@@ -1,0 +1,144 @@
+"""Closing a clearing period: cut-off, posting, multilateral netting, settlement.
+
+Two committed steps, so a crash anywhere leaves a state that ``close_period`` resumes from:
+
+1. ``open -> closing`` (one UPDATE that waits for in-flight submitters holding the period row,
+   so every order is in exactly one period) and the next period is opened;
+2. ``closing -> settled``: accepted orders still awaiting the receiving side are posted at the
+   cut-off, net positions are read from the journal and checked against the orders, the
+   settlement is computed, its entries appended and the report stored, in one transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select
+
+from sucre.adapters.db import repository as repo
+from sucre.adapters.db import tables as t
+from sucre.domain.errors import InvalidDate, InvalidState, UnknownParty, invariant
+from sucre.domain.ledger import EntryKind, check_balanced, position_account
+from sucre.domain.members import AuthorityCode
+from sucre.domain.money import XSU, CurrencyCode, currency
+from sucre.domain.periods import ClearingPeriod, PeriodState
+from sucre.domain.settlement import SettlementReport, settle, settlement_entries
+from sucre.service import registry
+from sucre.service.reports import report_json
+
+
+def close_period(engine: Engine, code: str, *, finance_deficits: bool = False
+                 ) -> dict[str, Any]:
+    """Close and settle period ``code`` (resuming a close that was interrupted)."""
+    with engine.begin() as conn:
+        period = _period(conn, code, lock=True)
+        if period.state is PeriodState.SETTLED:
+            raise InvalidState(f"period {code} is already settled", field="period")
+        if period.state is PeriodState.OPEN:
+            period = period.advanced(PeriodState.CLOSING)
+            repo.set_period_state(conn, period, "closing_at")
+            registry.ensure_period(conn, period.end + dt.timedelta(days=1))
+    with engine.begin() as conn:
+        period = _period(conn, code, lock=True)
+        invariant(period.state is PeriodState.CLOSING, "settlement starts from closing")
+        repo.post_accepted_orders(conn, period.id)
+        report = _settle(conn, period, finance_deficits=finance_deficits)
+        repo.append_entries(conn, settlement_entries(report))
+        _check_after_settlement(conn, period)
+        document = report_json(conn, period, report)
+        conn.execute(insert(t.settlements).values(
+            period_id=period.id, report=json.dumps(document, sort_keys=True),
+            settled_at=repo.now()))
+        repo.set_period_state(conn, period.advanced(PeriodState.SETTLED), "settled_at")
+    return document
+
+
+def _period(conn: Connection, code: str, *, lock: bool = False) -> ClearingPeriod:
+    found = repo.period_by_code(conn, code)
+    if found is None:
+        raise UnknownParty(f"no clearing period {code}", field="period")
+    return repo.period_by_id(conn, found.id, lock=lock) if lock else found
+
+
+def _settle(conn: Connection, period: ClearingPeriod, *, finance_deficits: bool
+            ) -> SettlementReport:
+    by_account = repo.journal_positions(conn, period.id)
+    authorities = repo.load_authorities(conn)
+    positions = {a: by_account.get(position_account(a), 0) for a in authorities}
+    invariant(set(by_account) <= {position_account(a) for a in authorities},
+              "every position account belongs to an authority")
+    settlement_currency = currency(registry.parameter(conn, "settlement_currency", period.end))
+    rates = repo.latest_rates_until(conn, period.end)
+    if rates is None and any(positions.values()):
+        raise InvalidDate(f"no XSU rate published on or before {period.end} to settle at",
+                          field="period")
+    rate = rates.local_per_xsu(settlement_currency) if rates is not None else Fraction(1)
+    financing = _financing_max(conn, period) if finance_deficits else {}
+    corridors = {(AuthorityCode(d), AuthorityCode(c)): v
+                 for (d, c), v in repo.corridor_gross(conn, period.id).items()}
+    alert = Fraction(registry.parameter(conn, "corridor_alert_share", period.end))
+    return settle(period.id, corridors, positions=positions,
+                  settlement_currency=settlement_currency, settlement_rate=rate,
+                  financing_max=financing, alert_share=alert)
+
+
+def _financing_max(conn: Connection, period: ClearingPeriod) -> dict[AuthorityCode, int]:
+    """The FRCC may finance a deficit up to the authority's credit line for the period."""
+    return {AuthorityCode(r["code"]): int(r["credit_line_minor"])
+            for r in repo.position_rows(conn, period.id)}
+
+
+def _check_after_settlement(conn: Connection, period: ClearingPeriod) -> None:
+    kinds = (EntryKind.ORDER, EntryKind.CLOSE)
+    left = repo.journal_positions(conn, period.id, kinds)
+    invariant(all(v == 0 for v in left.values()), f"positions of {period.code} are all zero")
+    check_balanced(repo.journal_totals(conn))
+
+
+def stored_report(engine: Engine, code: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        period = _period(conn, code)
+        row = conn.execute(select(t.settlements.c.report).where(
+            t.settlements.c.period_id == period.id)).first()
+    if row is None:
+        raise InvalidState(f"period {code} is {period.state}, not settled", field="period")
+    result: dict[str, Any] = json.loads(row.report)
+    return result
+
+
+def verify_journal(engine: Engine) -> dict[str, Any]:
+    """Re-derive every balance from the journal and check the invariants an auditor relies on."""
+    with engine.connect() as conn:
+        totals = repo.journal_totals(conn)
+        check_balanced(totals)
+        balances = repo.account_balances(conn)
+        for period in repo.all_periods(conn):
+            _check_period_positions(conn, period)
+    position_sum = sum(v for (acc, cur), v in balances.items()
+                       if acc.startswith("position:") and cur == XSU)
+    invariant(position_sum == 0, "XSU positions of all authorities sum to zero")
+    return {"currencies": dict.fromkeys(totals, 0), "accounts": len(balances), "balanced": True}
+
+
+def _check_period_positions(conn: Connection, period: ClearingPeriod) -> None:
+    """The positions table agrees with the journal (posted) and the orders (pending)."""
+    journal = repo.journal_positions(conn, period.id)
+    for row in repo.position_rows(conn, period.id):
+        posted = row["credit_posted_minor"] - row["debit_posted_minor"]
+        invariant(journal.get(position_account(AuthorityCode(row["code"])), 0) == posted,
+                  f"{row['code']} in {period.code}: positions table equals the journal")
+    invariant(sum(journal.values()) == 0, f"positions of {period.code} sum to zero")
+
+
+def settlement_amounts(report: Mapping[str, Any]) -> dict[CurrencyCode, int]:
+    """Paid minus received per settlement currency (zero for a consistent report)."""
+    totals: dict[CurrencyCode, int] = {}
+    for ins in report["settlement"]:
+        sign = -1 if ins["kind"] == "receive" else 1
+        code = CurrencyCode(ins["currency"])
+        totals[code] = totals.get(code, 0) + sign * ins["amount_minor"]
+    return totals

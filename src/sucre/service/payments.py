@@ -1,0 +1,283 @@
+"""Use cases of payment orders: submit one, import many, and the receiving side's decision.
+
+Each use case is one transaction. Bad input raises and writes nothing. A limit breach is a
+business outcome: the order is kept as rejected (AM04), so a resubmission under the same key gets
+the same answer (an id that failed stays failed). A resubmission with the same key and body
+returns the original outcome with no second effect; a different body is an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
+
+from sucre.adapters.db import repository as repo
+from sucre.domain import limits
+from sucre.domain.errors import (
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidState,
+    LimitExceeded,
+    SucreError,
+    UnknownParty,
+    invariant,
+)
+from sucre.domain.members import AuthorityCode
+from sucre.domain.orders import (
+    ClearingContext,
+    OrderRequest,
+    OrderStatus,
+    PaymentOrder,
+    validate_order,
+)
+from sucre.domain.periods import PeriodState
+from sucre.domain.rates import DailyRates
+
+LIMIT_REASON = "would take the debtor's net debit position beyond its allocation + credit line"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderOutcome:
+    order_id: int
+    idempotency_key: str
+    status: OrderStatus
+    xsu_minor: int
+    reason_code: str | None = None
+    reason: str | None = None
+    replayed: bool = False
+
+
+def _outcome(row: dict[str, Any], *, replayed: bool) -> OrderOutcome:
+    return OrderOutcome(row["id"], row["idempotency_key"], OrderStatus(row["status"]),
+                        row.get("xsu_minor", 0), row["reason_code"], row["reason"], replayed)
+
+
+def context_for(conn: Connection) -> ClearingContext:
+    """What validation needs, read once per transaction (rates and periods cached per date)."""
+    rates_cache: dict[dt.date, DailyRates | None] = {}
+    period_cache: dict[dt.date, Any] = {}
+
+    def rates_on(day: dt.date) -> DailyRates | None:
+        if day not in rates_cache:
+            rates_cache[day] = repo.rates_on(conn, day)
+        return rates_cache[day]
+
+    def period_on(day: dt.date) -> Any:
+        if day not in period_cache:
+            period_cache[day] = repo.period_on(conn, day)
+        return period_cache[day]
+
+    return ClearingContext(repo.load_members(conn), repo.load_authorities(conn), rates_on,
+                           period_on)
+
+
+def _replay(existing: dict[str, Any], request: OrderRequest) -> OrderOutcome:
+    if existing["body_hash"] != request.body_hash():
+        raise IdempotencyConflict(
+            f"idempotency key {request.idempotency_key!r} was already used for a different "
+            "order", field="idempotency_key")
+    return _outcome(existing, replayed=True)
+
+
+def submit_order(engine: Engine, request: OrderRequest) -> OrderOutcome:
+    """Validate, limit-check and reserve one order, atomically and idempotently."""
+    try:
+        with engine.begin() as conn:
+            existing = repo.order_by_key(conn, request.idempotency_key.strip())
+            if existing is not None:
+                return _replay(existing, request)
+            order = validate_order(request, context_for(conn))
+            return _reserve_one(conn, order)
+    except IntegrityError:
+        # A concurrent submitter won the race for this key: answer with its outcome.
+        with engine.connect() as conn:
+            existing = repo.order_by_key(conn, request.idempotency_key.strip())
+        if existing is None:
+            raise
+        return _replay(existing, request)
+
+
+def _reserve_one(conn: Connection, order: PaymentOrder) -> OrderOutcome:
+    period = repo.period_by_id(conn, order.period_id, lock=True, shared=True)
+    if period.state is not PeriodState.OPEN:
+        raise InvalidInput(f"period {period.code} is {period.state}; orders for "
+                           f"{order.value_date} are no longer accepted", field="value_date",
+                           reason_code="DT01")
+    ids = repo.authority_ids(conn)
+    reserved = repo.reserve(conn, order.period_id, ids[order.debtor_authority],
+                            ids[order.creditor_authority], order.xsu_minor)
+    status = OrderStatus.ACCEPTED if reserved else OrderStatus.REJECTED
+    reason_code, reason = (None, None) if reserved else ("AM04", LIMIT_REASON)
+    row = repo.order_row(order, ids, status, reason_code, reason, repo.now())
+    order_id = repo.insert_order(conn, row)
+    return OrderOutcome(order_id, order.idempotency_key, status, order.xsu_minor, reason_code,
+                        reason)
+
+
+def decide_order(engine: Engine, order_id: int, by_authority: str, *, accept: bool,
+                 reason_code: str = "MS02") -> OrderOutcome:
+    """The receiving authority confirms (posts) or rejects (releases) an accepted order."""
+    with engine.begin() as conn:
+        row = repo.order_by_id(conn, order_id, lock=True)
+        if row is None:
+            raise UnknownParty(f"no payment order {order_id}", field="order_id")
+        ids = repo.authority_ids(conn)
+        if ids.get(AuthorityCode(by_authority.strip().upper())) != row["creditor_authority_id"]:
+            raise UnknownParty(f"no payment order {order_id} for {by_authority}",
+                               field="order_id")
+        if row["status"] != OrderStatus.ACCEPTED.value:
+            raise InvalidState(f"order {order_id} is {row['status']}, not awaiting a decision",
+                               field="order_id")
+        period = repo.period_by_id(conn, row["period_id"], lock=True, shared=True)
+        if period.state is not PeriodState.OPEN:
+            raise InvalidState(f"period {period.code} is {period.state}", field="order_id")
+        if accept:
+            invariant(repo.post_accepted_orders(conn, row["period_id"], order_id) == 1,
+                      "exactly the confirmed order is posted")
+            row = repo.order_by_id(conn, order_id) or row
+            return _outcome(row, replayed=False)
+        repo.release(conn, row["period_id"], row["debtor_authority_id"],
+                     row["creditor_authority_id"], row["xsu_minor"])
+        reason = "rejected by the receiving authority"
+        repo.set_order_status(conn, order_id, OrderStatus.ACCEPTED, OrderStatus.REJECTED,
+                              reason_code, reason)
+        return OrderOutcome(order_id, row["idempotency_key"], OrderStatus.REJECTED,
+                            row["xsu_minor"], reason_code, reason)
+
+
+def confirm_all(engine: Engine, by_authority: str, period_code: str) -> int:
+    """The receiving authority confirms every accepted order addressed to it in a period."""
+    with engine.begin() as conn:
+        authority_id = repo.authority_ids(conn).get(AuthorityCode(by_authority.strip().upper()))
+        if authority_id is None:
+            raise UnknownParty(f"no monetary authority {by_authority}", field="authority")
+        found = repo.period_by_code(conn, period_code)
+        if found is None:
+            raise UnknownParty(f"no clearing period {period_code}", field="period")
+        period = repo.period_by_id(conn, found.id, lock=True, shared=True)
+        if period.state is not PeriodState.OPEN:
+            raise InvalidState(f"period {period.code} is {period.state}", field="period")
+        return repo.post_accepted_orders(conn, period.id, creditor_id=authority_id)
+
+
+# --- bulk import ----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    line: int
+    field: str | None
+    reason_code: str
+    message: str
+
+
+@dataclass(slots=True)
+class ImportReport:
+    accepted: int = 0
+    rejected: int = 0  # business rejections (limits), kept as rejected orders
+    replayed: int = 0
+    errors: list[RowError] = field(default_factory=list)  # bad rows, nothing written for them
+
+    @property
+    def invalid(self) -> int:
+        return len(self.errors)
+
+
+def import_orders(engine: Engine, rows: Iterable[tuple[int, OrderRequest]], *,
+                  batch_orders: int = limits.import_batch_orders_default,
+                  on_progress: Callable[[int], None] | None = None) -> ImportReport:
+    """Import numbered requests; every bad row is reported, good rows commit per batch.
+
+    A batch is one transaction: its orders are validated, their keys checked, the period's
+    position rows locked (in authority order), each order limit-checked in sequence against the
+    running positions, and all rows written together.
+    """
+    if not 1 <= batch_orders <= limits.import_batch_orders_max:
+        raise LimitExceeded(f"batch size must be 1..{limits.import_batch_orders_max}",
+                            field="batch_orders")
+    report = ImportReport()
+    batch: list[tuple[int, OrderRequest]] = []
+    for numbered in rows:
+        batch.append(numbered)
+        if len(batch) >= batch_orders:
+            _import_batch(engine, batch, report)
+            if on_progress:
+                on_progress(len(batch))
+            batch = []
+    if batch:
+        _import_batch(engine, batch, report)
+        if on_progress:
+            on_progress(len(batch))
+    return report
+
+
+def _import_batch(engine: Engine, batch: Sequence[tuple[int, OrderRequest]],
+                  report: ImportReport) -> None:
+    with engine.begin() as conn:
+        context = context_for(conn)
+        known = repo.existing_keys(conn, [r.idempotency_key.strip() for _, r in batch])
+        orders = _validate_batch(batch, context, known, report)
+        by_period: dict[int, list[tuple[int, PaymentOrder]]] = defaultdict(list)
+        for line, order in orders:
+            by_period[order.period_id].append((line, order))
+        for period_id in sorted(by_period):
+            _reserve_batch(conn, period_id, by_period[period_id], report)
+
+
+def _validate_batch(batch: Sequence[tuple[int, OrderRequest]], context: ClearingContext,
+                    known: dict[str, dict[str, Any]], report: ImportReport
+                    ) -> list[tuple[int, PaymentOrder]]:
+    orders: list[tuple[int, PaymentOrder]] = []
+    seen: set[str] = set()
+    for line, request in batch:
+        key = request.idempotency_key.strip()
+        try:
+            if key in known:
+                _replay(known[key], request)
+                report.replayed += 1
+                continue
+            if key in seen:
+                raise IdempotencyConflict("idempotency key repeated within the file",
+                                          field="idempotency_key")
+            orders.append((line, validate_order(request, context)))
+            seen.add(key)
+        except SucreError as error:
+            report.errors.append(RowError(line, error.field, error.reason_code, error.message))
+    return orders
+
+
+def _reserve_batch(conn: Connection, period_id: int,
+                   orders: Sequence[tuple[int, PaymentOrder]], report: ImportReport) -> None:
+    period = repo.period_by_id(conn, period_id, lock=True, shared=True)
+    if period.state is not PeriodState.OPEN:
+        # The period began to close after validation: these rows are refused, not lost.
+        report.errors.extend(RowError(line, "value_date", "DT01",
+                                      f"period {period.code} is {period.state}")
+                             for line, _ in orders)
+        return
+    ids = repo.authority_ids(conn)
+    positions = repo.lock_positions(conn, period_id)
+    debits: dict[int, int] = defaultdict(int)
+    credits: dict[int, int] = defaultdict(int)
+    rows: list[dict[str, Any]] = []
+    stamp = repo.now()
+    for _, order in orders:
+        debtor, creditor = ids[order.debtor_authority], ids[order.creditor_authority]
+        p = positions[debtor]
+        used = p["debit_posted_minor"] + p["debit_pending_minor"] + debits[debtor]
+        if used + order.xsu_minor - p["credit_posted_minor"] <= p["limit_minor"]:
+            debits[debtor] += order.xsu_minor
+            credits[creditor] += order.xsu_minor
+            rows.append(repo.order_row(order, ids, OrderStatus.ACCEPTED, None, None, stamp))
+            report.accepted += 1
+        else:
+            rows.append(repo.order_row(order, ids, OrderStatus.REJECTED, "AM04", LIMIT_REASON,
+                                       stamp))
+            report.rejected += 1
+    repo.insert_orders(conn, rows)
+    repo.add_pending(conn, period_id, debits, credits)

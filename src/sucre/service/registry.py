@@ -1,0 +1,288 @@
+"""Use cases of the council and the chamber's set-up: participants, decisions, rates, periods.
+
+Every council decision is appended to ``decisions`` with its effective date and reference; the
+records it produces (basket, allocation, parameter, member status) point back to it. Nothing is
+edited in place except a member's current status, whose every change is itself a decision.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from sucre.adapters.db import repository as repo
+from sucre.adapters.db import tables as t
+from sucre.domain.errors import InvalidInput, InvalidState, UnknownParty, invariant
+from sucre.domain.members import (
+    AuthorityCode,
+    MemberCode,
+    MemberStatus,
+    authority_code,
+    authority_currency,
+    member_code,
+)
+from sucre.domain.money import USD, CurrencyCode, currency
+from sucre.domain.periods import (
+    CalendarKind,
+    ClearingPeriod,
+    PeriodState,
+    calendar_kind,
+    period_bounds,
+    period_code,
+)
+from sucre.domain.rates import Basket, daily_rates, fixing_deviations
+
+#: Council parameters and their defaults (the council may decide other values at any date).
+PARAMETER_DEFAULTS: dict[str, str] = {
+    "calendar": CalendarKind.SEMESTER.value,
+    "settlement_currency": USD,
+    "corridor_alert_share": "0.5",
+    "fixing_deviation_max": "0.25",
+}
+
+
+def record_decision(conn: Connection, kind: str, effective_date: dt.date, reference: str,
+                    payload: Mapping[str, Any]) -> int:
+    if not reference.strip():
+        raise InvalidInput("every council decision needs a reference", field="reference")
+    result = conn.execute(insert(t.decisions).values(
+        kind=kind, effective_date=effective_date, reference=reference.strip()[:200],
+        payload=json.dumps(payload, sort_keys=True, default=str), recorded_at=repo.now()))
+    key = result.inserted_primary_key
+    invariant(key is not None, "a decision has an id")
+    return int(key[0])  # type: ignore[index]
+
+
+def register_authority(engine: Engine, code: str, name: str, currency_code: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(insert(t.authorities).values(
+            code=authority_code(code), name=name.strip(),
+            currency=authority_currency(currency_code)))
+        _add_position_rows(conn)
+
+
+def register_member(engine: Engine, code: str, name: str, authority: str, *,
+                    effective_date: dt.date, reference: str) -> None:
+    member = member_code(code)
+    with engine.begin() as conn:
+        ids = repo.authority_ids(conn)
+        authority_id = ids.get(authority_code(authority))
+        if authority_id is None:
+            raise UnknownParty(f"no monetary authority {authority}", field="authority")
+        record_decision(conn, "admission", effective_date, reference,
+                        {"member": member, "authority": authority})
+        conn.execute(insert(t.members).values(code=member, name=name.strip(),
+                                              authority_id=authority_id,
+                                              status=MemberStatus.ACTIVE.value))
+
+
+def change_member_status(engine: Engine, code: str, status: MemberStatus, *,
+                         effective_date: dt.date, reference: str) -> None:
+    """Suspend, reinstate or withdraw a member (a withdrawn member cannot come back here)."""
+    member = member_code(code)
+    with engine.begin() as conn:
+        current = repo.load_members(conn).get(member)
+        if current is None:
+            raise UnknownParty(f"{member} is not a member", field="member")
+        if current.status is MemberStatus.WITHDRAWN:
+            raise InvalidState(f"{member} has withdrawn; readmission is a new admission",
+                               field="status")
+        record_decision(conn, f"member_{status.value}", effective_date, reference,
+                        {"member": member, "from": current.status.value, "to": status.value})
+        conn.execute(update(t.members).where(t.members.c.code == member)
+                     .values(status=status.value))
+
+
+def set_parameter(engine: Engine, name: str, value: str, *, effective_date: dt.date,
+                  reference: str) -> None:
+    if name not in PARAMETER_DEFAULTS:
+        raise InvalidInput(f"unknown parameter {name!r}", field="name")
+    _check_parameter(name, value)
+    with engine.begin() as conn:
+        decision = record_decision(conn, "parameter", effective_date, reference,
+                                   {"name": name, "value": value})
+        conn.execute(insert(t.parameters).values(name=name, value=value.strip(),
+                                                 effective_date=effective_date,
+                                                 decision_id=decision))
+
+
+def _check_parameter(name: str, value: str) -> None:
+    if name == "calendar":
+        calendar_kind(value)
+    elif name == "settlement_currency":
+        currency(value, field="value")
+    else:
+        share = Fraction(value)
+        if not 0 < share <= 1:
+            raise InvalidInput(f"{name} must be in (0, 1]", field="value")
+
+
+def parameter(conn: Connection, name: str, on: dt.date) -> str:
+    """The value of a council parameter in force on a date (latest decision on or before it)."""
+    row = conn.execute(select(t.parameters.c.value).where(
+        t.parameters.c.name == name, t.parameters.c.effective_date <= on)
+        .order_by(t.parameters.c.effective_date.desc(), t.parameters.c.id.desc())).first()
+    return PARAMETER_DEFAULTS[name] if row is None else str(row.value)
+
+
+def set_basket(engine: Engine, launch_date: dt.date, launch_usd_per_xsu: Fraction,
+               weights: Mapping[CurrencyCode, Fraction], reference: str) -> Basket:
+    """Calibrate and record a basket from the launch date's fixings (which must exist)."""
+    with engine.begin() as conn:
+        fixings = _fixings_on(conn, launch_date)
+        basket = Basket.calibrate(launch_date, launch_usd_per_xsu, weights, fixings, reference)
+        decision = record_decision(conn, "basket", launch_date, reference, {
+            "launch_usd_per_xsu": str(launch_usd_per_xsu),
+            "weights": {c: str(w) for c, w in weights.items()}})
+        result = conn.execute(insert(t.baskets).values(
+            launch_date=launch_date, launch_usd_per_xsu=repo.fraction_text(launch_usd_per_xsu),
+            decision_id=decision))
+        key = result.inserted_primary_key
+        invariant(key is not None, "a basket has an id")
+        conn.execute(insert(t.basket_components), [
+            {"basket_id": key[0], "currency": c, "weight": repo.fraction_text(w),  # type: ignore[index]
+             "quantity": repo.fraction_text(basket.quantities[c])} for c, w in weights.items()])
+        if repo.rates_on(conn, launch_date) is None:
+            _publish_rates(conn, launch_date)
+    return basket
+
+
+def _fixings_on(conn: Connection, day: dt.date) -> dict[CurrencyCode, Fraction]:
+    rows = conn.execute(select(t.fixings.c.currency, t.fixings.c.per_usd)
+                        .where(t.fixings.c.value_date == day))
+    return {CurrencyCode(r.currency): repo.parse_fraction(r.per_usd) for r in rows}
+
+
+def basket_in_force(conn: Connection, day: dt.date) -> tuple[int, Basket] | None:
+    row = conn.execute(select(t.baskets).where(t.baskets.c.launch_date <= day)
+                       .order_by(t.baskets.c.launch_date.desc())).first()
+    if row is None:
+        return None
+    components = conn.execute(select(t.basket_components).where(
+        t.basket_components.c.basket_id == row.id)).all()
+    reference = conn.execute(select(t.decisions.c.reference).where(
+        t.decisions.c.id == row.decision_id)).scalar_one()
+    return row.id, Basket(
+        row.launch_date, repo.parse_fraction(row.launch_usd_per_xsu),
+        {CurrencyCode(c.currency): repo.parse_fraction(c.weight) for c in components},
+        reference, {CurrencyCode(c.currency): repo.parse_fraction(c.quantity) for c in components})
+
+
+def record_fixings(engine: Engine, day: dt.date, per_usd: Mapping[CurrencyCode, Fraction],
+                   market_per_usd: Mapping[CurrencyCode, Fraction] | None = None
+                   ) -> dict[CurrencyCode, Fraction]:
+    """Record a day's fixings and publish its XSU rates if a basket is in force.
+
+    Published rates are immutable: a day that already has rates cannot be re-fixed. Returns the
+    currencies whose official fixing deviates from the market beyond the council's threshold.
+    """
+    market = dict(market_per_usd or {})
+    with engine.begin() as conn:
+        if repo.rates_on(conn, day) is not None:
+            raise InvalidState(f"rates for {day} are already published and cannot change",
+                               field="value_date")
+        conn.execute(insert(t.fixings), [
+            {"currency": c, "value_date": day, "per_usd": repo.fraction_text(v),
+             "market_per_usd": repo.fraction_text(market[c]) if c in market else None}
+            for c, v in per_usd.items()])
+        _publish_rates(conn, day)
+        threshold = Fraction(parameter(conn, "fixing_deviation_max", day))
+    return fixing_deviations(per_usd, market, threshold)
+
+
+def _publish_rates(conn: Connection, day: dt.date) -> None:
+    found = basket_in_force(conn, day)
+    if found is None:
+        return
+    basket_id, basket = found
+    rates = daily_rates(basket, day, _fixings_on(conn, day))
+    conn.execute(insert(t.xsu_rates), [
+        {"value_date": day, "currency": c, "per_xsu": repo.fraction_text(r),
+         "basket_id": basket_id} for c, r in rates.per_xsu.items()])
+
+
+def set_allocation(engine: Engine, authority: str, effective_date: dt.date,
+                   allocation_minor: int, credit_line_minor: int, reference: str) -> None:
+    """The council allocates XSU (and an FRCC credit line) to a central bank from a date on.
+
+    Periods opened later take the allocation in force on their first day; an open period keeps
+    the limit it opened with (a mid-period change takes effect at the next period).
+    """
+    invariant(allocation_minor >= 0 and credit_line_minor >= 0, "limits are not negative")
+    with engine.begin() as conn:
+        authority_id = repo.authority_ids(conn).get(authority_code(authority))
+        if authority_id is None:
+            raise UnknownParty(f"no monetary authority {authority}", field="authority")
+        decision = record_decision(conn, "allocation", effective_date, reference, {
+            "authority": authority, "allocation_minor": allocation_minor,
+            "credit_line_minor": credit_line_minor})
+        conn.execute(insert(t.allocations).values(
+            authority_id=authority_id, effective_date=effective_date,
+            allocation_minor=allocation_minor, credit_line_minor=credit_line_minor,
+            decision_id=decision))
+
+
+def open_period(engine: Engine, day: dt.date) -> ClearingPeriod:
+    """Open the period of the council's calendar that contains ``day`` (idempotent)."""
+    with engine.begin() as conn:
+        return ensure_period(conn, day)
+
+
+def ensure_period(conn: Connection, day: dt.date) -> ClearingPeriod:
+    existing = repo.period_on(conn, day)
+    if existing is not None:
+        return existing
+    kind = calendar_kind(parameter(conn, "calendar", day))
+    start, end = period_bounds(kind, day)
+    conn.execute(insert(t.periods).values(code=period_code(kind, start), start_date=start,
+                                          end_date=end, state=PeriodState.OPEN.value,
+                                          opened_at=repo.now()))
+    period = repo.period_on(conn, day)
+    invariant(period is not None, "the new period is found")
+    assert period is not None
+    _add_position_rows(conn)
+    return period
+
+
+def _add_position_rows(conn: Connection) -> None:
+    """Give every authority a position row in every unsettled period, with its limit."""
+    open_periods = conn.execute(select(t.periods.c.id, t.periods.c.start_date).where(
+        t.periods.c.state != PeriodState.SETTLED.value)).all()
+    for period_id, start in open_periods:
+        have = set(conn.execute(select(t.positions.c.authority_id).where(
+            t.positions.c.period_id == period_id)).scalars())
+        for authority_id in conn.execute(select(t.authorities.c.id)).scalars():
+            if authority_id in have:
+                continue
+            allocation, credit_line = _allocation_in_force(conn, authority_id, start)
+            conn.execute(insert(t.positions).values(
+                period_id=period_id, authority_id=authority_id,
+                limit_minor=allocation + credit_line, credit_line_minor=credit_line,
+                debit_pending_minor=0, credit_pending_minor=0,
+                debit_posted_minor=0, credit_posted_minor=0))
+
+
+def _allocation_in_force(conn: Connection, authority_id: int, day: dt.date) -> tuple[int, int]:
+    row = conn.execute(select(t.allocations.c.allocation_minor, t.allocations.c.credit_line_minor)
+                       .where(t.allocations.c.authority_id == authority_id,
+                              t.allocations.c.effective_date <= day)
+                       .order_by(t.allocations.c.effective_date.desc(),
+                                 t.allocations.c.id.desc())).first()
+    return (0, 0) if row is None else (int(row[0]), int(row[1]))
+
+
+def member_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.members)).scalar_one())
+
+
+def authority_of(conn: Connection, member: MemberCode) -> AuthorityCode:
+    found = repo.load_members(conn).get(member)
+    if found is None:
+        raise UnknownParty(f"{member} is not a member", field="member")
+    return found.authority
