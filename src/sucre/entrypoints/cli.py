@@ -214,7 +214,8 @@ def import_orders(
     with domain_errors():
         engine = bootstrap.database(database)
         order_file = open_order_file(file)
-        total = max(0, sum(1 for _ in file.open(encoding="utf-8")) - 1)
+        with file.open("rb") as handle:
+            total = max(0, sum(1 for _ in handle) - 1)
         with progress_bar(err) as bar:
             task = bar.add_task(f"importing {file.name}", total=total)
             report = payments.import_orders(engine, order_file.rows(), batch_orders=batch,

@@ -1,0 +1,97 @@
+"""The command line, end to end, as a newcomer runs it (embedded SQLite)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sucre.adapters.orders_csv import write_orders
+from sucre.entrypoints.cli import app
+from tests import world
+
+runner = CliRunner()
+
+
+def test_demo_prints_one_json_settlement_report(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--orders", "400", "--seed", "7", "--json",
+                                 "--db", str(tmp_path / "demo.db")])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert {"gross_xsu", "net_xsu", "liquidity_saving", "positions", "orders",
+            "settlement"} <= set(report)
+    nets = [Decimal(v) for v in report["positions"].values()]
+    assert sum(nets) == 0
+    assert Decimal(report["net_xsu"]) == sum(abs(n) for n in nets) / 2
+    gross = Decimal(report["gross_xsu"])
+    assert report["liquidity_saving"] == pytest.approx(
+        float(1 - Decimal(report["net_xsu"]) / gross), abs=1e-6)
+    assert report["orders"]["accepted"] > 300 and report["orders"]["rejected"] > 0
+    assert report["orders"]["invalid"] > 0
+
+
+def test_demo_is_deterministic_with_a_seed(tmp_path: Path) -> None:
+    args = ["demo", "--orders", "200", "--seed", "3", "--json", "--db"]
+    first = runner.invoke(app, [*args, str(tmp_path / "a.db")])
+    second = runner.invoke(app, [*args, str(tmp_path / "b.db")])
+    assert json.loads(first.stdout) == json.loads(second.stdout)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    from sucre.bootstrap import database
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    world.build(database(url))
+    return url
+
+
+def test_import_reports_every_bad_row_by_line_and_keeps_the_good(db: str,
+                                                                 tmp_path: Path) -> None:
+    rows = [world.order("G1"), world.order("B1", amount="1.001"), world.order("G2"),
+            world.order("B2", debtor_member="HND")]
+    path = tmp_path / "orders.csv"
+    with path.open("w", encoding="utf-8") as handle:
+        write_orders(handle, rows)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("too,few,fields\n")
+    result = runner.invoke(app, ["import-orders", str(path), "--json", "-d", db])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert (report["accepted"], report["invalid"]) == (2, 3)
+    assert [(e["line"], e["field"]) for e in report["errors"]] == [
+        (3, "amount"), (5, "debtor_member"), (6, None)]
+    again = json.loads(runner.invoke(app, ["import-orders", str(path), "--json", "-d", db]).stdout)
+    assert (again["accepted"], again["replayed"]) == (0, 2)
+
+
+def test_pay_positions_and_close_period(db: str) -> None:
+    paid = runner.invoke(app, [
+        "pay", "--importer", "CUB", "--exporter", "VEN", "--amount", "1080.00", "--currency",
+        "XSU", "--value-date", "2026-07-03", "--key", "RICE-1", "--hs-code", "100630",
+        "--quantity", "360", "--unit", "t", "--invoice", "INV-9", "--customs", "DUA-9",
+        "--json", "-d", db])
+    assert paid.exit_code == 0, paid.output
+    assert json.loads(paid.stdout)["status"] == "accepted"
+    positions = json.loads(runner.invoke(app, ["positions", "--json", "-d", db]).stdout)
+    assert positions["authorities"]["BCC"]["debit_reserved"] == "1080.00"
+    closed = runner.invoke(app, ["close-period", "2026-H2", "--json", "-d", db])
+    assert closed.exit_code == 0, closed.output
+    report = json.loads(closed.stdout)
+    assert report["positions"]["BCC"] == "-1080.00"
+    assert report["net_xsu"] == report["gross_xsu"] == "1080.00"
+    assert report["liquidity_saving"] == 0
+    verified = runner.invoke(app, ["verify", "--json", "-d", db])
+    assert json.loads(verified.stdout)["balanced"] is True
+
+
+def test_errors_name_the_field_and_reason_and_exit_2(db: str) -> None:
+    result = runner.invoke(app, [
+        "pay", "--importer", "CUB", "--exporter", "VEN", "--amount", "10.001", "--currency",
+        "XSU", "--value-date", "2026-07-03", "--key", "X", "--hs-code", "100630",
+        "--quantity", "1", "--unit", "t", "--invoice", "I", "--customs", "D", "-d", db])
+    assert result.exit_code == 2
+    assert "amount" in result.stderr and "AM12" in result.stderr

@@ -1,0 +1,114 @@
+"""Period close and net settlement, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from sqlalchemy import Engine, update
+
+from sucre.adapters.db import tables as t
+from sucre.domain.errors import InvalidState
+from sucre.service import closing, payments, reports
+from tests import world
+
+
+@pytest.fixture
+def traded(engine: Engine) -> Engine:
+    """BCC pays BCV 1,500.00; BCV pays BCB 1,200.00 and BCC 400.00; BCB pays BCC 300.00."""
+    world.build(engine)
+    flows = [("CUB", "VEN", "1500.00"), ("VEN", "BOL", "1200.00"), ("VEN", "CUB", "400.00"),
+             ("BOL", "CUB", "300.00")]
+    for number, (importer, exporter, amount) in enumerate(flows):
+        outcome = payments.submit_order(engine, world.order(
+            f"T{number}", debtor_member=importer, creditor_member=exporter, origin=exporter,
+            amount=amount))
+        assert outcome.reason_code is None
+    return engine
+
+
+def test_close_settles_multilateral_net_positions(traded: Engine) -> None:
+    report = closing.close_period(traded, "2026-H2")
+    assert report["positions"] == {"BCB": "900.00", "BCC": "-800.00", "BCN": "0.00",
+                                   "BCV": "-100.00", "ECCB": "0.00"}
+    assert report["gross_xsu"] == "3400.00"
+    assert report["net_xsu"] == "900.00"
+    # The identities: net = sum(|net|)/2 and saving = 1 - net/gross.
+    nets = [Decimal(v) for v in report["positions"].values()]
+    assert sum(nets) == 0
+    assert Decimal(report["net_xsu"]) == sum(abs(n) for n in nets) / 2
+    assert report["liquidity_saving"] == pytest.approx(float(1 - Fraction(900, 3400)), abs=1e-6)
+    # Bilateral netting alone: |1500-400| + |1200| + |300| = 2600.
+    assert report["bilateral_net_xsu"] == "2600.00"
+    assert report["orders"] == {"accepted": 4, "rejected": 0}
+
+
+def test_settlement_legs_balance_in_hard_currency(traded: Engine) -> None:
+    report = closing.close_period(traded, "2026-H2")
+    # 1 XSU = 1.25 USD on these fixings: BCC and BCV pay, BCB receives.
+    legs = {(i["kind"], i["authority"]): i["amount"] for i in report["settlement"]}
+    assert legs == {("pay", "BCC"): "1000.00", ("pay", "BCV"): "125.00",
+                    ("receive", "BCB"): "1125.00"}
+    assert closing.settlement_amounts(report) == {"USD": 0}
+    assert report["settlement_rate"] == "1.25"
+    closing.verify_journal(traded)
+
+
+def test_frcc_finances_a_deficit_within_the_credit_line(engine: Engine) -> None:
+    world.build(engine)  # BCB: allocation 3,000.00, FRCC credit line 1,000.00
+    payments.submit_order(engine, world.order("F", debtor_member="BOL", creditor_member="VEN",
+                                              amount="3500.00", currency="XSU"))
+    report = closing.close_period(engine, "2026-H2", finance_deficits=True)
+    legs = {(i["kind"], i["authority"]): i["xsu"] for i in report["settlement"]}
+    assert legs == {("pay", "BCB"): "2500.00", ("finance", "BCB"): "1000.00",
+                    ("receive", "BCV"): "3500.00"}
+    assert closing.settlement_amounts(report) == {"USD": 0}
+    closing.verify_journal(engine)
+
+
+def test_unconfirmed_orders_are_posted_at_the_cut_off_and_positions_reset(traded: Engine) -> None:
+    closing.close_period(traded, "2026-H2")
+    live = reports.positions_report(traded, "2026-H2")["authorities"]
+    assert all(row["debit_reserved"] == "0.00" for row in live.values())
+    with traded.connect() as conn:
+        from sucre.adapters.db import repository as repo
+        from sucre.domain.ledger import EntryKind
+        left = repo.journal_positions(conn, 1, (EntryKind.ORDER, EntryKind.CLOSE))
+    assert set(left.values()) == {0}
+
+
+def test_an_interrupted_close_resumes(traded: Engine) -> None:
+    # A crash after step 1 leaves the period "closing"; running the close again finishes it.
+    with traded.begin() as conn:
+        conn.execute(update(t.periods).where(t.periods.c.code == "2026-H2")
+                     .values(state="closing"))
+    report = closing.close_period(traded, "2026-H2")
+    assert report["net_xsu"] == "900.00"
+    with pytest.raises(InvalidState):
+        closing.close_period(traded, "2026-H2")
+    assert closing.stored_report(traded, "2026-H2") == report
+
+
+def test_closing_opens_the_next_period(traded: Engine) -> None:
+    closing.close_period(traded, "2026-H2")
+    assert reports.positions_report(traded)["period"] == "2027-H1"
+
+
+def test_a_withdrawn_members_open_position_is_settled_at_the_next_close(traded: Engine) -> None:
+    from sucre.domain.members import MemberStatus
+    from sucre.service import registry
+
+    registry.change_member_status(traded, "BOL", MemberStatus.WITHDRAWN,
+                                  effective_date=world.START, reference=world.REF)
+    report = closing.close_period(traded, "2026-H2")
+    assert report["positions"]["BCB"] == "900.00"
+    assert any(i["authority"] == "BCB" and i["kind"] == "receive" for i in report["settlement"])
+
+
+def test_daily_windows_are_a_council_parameter(engine: Engine) -> None:
+    world.build(engine, calendar="daily")
+    payments.submit_order(engine, world.order(value_date="2026-07-01"))
+    report = closing.close_period(engine, "2026-07-01")
+    assert report["gross_xsu"] == "1000.00"
+    assert reports.positions_report(engine)["period"] == "2026-07-02"

@@ -1,0 +1,69 @@
+"""A small, fully known world for service tests: the bloc, ten days of fixings, limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from decimal import Decimal
+from fractions import Fraction
+
+from sqlalchemy import Engine, func, select
+
+from sucre.adapters.db import tables as t
+from sucre.domain.money import CurrencyCode
+from sucre.domain.orders import OrderRequest
+from sucre.service import bloc, registry
+
+START = dt.date(2026, 7, 1)
+DAYS = 10
+REF = "test decision"
+PER_USD = {"VES": "100", "CUP": "24", "BOB": "6.96", "NIO": "36.6243", "XCD": "2.70"}
+WEIGHTS = {"VES": "0.4", "CUP": "0.2", "BOB": "0.15", "NIO": "0.15", "XCD": "0.1"}
+#: Limits in XSU minor units (allocation, credit line) per authority.
+LIMITS = {"BCV": (1_000_000, 500_000), "BCC": (200_000, 0), "BCB": (300_000, 100_000),
+          "BCN": (300_000, 0), "ECCB": (100_000, 50_000)}
+
+
+def build(engine: Engine, *, calendar: str = "semester") -> None:
+    bloc.register_bloc(engine, START, REF)
+    if calendar != "semester":
+        registry.set_parameter(engine, "calendar", calendar, effective_date=START,
+                               reference=REF)
+    for offset in range(DAYS):
+        day = START + dt.timedelta(days=offset)
+        registry.record_fixings(engine, day, {CurrencyCode(c): Fraction(Decimal(v))
+                                              for c, v in PER_USD.items()})
+        if offset == 0:
+            registry.set_basket(engine, START, Fraction(5, 4),
+                                {CurrencyCode(c): Fraction(Decimal(w))
+                                 for c, w in WEIGHTS.items()}, REF)
+    for authority, (allocation, credit_line) in LIMITS.items():
+        registry.set_allocation(engine, authority, START, allocation, credit_line, REF)
+    registry.open_period(engine, START)
+
+
+def order(key: str = "K1", **changes: str) -> OrderRequest:
+    """A valid order: Cuba buys 360 t of Venezuelan rice, 1,000.00 XSU on 2026-07-02."""
+    base = OrderRequest(
+        idempotency_key=key, debtor_member="CUB", creditor_member="VEN", amount="1000.00",
+        currency="XSU", value_date="2026-07-02", hs_code="100630", quantity="360", unit="t",
+        origin="VEN", invoice_ref="INV-1", customs_ref="DUA-1", importer="Alimport",
+        exporter="CASA")
+    return replace(base, **changes)
+
+
+def row_counts(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return {table.name: int(conn.execute(select(func.count()).select_from(table))
+                                .scalar_one())
+                for table in (t.payment_orders, t.journal_entries, t.postings, t.positions,
+                              t.decisions, t.periods)}
+
+
+def position_sums(engine: Engine) -> list[tuple[int, int, int, int, int]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(  # type: ignore[misc]
+            t.positions.c.authority_id, t.positions.c.debit_pending_minor,
+            t.positions.c.credit_pending_minor, t.positions.c.debit_posted_minor,
+            t.positions.c.credit_posted_minor).order_by(t.positions.c.period_id,
+                                                        t.positions.c.authority_id))]
