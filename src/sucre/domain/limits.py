@@ -70,8 +70,8 @@ setoff_invoices_max = 5_000_000
 #: Bad rows collected from one invoice CSV before reading stops; each is reported with its line.
 setoff_csv_errors_max = 10_000
 
-#: Rows parsed between two progress callbacks (and the unit of the vectorised parsing).
-setoff_csv_chunk_rows = 65_536
+#: Bytes of an invoice CSV parsed at a time (the unit of vectorised parsing and of progress).
+setoff_csv_block_bytes = 4 * 1024**2
 
 #: Pairs with a positive set-off up to which a run is "small" and its cycles can be displayed.
 setoff_display_pairs_max = 10_000

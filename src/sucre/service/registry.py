@@ -19,8 +19,6 @@ from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
 from sucre.domain.errors import InvalidInput, InvalidState, UnknownParty, invariant
 from sucre.domain.members import (
-    AuthorityCode,
-    MemberCode,
     MemberStatus,
     authority_code,
     authority_currency,
@@ -279,10 +277,3 @@ def _allocation_in_force(conn: Connection, authority_id: int, day: dt.date) -> t
 def member_count(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(t.members)).scalar_one())
-
-
-def authority_of(conn: Connection, member: MemberCode) -> AuthorityCode:
-    found = repo.load_members(conn).get(member)
-    if found is None:
-        raise UnknownParty(f"{member} is not a member", field="member")
-    return found.authority

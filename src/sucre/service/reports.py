@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, func, select
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
 from sucre.domain.errors import UnknownParty
-from sucre.domain.money import XSU, CurrencyCode, format_amount
+from sucre.domain.money import XSU, format_amount
 from sucre.domain.orders import OrderStatus
 from sucre.domain.periods import ClearingPeriod
 from sucre.domain.rates import rate_text
@@ -109,7 +109,3 @@ def _period_or_latest_open(conn: Connection, code: str | None) -> ClearingPeriod
         raise UnknownParty("no such clearing period" if code else "no clearing period yet",
                            field="period")
     return chosen[0]
-
-
-def money_text(minor: int, code: str) -> str:
-    return format_amount(minor, CurrencyCode(code))

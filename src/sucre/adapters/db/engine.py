@@ -37,10 +37,6 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def _sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"isolation_level": None,
                                               "check_same_thread": False})
