@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(naming_convention={
@@ -192,4 +193,88 @@ settlements = Table(
     Column("period_id", ForeignKey("periods.id"), primary_key=True),
     Column("report", Text, nullable=False),  # canonical JSON of the settlement report
     Column("settled_at", DateTime(timezone=True), nullable=False),
+)
+
+# --- set-off of trade invoices ----------------------------------------------------------------
+
+invoices = Table(
+    "invoices", metadata,
+    Column("id", Id, primary_key=True),
+    Column("external_id", String(64), nullable=False, unique=True),
+    Column("debtor", String(64), nullable=False),  # the trader who owes
+    Column("creditor", String(64), nullable=False),
+    Column("debtor_member", String(3)),  # member state of the debtor, if known
+    Column("creditor_member", String(3)),
+    Column("amount_minor", Minor, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("due_date", Date),
+    Column("remaining_minor", Minor, nullable=False),  # reduced by set-off runs only
+    Column("order_id", ForeignKey("payment_orders.id")),  # the order that paid the residual
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+setoff_runs = Table(
+    "setoff_runs", metadata,
+    Column("id", Id, primary_key=True),
+    Column("value_date", Date, nullable=False),
+    Column("invoices", Integer, nullable=False),
+    Column("total_debt_xsu_minor", Minor, nullable=False),
+    Column("cleared_xsu_minor", Minor, nullable=False),
+    Column("certificate", String(300), nullable=False),
+    Column("summary", Text, nullable=False),  # canonical JSON of the run's result
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+setoff_clearings = Table(
+    "setoff_clearings", metadata,
+    Column("run_id", ForeignKey("setoff_runs.id"), primary_key=True),
+    Column("invoice_id", ForeignKey("invoices.id"), primary_key=True),
+    Column("cleared_minor", Minor, nullable=False),  # in the invoice's currency
+    Column("cleared_xsu_minor", Minor, nullable=False),
+)
+
+# --- API participants, keys, idempotency and access log ---------------------------------------
+
+api_clients = Table(
+    "api_clients", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # operator, chamber, council, auditor
+    Column("authority_id", ForeignKey("authorities.id")),  # set for central-bank operators
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client_id", ForeignKey("api_clients.id"), nullable=False),
+    Column("key_id", String(32), nullable=False, unique=True),  # public part of the key
+    Column("secret_hash", String(200), nullable=False),  # never the secret itself
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+idempotency_records = Table(
+    "idempotency_records", metadata,
+    Column("id", Id, primary_key=True),
+    Column("client_id", ForeignKey("api_clients.id"), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("method", String(8), nullable=False),
+    Column("path", String(200), nullable=False),
+    Column("body_hash", String(64), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("response", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("client_id", "key", name="uq_idempotency_records_client_key"),
+)
+
+access_log = Table(
+    "access_log", metadata,
+    Column("id", Id, primary_key=True),
+    Column("client_id", ForeignKey("api_clients.id")),
+    Column("method", String(8), nullable=False),
+    Column("path", String(200), nullable=False),
+    Column("status_code", Integer, nullable=False),
+    Column("idempotency_key", String(64)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
