@@ -95,3 +95,24 @@ def test_errors_name_the_field_and_reason_and_exit_2(db: str) -> None:
         "--quantity", "1", "--unit", "t", "--invoice", "I", "--customs", "D", "-d", db])
     assert result.exit_code == 2
     assert "amount" in result.stderr and "AM12" in result.stderr
+
+
+def test_iso_import_answers_with_pacs002_and_statement_is_camt053(db: str, tmp_path: Path) -> None:
+    from tests.iso20022 import samples
+
+    message = tmp_path / "pacs008.xml"
+    message.write_bytes(samples.pacs008(samples.order(
+        debtor_member="CUB", creditor_member="VEN", origin="VEN", currency="XSU",
+        amount="10.00", value_date="2026-07-02")))
+    answer = tmp_path / "pacs002.xml"
+    result = runner.invoke(app, ["iso", "import", str(message), "--out", str(answer), "-d", db])
+    assert result.exit_code == 0, result.output
+    assert b"<TxSts>ACSP</TxSts>" in answer.read_bytes()
+    assert runner.invoke(app, ["confirm", "1", "--authority", "BCV", "-d", db]).exit_code == 0
+    statement = runner.invoke(app, ["iso", "statement", "BCC", "2026-H2", "-d", db])
+    assert statement.exit_code == 0
+    assert b"BkToCstmrStmt" in statement.stdout_bytes and b"10.00" in statement.stdout_bytes
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aa">]><Document/>')
+    refused = runner.invoke(app, ["iso", "import", str(bomb), "-d", db])
+    assert refused.exit_code == 2 and "FF01" in refused.stderr

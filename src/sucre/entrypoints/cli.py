@@ -23,12 +23,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from sucre import bootstrap
+from sucre.adapters.iso20022.camt053 import build_camt053
 from sucre.adapters.orders_csv import open_order_file
+from sucre.domain import limits
 from sucre.domain.errors import InvalidInput, SucreError
 from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode, currency, parse_amount
 from sucre.domain.orders import OrderRequest
-from sucre.service import bloc, closing, payments, registry, reports
+from sucre.service import bloc, closing, messaging, payments, registry, reports
 from sucre.service.demo import run_demo
 
 app = typer.Typer(help="sucre: set-off, clearing in XSU and net settlement for the ALBA-TCP bloc.",
@@ -402,6 +404,46 @@ def open_period(day: Annotated[str, typer.Argument(help="A date inside the perio
     with domain_errors():
         period = registry.open_period(bootstrap.database(database), _day(day, "day"))
     out.print(f"period {period.code} ({period.start} to {period.end}) is {period.state.value}")
+
+
+iso_app = typer.Typer(help="ISO 20022 messages: pacs.008 in (pacs.002 out), camt.053 statements.",
+                      no_args_is_help=True)
+app.add_typer(iso_app, name="iso")
+
+
+@iso_app.command("import")
+def iso_import(file: Annotated[Path, typer.Argument(help="A pacs.008.001.08 XML message.")],
+               report_file: Annotated[Path | None, typer.Option(
+                   "--out", help="Write the pacs.002 answer here (default: stdout).")] = None,
+               database: DatabaseOption = None) -> None:
+    """Submit a pacs.008's transactions as payment orders; answer with a pacs.002."""
+    with domain_errors():
+        if not file.is_file():
+            raise InvalidInput(f"no such file: {file}", field="file")
+        with file.open("rb") as handle:
+            data = handle.read(limits.iso_message_bytes_max + 1)
+        outcome = messaging.submit_pacs008(bootstrap.database(database), data)
+    if report_file is None:
+        sys.stdout.buffer.write(outcome.report)
+    else:
+        report_file.write_bytes(outcome.report)
+    err.print(f"{outcome.accepted} accepted, {outcome.rejected} rejected (pacs.002 "
+              f"{'on stdout' if report_file is None else f'in {report_file}'})")
+
+
+@iso_app.command("statement")
+def iso_statement(authority: str, period: str,
+                  out_file: Annotated[Path | None, typer.Option(
+                      "--out", help="Write the camt.053 here (default: stdout).")] = None,
+                  database: DatabaseOption = None) -> None:
+    """A camt.053 statement of an authority's XSU account for one period."""
+    with domain_errors():
+        document = build_camt053(messaging.statement(bootstrap.database(database), authority,
+                                                     period))
+    if out_file is None:
+        sys.stdout.buffer.write(document)
+    else:
+        out_file.write_bytes(document)
 
 
 def main() -> None:

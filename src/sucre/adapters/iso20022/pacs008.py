@@ -53,6 +53,7 @@ import pycountry
 from sucre.adapters.iso20022._group import (
     TransactionIds,
     check_group,
+    message_id,
     reader_for,
     transaction_ids,
     transactions,
@@ -93,6 +94,10 @@ class MappedTransaction:
     def __post_init__(self) -> None:
         invariant((self.order is None) != (self.error is None),
                   "a mapped transaction has an order or an error, not both")
+
+
+__all__ = ["MappedTransaction", "TransactionIds", "check_message", "map_transactions",
+           "message_id", "orders_from_pacs008", "read_pacs008", "transaction_ids"]
 
 
 def read_pacs008(data: bytes) -> ParsedMessage:
