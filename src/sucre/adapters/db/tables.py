@@ -211,6 +211,11 @@ invoices = Table(
     Column("remaining_minor", Minor, nullable=False),  # reduced by set-off runs only
     Column("order_id", ForeignKey("payment_orders.id")),  # the order that paid the residual
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # What a payment order for the residual needs (DOMAIN section 4); optional for pure set-off.
+    Column("hs_code", String(10)),
+    Column("quantity", String(40)),
+    Column("unit", String(8)),
+    Column("customs_ref", String(140)),
 )
 
 setoff_runs = Table(
