@@ -49,7 +49,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> It
     server = os.environ.get("SUCRE_TEST_DATABASE_URL")
     if not server:
         pytest.fail("SUCRE_TEST_DB=postgresql needs SUCRE_TEST_DATABASE_URL")
-    name = f"sucre_test_{worker_id}"
+    # The process id keeps two test runs on one server (two checkouts, a helper's run) from
+    # dropping each other's databases.
+    name = f"sucre_test_{os.getpid()}_{worker_id}"
     admin = create_engine(normalise_url(server), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

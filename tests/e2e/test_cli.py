@@ -31,6 +31,10 @@ def test_demo_prints_one_json_settlement_report(tmp_path: Path) -> None:
         float(1 - Decimal(report["net_xsu"]) / gross), abs=1e-6)
     assert report["orders"]["accepted"] > 300 and report["orders"]["rejected"] > 0
     assert report["orders"]["invalid"] > 0
+    chain = report["chain"]  # debt -> set-off -> chamber -> net settlement
+    assert Decimal(chain["cleared_by_setoff_xsu"]) <= Decimal(chain["invoice_debt_xsu"])
+    assert chain["settled_net_xsu"] == report["net_xsu"]
+    assert report["setoff"]["certificate"].startswith("LP duality")
 
 
 def test_demo_is_deterministic_with_a_seed(tmp_path: Path) -> None:
@@ -116,3 +120,53 @@ def test_iso_import_answers_with_pacs002_and_statement_is_camt053(db: str, tmp_p
     bomb.write_text('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aa">]><Document/>')
     refused = runner.invoke(app, ["iso", "import", str(bomb), "-d", db])
     assert refused.exit_code == 2 and "FF01" in refused.stderr
+
+
+def test_the_invoice_chain_from_the_command_line(db: str, tmp_path: Path) -> None:
+    """Invoices stored, set off in a recorded run, residuals paid, period settled in net."""
+    path = tmp_path / "invoices.csv"
+    path.write_text(
+        "id,debtor,creditor,amount,currency,debtor_member,creditor_member,hs_code,quantity,unit,"
+        "customs_ref\n"
+        "r1,alimport,casa,500.00,XSU,CUB,VEN,100630,10,t,DUA-1\n"
+        "r2,casa,sojabol,300.00,XSU,VEN,BOL,100630,10,t,DUA-2\n"
+        "r3,sojabol,alimport,200.00,XSU,BOL,CUB,100630,10,t,DUA-3\n")
+    stored = runner.invoke(app, ["invoices", "import", str(path), "--json", "-d", db])
+    assert stored.exit_code == 0, stored.output
+    assert json.loads(stored.stdout) == {"stored": 3, "already_known": 0}
+    again = runner.invoke(app, ["invoices", "import", str(path), "--json", "-d", db])
+    assert json.loads(again.stdout) == {"stored": 0, "already_known": 3}
+
+    run = runner.invoke(app, ["invoices", "setoff", "--date", "2026-07-02", "--json", "-d", db])
+    assert run.exit_code == 0, run.output
+    summary = json.loads(run.stdout)
+    assert (summary["total_debt"], summary["cleared"]) == ("1000.00", "600.00")
+    assert summary["members"]["CUB"]["owes_after"] == "300.00"
+    human = runner.invoke(app, ["invoices", "run", str(summary["run_id"]), "-d", db])
+    assert human.exit_code == 0 and "proof: LP duality" in human.stdout
+
+    paid = runner.invoke(app, ["invoices", "pay-residuals", "--date", "2026-07-02", "--json",
+                               "-d", db])
+    assert paid.exit_code == 0, paid.output
+    assert json.loads(paid.stdout)["accepted"] == 2
+    closed = runner.invoke(app, ["close-period", "2026-H2", "--json", "-d", db])
+    assert json.loads(closed.stdout)["gross_xsu"] == "400.00"
+
+
+def test_invoice_import_names_the_bad_line_and_stores_nothing(db: str, tmp_path: Path) -> None:
+    path = tmp_path / "bad.csv"
+    path.write_text("id,debtor,creditor,amount\ni1,a,b,1.00\ni2,a,a,1.00\ni3,a,b,1.001\n")
+    result = runner.invoke(app, ["invoices", "import", str(path), "-d", db])
+    assert result.exit_code == 2
+    assert "line 3: creditor:" in result.stderr and "line 4: amount:" in result.stderr
+    runs = runner.invoke(app, ["invoices", "setoff", "--date", "2026-07-02", "-d", db])
+    assert runs.exit_code == 2 and "no open invoices" in runs.stderr
+
+
+def test_setoff_of_a_published_network_in_minor_units(tmp_path: Path) -> None:
+    path = tmp_path / "micro.csv"
+    path.write_text("debtor,creditor,amount\nA,B,100\nB,C,100\nC,A,200\nD,C,100\n")
+    result = runner.invoke(app, ["setoff", str(path), "--minor-units", "--json"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert (document["total_debt"], document["cleared"]) == ("5.00", "3.00")

@@ -112,3 +112,24 @@ def test_daily_windows_are_a_council_parameter(engine: Engine) -> None:
     report = closing.close_period(engine, "2026-07-01")
     assert report["gross_xsu"] == "1000.00"
     assert reports.positions_report(engine)["period"] == "2026-07-02"
+
+
+@pytest.mark.parametrize("value", ["half", "1/0", "NaN", "0", "1.5", ""])
+def test_a_bad_share_parameter_is_refused_and_not_recorded(engine: Engine, value: str) -> None:
+    import datetime as dt
+
+    from sqlalchemy import func, select
+
+    from sucre.domain.errors import InvalidInput
+    from sucre.service import registry
+
+    world.build(engine)
+    with engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(t.parameters)).scalar_one()
+    with pytest.raises(InvalidInput) as caught:
+        registry.set_parameter(engine, "corridor_alert_share", value,
+                               effective_date=dt.date(2026, 7, 1), reference=world.REF)
+    assert caught.value.field == "value"
+    with engine.connect() as conn:
+        after = conn.execute(select(func.count()).select_from(t.parameters)).scalar_one()
+    assert after == before

@@ -23,6 +23,12 @@ the pacs.002 builder translate errors in one place each::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+#: One bad row of an input file: (line number, field, reason).
+ErrorRow = tuple[int, str, str]
+_ROWS_IN_MESSAGE = 20
+
 
 class SucreError(Exception):
     """Base of every error a caller can cause; never raised for a bug in sucre."""
@@ -69,8 +75,29 @@ class LimitExceeded(InvalidInput):
     """A bound from :mod:`sucre.domain.limits` was passed (file too large, batch too big)."""
 
 
+class BadRows(InvalidInput):
+    """Bad rows of an input file: ``errors`` lists every one as (line, field, reason)."""
+
+    def __init__(self, source: str, errors: Sequence[ErrorRow], *, truncated: bool = False):
+        self.errors: list[ErrorRow] = sorted(errors)
+        self.truncated = truncated
+        shown = "; ".join(f"line {line}: {field}: {reason}"
+                          for line, field, reason in self.errors[:_ROWS_IN_MESSAGE])
+        more = len(self.errors) - _ROWS_IN_MESSAGE
+        tail = f"; and {more} more" if more > 0 else ""
+        stopped = " (reading stopped there)" if truncated else ""
+        super().__init__(f"{source}: {len(self.errors)} bad row(s){stopped}: {shown}{tail}",
+                         field="file")
+
+
 class UnknownParty(SucreError):
     reason_code = "RC01"
+
+
+class NotFound(UnknownParty):
+    """A record the caller named (an order, a set-off run) does not exist, or is not theirs."""
+
+    reason_code = "NARR"
 
 
 class PartyNotActive(SucreError):
@@ -79,6 +106,31 @@ class PartyNotActive(SucreError):
 
 class IdempotencyConflict(SucreError):
     reason_code = "DUPL"
+
+
+class NotAuthenticated(SucreError):
+    """No API key, or one that is malformed, unknown or revoked (HTTP 401).
+
+    ``AUTH`` is sucre's own code: no ISO ExternalStatusReason describes a transport credential.
+    """
+
+    reason_code = "AUTH"
+
+
+class AccessDenied(SucreError):
+    """The principal's role (or authority) may not do this (HTTP 403); AG01 TransactionForbidden."""
+
+    reason_code = "AG01"
+
+
+class BadIdempotencyKey(InvalidInput):
+    """The ``Idempotency-Key`` header is missing (CH21) or malformed (FF01) (HTTP 400)."""
+
+    reason_code = "CH21"
+
+
+class RequestInProgress(IdempotencyConflict):
+    """A request with this key is still being processed: retry later (HTTP 409)."""
 
 
 class InvalidState(SucreError):

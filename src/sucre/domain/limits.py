@@ -71,7 +71,7 @@ setoff_invoices_max = 5_000_000
 setoff_csv_errors_max = 10_000
 
 #: Bytes of an invoice CSV parsed at a time (the unit of vectorised parsing and of progress).
-setoff_csv_block_bytes = 4 * 1024**2
+setoff_csv_block_bytes = 8 * 1024**2
 
 #: Pairs with a positive set-off up to which a run is "small" and its cycles can be displayed.
 setoff_display_pairs_max = 10_000
@@ -81,3 +81,36 @@ setoff_display_cycles_max = 20
 
 #: Parties listed in the per-party summary of the CLI (largest debt before first).
 setoff_summary_parties_max = 50
+
+# --- HTTP API (entrypoints/api, service/access; owned by the API engineer) ---------------------
+
+#: Bytes of one JSON request body. A batch of ``api_batch_orders_max`` orders of about 600 bytes
+#: each fits with room to spare; anything larger is refused (413) before it is parsed.
+api_body_bytes_max = 1024**2
+
+#: Bytes of one XML upload (pacs.008): the ISO adapter's own bound, checked before parsing.
+api_xml_body_bytes_max = iso_message_bytes_max
+
+#: Orders in one ``POST /v1/payment-orders/batch`` (one atomic import batch). Larger files go
+#: through ``sucre import-orders`` or a pacs.008 upload (up to ``iso_transactions_max``).
+api_batch_orders_max = 1_000
+
+#: Orders in one page of ``GET /v1/payment-orders`` (and the default page size).
+api_page_orders_max = 500
+api_page_orders_default = 100
+
+#: Characters of an ``Idempotency-Key`` header (the column is VARCHAR(64)).
+api_idempotency_key_chars_max = 64
+
+#: A request whose idempotency record is still "in progress" after this long is presumed dead
+#: (its worker crashed between reserving the key and storing the response); a retry takes it over.
+api_idempotency_in_progress_timeout_s = 60
+
+#: Active API keys one client may hold at a time (rotation needs two: the new and the old).
+api_keys_per_client_max = 5
+
+#: Characters of an API client's name (the column is VARCHAR(64)).
+api_client_name_chars_max = 64
+
+#: Characters of a request path written to the access log (the column is VARCHAR(200)).
+api_logged_path_chars_max = 200

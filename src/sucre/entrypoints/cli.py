@@ -1,71 +1,47 @@
 """The ``sucre`` command line (Typer + Rich).
 
-Errors from the domain are translated here, in one place (:func:`fail`): a clear message naming
-the field and the ISO 20022 reason code on stderr, exit status 2. Reports take ``--json`` and then
-print exactly one JSON object on stdout.
+Errors from the domain become messages in one place (:mod:`sucre.entrypoints.console`): a clear
+message naming the field and the ISO 20022 reason code on stderr, exit status 2. Reports take
+``--json`` and then print exactly one JSON object on stdout.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sucre import bootstrap
 from sucre.adapters.iso20022.camt053 import build_camt053
 from sucre.adapters.orders_csv import open_order_file
 from sucre.domain import limits
-from sucre.domain.errors import InvalidInput, SucreError
+from sucre.domain.errors import InvalidInput
 from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode, currency, parse_amount
 from sucre.domain.orders import OrderRequest
+from sucre.entrypoints import setoff_cli
+from sucre.entrypoints.console import (
+    DatabaseOption,
+    JsonOption,
+    domain_errors,
+    emit_json,
+    err,
+    out,
+    progress_bar,
+)
 from sucre.service import bloc, closing, messaging, payments, registry, reports
 from sucre.service.demo import run_demo
 
 app = typer.Typer(help="sucre: set-off, clearing in XSU and net settlement for the ALBA-TCP bloc.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
-out = Console()
-err = Console(stderr=True)
 
-DatabaseOption = Annotated[str | None, typer.Option(
-    "--database", "-d", envvar="SUCRE_DATABASE_URL",
-    help="Database URL (default sqlite:///sucre.db; postgresql://... for a server).")]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
-
-
-def fail(error: SucreError) -> NoReturn:
-    where = f"{error.field}: " if error.field else ""
-    err.print(f"[bold red]error[/] {where}{error.message} [dim]({error.reason_code})[/]",
-              highlight=False)
-    raise typer.Exit(2)
-
-
-@contextmanager
-def domain_errors() -> Iterator[None]:
-    try:
-        yield
-    except SucreError as error:
-        fail(error)
-
-
-def emit_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
-
-
-def progress_bar(console: Console) -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=console, transient=True)
 
 
 @app.command()
@@ -134,7 +110,7 @@ def _print_settlement(report: dict[str, Any], console: Console) -> None:
     by_authority: dict[str, list[str]] = {}
     for ins in report["settlement"]:
         by_authority.setdefault(ins["authority"], []).append(
-            f"{ins['kind']} {ins['amount']} {ins['currency']}")
+            f"{ins['kind']} {ins['amount']} {ins['currency']} ({ins['settlement_status']})")
     for authority, net in report["positions"].items():
         lines = by_authority.get(authority, ["-"])
         table.add_row(authority, net, "\n".join(lines))
@@ -444,6 +420,9 @@ def iso_statement(authority: str, period: str,
         sys.stdout.buffer.write(document)
     else:
         out_file.write_bytes(document)
+
+
+setoff_cli.register(app)
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -115,7 +116,11 @@ def _check_parameter(name: str, value: str) -> None:
     elif name == "settlement_currency":
         currency(value, field="value")
     else:
-        share = Fraction(value)
+        try:
+            share = Fraction(Decimal(value.strip()))
+        except (ArithmeticError, ValueError):
+            raise InvalidInput(f"{name} must be a decimal number, got {value!r}",
+                               field="value") from None
         if not 0 < share <= 1:
             raise InvalidInput(f"{name} must be in (0, 1]", field="value")
 

@@ -34,7 +34,12 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     url = normalise_url(url)
     if make_url(url).get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+    # psycopg prepares a statement after five runs, and PostgreSQL then switches to a generic
+    # plan; for ``key IN (...500 keys...)`` the generic plan is a full scan, which made a bulk
+    # import collapse from thousands to hundreds of orders per second (bench/orders_bench.py).
+    # Custom plans cost a re-plan per statement and keep index lookups.
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+                         connect_args={"options": "-c plan_cache_mode=force_custom_plan"})
 
 
 def _sqlite_engine(url: str) -> Engine:

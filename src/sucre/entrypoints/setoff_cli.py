@@ -1,0 +1,334 @@
+"""``sucre setoff``: optimal multilateral set-off of an invoice file, from the command line.
+
+``register(app)`` adds the command to a Typer app (the main ``sucre`` app wires it in). Without a
+database, rates for currencies other than XSU come from ``--rate CUR=XSU_PER_UNIT`` (exact
+decimal text); a file with such invoices and no rate is refused. User errors go through
+:func:`sucre.entrypoints.console.fail` (every bad row of a CSV with its line, exit status 2);
+nothing is written then. A broken invariant (the run's own proof failing) is a crash, also
+before writing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sucre import bootstrap
+from sucre.adapters.invoice_csv import load_invoices, write_result
+from sucre.domain import limits
+from sucre.domain.errors import InvalidDate, InvalidInput, SucreError
+from sucre.domain.money import XSU, CurrencyCode, currency, format_amount
+from sucre.domain.rates import parse_rate
+from sucre.domain.setoff import InvoiceSet, SetoffResult, cycles_for_display, set_off
+from sucre.entrypoints.console import (
+    DatabaseOption,
+    JsonOption,
+    domain_errors,
+    emit_json,
+    err,
+    fail,
+    out,
+    progress_bar,
+    say,
+)
+from sucre.service import setoff_runs
+
+_SMALL_RUN_INVOICES = 100   # cycles are shown without --explain up to this many invoices
+_COUNT_BLOCK_BYTES = 1024**2
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``setoff`` command and the ``invoices`` group to ``app``."""
+    app.command("setoff")(setoff)
+    app.add_typer(invoices_app, name="invoices")
+
+
+def parse_rates(options: list[str]) -> dict[CurrencyCode, Fraction]:
+    """``["USD=0.8", ...]`` to XSU per unit of each currency, exactly."""
+    rates: dict[CurrencyCode, Fraction] = {}
+    for option in options:
+        code_text, equals, value = option.partition("=")
+        if not equals:
+            raise InvalidInput(f"{option!r} is not CUR=XSU_PER_UNIT", field="rate")
+        code = currency(code_text, field="rate")
+        if code in rates:
+            raise InvalidInput(f"two rates for {code}", field="rate")
+        rates[code] = parse_rate(value, field="rate")
+    return rates
+
+
+def _require_rates(invoices: InvoiceSet, rates: dict[CurrencyCode, Fraction]) -> None:
+    missing = [code for code in invoices.currency_codes if code != XSU and code not in rates]
+    if missing:
+        example = " ".join(f"--rate {code}=<XSU per 1 {code}>" for code in missing)
+        raise InvalidInput(f"invoices in {', '.join(missing)} cannot be compared without a rate "
+                           f"at the run's value date: give {example}", field="rate")
+
+
+def _count_lines(path: Path) -> int:
+    lines = 0
+    with path.open("rb") as handle:
+        while block := handle.read(_COUNT_BLOCK_BYTES):
+            lines += block.count(b"\n")
+    return lines
+
+
+def _load_with_progress(path: Path, default: CurrencyCode, minor_units: bool) -> InvoiceSet:
+    if not path.is_file():
+        raise InvalidInput(f"cannot read {path}: not a file", field="file")
+    progress = progress_bar()
+    with progress:
+        task = progress.add_task(f"loading {path.name}", total=max(0, _count_lines(path) - 1))
+        return load_invoices(path, default_currency=default, minor_units=minor_units,
+                             on_progress=lambda rows: progress.update(task, completed=rows))
+
+
+def _xsu(minor: int) -> str:
+    return format_amount(minor, XSU)
+
+
+def _members(result: SetoffResult) -> list[dict[str, Any]]:
+    """The parties with the largest gross debt (owed plus owing) before the run."""
+    parties = result.parties
+    gross = parties.owes_before_minor + parties.owed_before_minor
+    order = np.lexsort((np.arange(gross.size), -gross))[:limits.setoff_summary_parties_max]
+    return [{"party": parties.labels[k],
+             "owes_before": _xsu(int(parties.owes_before_minor[k])),
+             "owes_after": _xsu(int(parties.owes_after_minor[k])),
+             "owed_before": _xsu(int(parties.owed_before_minor[k])),
+             "owed_after": _xsu(int(parties.owed_after_minor[k])),
+             "net": _xsu(int(parties.net_minor[k]))} for k in order.tolist()]
+
+
+def setoff_document(result: SetoffResult, out: Path | None,
+                    rates: dict[CurrencyCode, Fraction]) -> dict[str, Any]:
+    """The one JSON object of a run (amounts as XSU decimal strings)."""
+    certificate = result.certificate
+    return {
+        "invoices": result.invoices.count,
+        "parties": len(result.parties.labels),
+        "pairs": int(result.pairs.debtor.size),
+        "currency": XSU,
+        "total_debt": _xsu(result.total_debt_minor),
+        "cleared": _xsu(result.total_cleared_minor),
+        "remaining": _xsu(result.total_remaining_minor),
+        "cleared_fraction": result.cleared_fraction,
+        "net_internal_debt": _xsu(result.net_internal_debt_minor),
+        "ceiling": _xsu(result.total_debt_minor - result.net_internal_debt_minor),
+        "rates_xsu_per_unit": {code: str(rate) for code, rate in sorted(rates.items())},
+        "certificate": {"method": certificate.method,
+                        "dual_bound": _xsu(certificate.dual_bound_minor),
+                        "rounds": certificate.rounds,
+                        "residual_arcs": certificate.residual_arcs,
+                        "description": certificate.description},
+        "members": _members(result),
+        "timings_s": {stage: round(seconds, 4) for stage, seconds in result.timings_s.items()},
+        "out": None if out is None else str(out),
+    }
+
+
+def _print_human(result: SetoffResult, document: dict[str, Any], explain: bool,
+                 console: Console) -> None:
+    summary = Table("", "XSU", title="multilateral set-off", show_header=False)
+    for label, key in (("invoices", "invoices"), ("parties", "parties"), ("pairs", "pairs"),
+                       ("total debt", "total_debt"), ("cleared", "cleared"),
+                       ("remaining", "remaining"), ("ceiling (debt - net)", "ceiling")):
+        summary.add_row(label, str(document[key]))
+    summary.add_row("cleared fraction", f"{result.cleared_fraction:.2%}")
+    console.print(summary)
+    say(console, f"proof: {result.certificate.description}")
+    members = Table("party", "owes before", "owes after", "owed before", "owed after", "net",
+                    title=f"largest parties (of {document['parties']}), XSU")
+    for row in document["members"]:
+        members.add_row(row["party"], row["owes_before"], row["owes_after"],
+                        row["owed_before"], row["owed_after"], row["net"])
+    console.print(members)
+    if explain or result.invoices.count <= _SMALL_RUN_INVOICES:
+        _print_cycles(result, console)
+    if document["out"]:
+        say(console, f"per-invoice result written to {document['out']}")
+
+
+def _print_cycles(result: SetoffResult, console: Console) -> None:
+    try:
+        cycles = cycles_for_display(result, limits.setoff_display_cycles_max)
+    except SucreError as error:
+        say(console, f"cycles not shown: {error.message}")
+        return
+    shown = sum(cycle.cleared_xsu_minor for cycle in cycles)
+    say(console, f"cleared cycles ({len(cycles)} shown, clearing {_xsu(shown)} of the "
+                  f"{_xsu(result.total_cleared_minor)} XSU cleared; each amount cancels on "
+                  "every link):")
+    for cycle in cycles:
+        path = " -> ".join((*cycle.parties, cycle.parties[0]))
+        say(console, f"  {_xsu(cycle.amount_xsu_minor)} XSU: {path}")
+
+
+def setoff(
+    invoices: Annotated[Path, typer.Argument(
+        help="CSV with columns id,debtor,creditor,amount,currency (id, currency optional).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Write id,amount,cleared,remaining per invoice here.")] = None,
+    currency_code: Annotated[str, typer.Option(
+        "--currency", help="Currency of invoices without a currency column.")] = "XSU",
+    rate: Annotated[list[str] | None, typer.Option(
+        "--rate", help="XSU per one unit of a currency, e.g. USD=0.8 (repeatable).")] = None,
+    explain: Annotated[bool, typer.Option(
+        "--explain", help="Show the cleared cycles (small runs).")] = False,
+    minor_units: Annotated[bool, typer.Option(
+        "--minor-units", help="Amounts are whole numbers of minor units (e.g. 125050 for "
+        "1250.50), as in published obligation networks.")] = False,
+) -> None:
+    """Cancel as much debt as possible without moving money: optimal multilateral set-off."""
+    try:
+        rates = parse_rates(rate or [])
+        loaded = _load_with_progress(invoices, currency(currency_code), minor_units)
+        _require_rates(loaded, rates)
+        result = set_off(loaded, rates)
+        if out is not None:
+            write_result(out, result)
+    except SucreError as error:
+        fail(error)
+    document = setoff_document(result, out, rates)
+    if as_json:
+        sys.stdout.write(json.dumps(document) + "\n")
+    else:
+        _print_human(result, document, explain, Console())
+
+
+# --- stored invoices and recorded runs (the pipeline) -------------------------------------------
+
+invoices_app = typer.Typer(
+    help="Stored invoices: import, recorded set-off runs, residuals paid through the chamber.",
+    no_args_is_help=True)
+
+DateOption = Annotated[str, typer.Option(
+    "--date", help="Value date (YYYY-MM-DD): XSU rates of this day compare the currencies.")]
+
+
+def _value_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidDate(f"not a date (YYYY-MM-DD): {text!r}", field="date") from None
+
+
+@invoices_app.command("import")
+def invoices_import(
+    file: Annotated[Path, typer.Argument(help=(
+        "CSV: id,debtor,creditor,amount[,currency,due_date,debtor_member,creditor_member,"
+        "hs_code,quantity,unit,customs_ref]"))],
+    currency_code: Annotated[str, typer.Option(
+        "--currency", help="Currency of rows without a currency column.")] = "XSU",
+    database: DatabaseOption = None, as_json: JsonOption = False,
+) -> None:
+    """Store unpaid invoices (all or nothing; a known id with the same body is skipped)."""
+    with domain_errors():
+        engine = bootstrap.database(database)
+        progress = progress_bar()
+        with progress:
+            task = progress.add_task(f"reading {file.name}", total=max(0, _count_lines(file) - 1))
+            invoices = setoff_runs.read_invoice_file(
+                file, default_currency=currency(currency_code),
+                on_progress=lambda rows: progress.update(task, completed=rows))
+        stored, known = setoff_runs.store_invoices(engine, invoices)
+    if as_json:
+        emit_json({"stored": stored, "already_known": known})
+    else:
+        say(out, f"stored {stored} invoice(s); {known} already known (same body, skipped)")
+
+
+@invoices_app.command("setoff")
+def invoices_setoff(day: DateOption, database: DatabaseOption = None,
+                    as_json: JsonOption = False) -> None:
+    """Record an optimal set-off of every open stored invoice at the day's XSU rates."""
+    with domain_errors():
+        summary = setoff_runs.run_setoff(bootstrap.database(database), _value_date(day))
+    if as_json:
+        emit_json(summary)
+        return
+    say(out, f"set-off run {summary['run_id']} at {summary['value_date']}: "
+             f"{summary['invoices']} open invoice(s), debt {summary['total_debt']} XSU, "
+             f"cleared {summary['cleared']} XSU ({summary['cleared_fraction']:.2%}), "
+             f"remaining {summary['remaining']} XSU")
+    say(out, f"proof: {summary['certificate']}")
+    _print_members(summary["members"])
+
+
+def _print_members(members: dict[str, dict[str, str]]) -> None:
+    table = Table("member", "owes before", "owes after", "owed before", "owed after",
+                  title="per member state, XSU (--- : invoices without a member state)")
+    for member, row in members.items():
+        table.add_row(member, row["owes_before"], row["owes_after"], row["owed_before"],
+                      row["owed_after"])
+    out.print(table)
+
+
+@invoices_app.command("runs")
+def invoices_runs(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """List the recorded set-off runs."""
+    with domain_errors():
+        runs = setoff_runs.list_runs(bootstrap.database(database))
+    if as_json:
+        emit_json({"runs": runs})
+        return
+    table = Table("run", "value date", "invoices", "debt XSU", "cleared XSU", "recorded at")
+    for run in runs:
+        table.add_row(str(run["run_id"]), run["value_date"], str(run["invoices"]),
+                      run["total_debt"], run["cleared"], run["recorded_at"])
+    out.print(table)
+
+
+@invoices_app.command("run")
+def invoices_run(
+    run_id: int,
+    limit: Annotated[int, typer.Option(min=1, max=100_000, help="Clearings shown.")] = 50,
+    offset: Annotated[int, typer.Option(min=0)] = 0,
+    database: DatabaseOption = None, as_json: JsonOption = False,
+) -> None:
+    """One recorded run: its summary, proof, member states and per-invoice clearings."""
+    with domain_errors():
+        detail = setoff_runs.run_detail(bootstrap.database(database), run_id, limit=limit,
+                                        offset=offset)
+    if as_json:
+        emit_json(detail)
+        return
+    say(out, f"set-off run {run_id} at {detail['value_date']}: debt {detail['total_debt']} "
+             f"XSU, cleared {detail['cleared']} XSU ({detail['cleared_fraction']:.2%})")
+    say(out, f"proof: {detail['certificate']}")
+    _print_members(detail.get("members", {}))
+    table = Table("invoice", "currency", "amount", "cleared", "cleared XSU",
+                  title=f"clearings {offset + 1}-{offset + len(detail['clearings'])} of "
+                        f"{detail['clearings_total']}")
+    for row in detail["clearings"]:
+        table.add_row(row["id"], row["currency"], row["amount"], row["cleared"],
+                      row["cleared_xsu"])
+    out.print(table)
+
+
+@invoices_app.command("pay-residuals")
+def invoices_pay_residuals(day: DateOption, database: DatabaseOption = None,
+                           as_json: JsonOption = False) -> None:
+    """Turn what remains of cross-border invoices into payment orders through the chamber."""
+    with domain_errors():
+        report = setoff_runs.pay_residuals(bootstrap.database(database), _value_date(day))
+    if as_json:
+        emit_json({"accepted": report.accepted, "rejected": report.rejected,
+                   "replayed": report.replayed,
+                   "errors": [{"order": e.line, "field": e.field, "reason_code": e.reason_code,
+                               "message": e.message} for e in report.errors]})
+        return
+    for e in report.errors:
+        say(err, f"residual order {e.line}: {e.field or ''}: {e.message} ({e.reason_code})")
+    say(out, f"residual payment orders: accepted {report.accepted}, rejected for limits "
+             f"{report.rejected}, replayed {report.replayed}, invalid {len(report.errors)}")

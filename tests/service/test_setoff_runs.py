@@ -1,0 +1,161 @@
+"""Set-off in the pipeline: stored invoices, recorded runs, residuals paid through the chamber."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from sucre.adapters.db import tables as t
+from sucre.domain.errors import (
+    BadRows,
+    IdempotencyConflict,
+    InvalidInput,
+    NotFound,
+    UnknownParty,
+)
+from sucre.domain.money import XSU, CurrencyCode
+from sucre.service import closing, setoff_runs
+from sucre.service.setoff_runs import Invoice
+from tests import world
+
+DAY = dt.date(2026, 7, 2)
+
+
+def invoice(external_id: str, debtor: str, creditor: str, amount_minor: int,
+            currency: str = "XSU", **extra: object) -> Invoice:
+    return Invoice(external_id, debtor, creditor, amount_minor, CurrencyCode(currency),
+                   **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def bloc_engine(engine: Engine) -> Engine:
+    world.build(engine)
+    return engine
+
+
+def remaining(engine: Engine) -> dict[str, int]:
+    with engine.connect() as conn:
+        return dict(conn.execute(select(t.invoices.c.external_id, t.invoices.c.remaining_minor)
+                                 ).tuples().all())
+
+
+def test_a_run_clears_the_cycle_and_is_recorded(bloc_engine: Engine) -> None:
+    # The shared micro example: 10 -> 20 -> 30 -> 10 clears 300 of 500.
+    setoff_runs.store_invoices(bloc_engine, [
+        invoice("1", "10", "20", 100), invoice("2", "20", "30", 100),
+        invoice("3", "30", "10", 200), invoice("4", "40", "30", 100)])
+    summary = setoff_runs.run_setoff(bloc_engine, DAY)
+    assert (summary["total_debt"], summary["cleared"], summary["remaining"]) == (
+        "5.00", "3.00", "2.00")
+    assert remaining(bloc_engine) == {"1": 0, "2": 0, "3": 100, "4": 100}
+    with bloc_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.setoff_runs)).scalar() == 1
+        cleared = conn.execute(select(func.sum(t.setoff_clearings.c.cleared_xsu_minor))).scalar()
+    assert cleared == 300
+    again = setoff_runs.run_setoff(bloc_engine, DAY)  # nothing left on a cycle
+    assert again["cleared"] == "0.00"
+
+
+def test_cross_currency_invoices_compare_in_xsu(bloc_engine: Engine) -> None:
+    # 2,400.00 CUP = 100 USD = 80.00 XSU; 10,000.00 VES = 100 USD = 80.00 XSU at 1.25 USD/XSU.
+    setoff_runs.store_invoices(bloc_engine, [
+        invoice("a", "cu-importer", "ve-exporter", 240_000, "CUP"),
+        invoice("b", "ve-exporter", "cu-importer", 1_000_000, "VES")])
+    summary = setoff_runs.run_setoff(bloc_engine, DAY)
+    assert summary["cleared"] == "160.00"
+    assert remaining(bloc_engine) == {"a": 0, "b": 0}
+
+
+def test_storing_is_idempotent_and_refuses_a_changed_body(bloc_engine: Engine) -> None:
+    first = [invoice("1", "A", "B", 100, XSU)]
+    assert setoff_runs.store_invoices(bloc_engine, first) == (1, 0)
+    assert setoff_runs.store_invoices(bloc_engine, first) == (0, 1)
+    with pytest.raises(IdempotencyConflict):
+        setoff_runs.store_invoices(bloc_engine, [invoice("1", "A", "B", 101, XSU)])
+    with pytest.raises(InvalidInput):
+        setoff_runs.store_invoices(bloc_engine, [invoice("9", "A", "B", 1),
+                                                 invoice("9", "A", "B", 1)])
+    assert remaining(bloc_engine) == {"1": 100}
+
+
+def test_the_whole_chain_debt_setoff_clearing_net_settlement(bloc_engine: Engine) -> None:
+    goods = {"hs_code": "100630", "quantity": "10", "unit": "t"}
+    setoff_runs.store_invoices(bloc_engine, [
+        invoice("r1", "alimport", "casa", 50_000, debtor_member="CUB", creditor_member="VEN",
+                customs_ref="DUA-1", **goods),
+        invoice("r2", "casa", "sojabol", 30_000, debtor_member="VEN", creditor_member="BOL",
+                customs_ref="DUA-2", **goods),
+        invoice("r3", "sojabol", "alimport", 20_000, debtor_member="BOL", creditor_member="CUB",
+                customs_ref="DUA-3", **goods)])
+    summary = setoff_runs.run_setoff(bloc_engine, DAY)
+    assert summary["cleared"] == "600.00"  # 200.00 round the cycle, three times
+    report = setoff_runs.pay_residuals(bloc_engine, DAY)
+    assert (report.accepted, report.invalid) == (2, 0)  # r1 300.00 and r2 100.00 remain
+    settled = closing.close_period(bloc_engine, "2026-H2")
+    assert settled["gross_xsu"] == "400.00"
+    assert settled["positions"] == {"BCB": "100.00", "BCC": "-300.00", "BCN": "0.00",
+                                    "BCV": "200.00", "ECCB": "0.00"}
+    assert settled["net_xsu"] == "300.00"
+    assert setoff_runs.pay_residuals(bloc_engine, DAY).accepted == 0  # each paid once
+
+
+def test_a_run_reports_each_member_state_before_and_after(bloc_engine: Engine) -> None:
+    setoff_runs.store_invoices(bloc_engine, [
+        invoice("m1", "a", "b", 10_000, debtor_member="CUB", creditor_member="VEN"),
+        invoice("m2", "b", "a", 4_000, debtor_member="VEN", creditor_member="CUB"),
+        invoice("m3", "c", "a", 1_000)])  # no member state known
+    summary = setoff_runs.run_setoff(bloc_engine, DAY)
+    assert summary["members"] == {
+        "---": {"owes_before": "10.00", "owes_after": "10.00",
+                "owed_before": "10.00", "owed_after": "10.00"},
+        "CUB": {"owes_before": "100.00", "owes_after": "60.00",
+                "owed_before": "40.00", "owed_after": "0.00"},
+        "VEN": {"owes_before": "40.00", "owes_after": "0.00",
+                "owed_before": "100.00", "owed_after": "60.00"}}
+    runs = setoff_runs.list_runs(bloc_engine)
+    assert [(r["run_id"], r["cleared"]) for r in runs] == [(summary["run_id"], "80.00")]
+    detail = setoff_runs.run_detail(bloc_engine, summary["run_id"], limit=1)
+    assert detail["clearings_total"] == 2 and len(detail["clearings"]) == 1
+    assert detail["clearings"][0] == {"id": "m1", "currency": "XSU", "amount": "100.00",
+                                      "cleared": "40.00", "cleared_xsu": "40.00"}
+    with pytest.raises(NotFound):
+        setoff_runs.run_detail(bloc_engine, summary["run_id"] + 1)
+
+
+def test_an_unknown_member_state_is_refused_and_nothing_stored(bloc_engine: Engine) -> None:
+    with pytest.raises(UnknownParty) as caught:
+        setoff_runs.store_invoices(bloc_engine, [
+            invoice("ok", "a", "b", 100, debtor_member="CUB"),
+            invoice("bad", "a", "b", 100, creditor_member="XXX")])
+    assert caught.value.field == "creditor_member"
+    assert remaining(bloc_engine) == {}
+
+
+def test_an_invoice_file_is_read_with_its_member_and_goods_columns(tmp_path: Path) -> None:
+    path = tmp_path / "invoices.csv"
+    path.write_text("id,debtor,creditor,amount,currency,debtor_member,creditor_member,hs_code\n"
+                    "i1,alimport,casa,500.00,CUP,cub,VEN,100630\n"
+                    "i2,casa,alimport,12.5,XSU,,,\n")
+    first, second = setoff_runs.read_invoice_file(path)
+    assert first == Invoice("i1", "alimport", "casa", 50_000, CurrencyCode("CUP"),
+                            debtor_member="CUB", creditor_member="VEN", hs_code="100630")
+    assert second == Invoice("i2", "casa", "alimport", 1_250, XSU)
+
+
+def test_an_invoice_file_without_ids_cannot_be_stored(tmp_path: Path) -> None:
+    path = tmp_path / "no-ids.csv"
+    path.write_text("debtor,creditor,amount\na,b,1.00\n")
+    with pytest.raises(InvalidInput) as caught:
+        setoff_runs.read_invoice_file(path)
+    assert caught.value.field == "id"
+
+
+def test_an_overlong_goods_field_is_reported_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    path.write_text("id,debtor,creditor,amount,unit\ni1,a,b,1.00,t\ni2,a,b,1.00,tonnes-metric\n")
+    with pytest.raises(BadRows) as caught:
+        setoff_runs.read_invoice_file(path)
+    assert caught.value.errors == [(3, "unit", "longer than 8 characters")]
