@@ -6,13 +6,14 @@ import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from sucre.adapters.db import tables as t
 from sucre.domain.money import CurrencyCode
 from sucre.domain.orders import OrderRequest
-from sucre.service import bloc, registry
+from sucre.service import bloc, closing, payments, registry
 
 START = dt.date(2026, 7, 1)
 DAYS = 10
@@ -57,7 +58,7 @@ def row_counts(engine: Engine) -> dict[str, int]:
         return {table.name: int(conn.execute(select(func.count()).select_from(table))
                                 .scalar_one())
                 for table in (t.payment_orders, t.journal_entries, t.postings, t.positions,
-                              t.decisions, t.periods)}
+                              t.decisions, t.periods, t.settlement_confirmations)}
 
 
 def position_sums(engine: Engine) -> list[tuple[int, int, int, int, int]]:
@@ -67,3 +68,27 @@ def position_sums(engine: Engine) -> list[tuple[int, int, int, int, int]]:
             t.positions.c.credit_pending_minor, t.positions.c.debit_posted_minor,
             t.positions.c.credit_posted_minor).order_by(t.positions.c.period_id,
                                                         t.positions.c.authority_id))]
+
+
+#: Trade of a small period: BCC pays BCV 1,500.00; BCV pays BCB 1,200.00 and BCC 400.00; BCB pays
+#: BCC 300.00 (XSU). Net: BCB +900.00, BCC -800.00, BCV -100.00; at 1.25 USD per XSU the close
+#: issues the hard-currency legs of :data:`SETTLEMENT_LEGS`.
+TRADE = (("CUB", "VEN", "1500.00"), ("VEN", "BOL", "1200.00"), ("VEN", "CUB", "400.00"),
+         ("BOL", "CUB", "300.00"))
+
+#: (reference, debtor, creditor, amount in USD) of each leg the close of :data:`TRADE` issues.
+SETTLEMENT_LEGS = (("2026-H2/PAY/BCC", "BCC", "SUCRE", "1000.00"),
+                   ("2026-H2/PAY/BCV", "BCV", "SUCRE", "125.00"),
+                   ("2026-H2/RECEIVE/BCB", "SUCRE", "BCB", "1125.00"))
+
+
+def trade_and_close(engine: Engine, *, built: bool = False) -> dict[str, Any]:
+    """Build the world (unless ``built``), submit :data:`TRADE`, close 2026-H2; the report."""
+    if not built:
+        build(engine)
+    for number, (importer, exporter, amount) in enumerate(TRADE):
+        outcome = payments.submit_order(engine, order(
+            f"T{number}", debtor_member=importer, creditor_member=exporter, origin=exporter,
+            amount=amount))
+        assert outcome.reason_code is None, outcome
+    return closing.close_period(engine, "2026-H2")

@@ -50,23 +50,27 @@ def swap(data: bytes, old: str, new: str, count: int = 1) -> bytes:
 
 
 def pacs009(*legs: tuple[str, str, str, str], group_date: str | None = None,
-            nb_of_txs: int | None = None, ctrl_sum: str | None = None) -> bytes:
+            nb_of_txs: int | None = None, ctrl_sum: str | None = None, currency: str = "XSU",
+            message_id: str = "ALBA-SETTLE-2025H1", settlement_date: str = "2025-06-30",
+            uetrs: list[str] | None = None) -> bytes:
     """A pacs.009.001.08 with one CdtTrfTxInf per (end_to_end_id, debtor, creditor, amount):
-    a debtor/creditor of 8 or 11 characters is a BIC, otherwise a clearing member id."""
+    a debtor/creditor of 8 or 11 characters is a BIC, otherwise a clearing member id. Each leg
+    gets a fresh UETR unless ``uetrs`` gives them."""
     def institution(value: str) -> str:
         if len(value) in (8, 11):
             return f"<FinInstnId><BICFI>{value}</BICFI></FinInstnId>"
         return f"<FinInstnId><ClrSysMmbId><MmbId>{value}</MmbId></ClrSysMmbId></FinInstnId>"
 
+    keys = uetrs if uetrs is not None else [str(uuid.uuid4()) for _ in legs]
     transactions = "".join(
-        f"<CdtTrfTxInf><PmtId><EndToEndId>{e2e}</EndToEndId><UETR>{uuid.uuid4()}</UETR></PmtId>"
-        f'<IntrBkSttlmAmt Ccy="XSU">{amount}</IntrBkSttlmAmt>'
-        + ("" if group_date else "<IntrBkSttlmDt>2025-06-30</IntrBkSttlmDt>")
+        f"<CdtTrfTxInf><PmtId><EndToEndId>{e2e}</EndToEndId><UETR>{uetr}</UETR></PmtId>"
+        f'<IntrBkSttlmAmt Ccy="{currency}">{amount}</IntrBkSttlmAmt>'
+        + ("" if group_date else f"<IntrBkSttlmDt>{settlement_date}</IntrBkSttlmDt>")
         + f"<Dbtr>{institution(debtor)}</Dbtr><Cdtr>{institution(creditor)}</Cdtr>"
         "</CdtTrfTxInf>"
-        for e2e, debtor, creditor, amount in legs)
+        for (e2e, debtor, creditor, amount), uetr in zip(legs, keys, strict=True))
     header = (
-        f"<MsgId>ALBA-SETTLE-2025H1</MsgId><CreDtTm>{CREATED_AT.isoformat()}</CreDtTm>"
+        f"<MsgId>{message_id}</MsgId><CreDtTm>{CREATED_AT.isoformat()}</CreDtTm>"
         f"<NbOfTxs>{len(legs) if nb_of_txs is None else nb_of_txs}</NbOfTxs>"
         + ("" if ctrl_sum is None else f"<CtrlSum>{ctrl_sum}</CtrlSum>")
         + ("" if group_date is None else f"<IntrBkSttlmDt>{group_date}</IntrBkSttlmDt>")

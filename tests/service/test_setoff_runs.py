@@ -159,3 +159,53 @@ def test_an_overlong_goods_field_is_reported_with_its_line(tmp_path: Path) -> No
     with pytest.raises(BadRows) as caught:
         setoff_runs.read_invoice_file(path)
     assert caught.value.errors == [(3, "unit", "longer than 8 characters")]
+
+
+def test_an_invoice_owed_to_its_own_debtor_is_never_stored(bloc_engine: Engine) -> None:
+    """A run refuses such an invoice, so a stored one would block every later run."""
+    with pytest.raises(InvalidInput) as caught:
+        setoff_runs.store_invoices(bloc_engine, [invoice("ok", "a", "b", 100),
+                                                 invoice("self", "a", "a", 100)])
+    assert caught.value.field == "creditor"
+    assert remaining(bloc_engine) == {}
+
+
+def test_run_detail_can_list_only_some_member_states(bloc_engine: Engine) -> None:
+    setoff_runs.store_invoices(bloc_engine, [
+        invoice("v1", "a", "b", 100, debtor_member="CUB", creditor_member="VEN"),
+        invoice("v2", "b", "a", 100, debtor_member="VEN", creditor_member="CUB"),
+        invoice("n1", "c", "d", 100, debtor_member="BOL", creditor_member="NIC"),
+        invoice("n2", "d", "c", 100)])
+    run_id = setoff_runs.run_setoff(bloc_engine, DAY)["run_id"]
+    everything = setoff_runs.run_detail(bloc_engine, run_id)
+    only_ven = setoff_runs.run_detail(bloc_engine, run_id, members=["VEN"])
+    assert [c["id"] for c in everything["clearings"]] == ["v1", "v2", "n1", "n2"]
+    assert [c["id"] for c in only_ven["clearings"]] == ["v1", "v2"]
+    assert only_ven["clearings_total"] == 2
+    assert only_ven["members"] == everything["members"]
+    assert setoff_runs.run_detail(bloc_engine, run_id, members=[])["clearings"] == []
+
+
+def test_residual_order_keys_are_one_per_invoice_even_for_long_ids() -> None:
+    short = setoff_runs.residual_order_key("INV-2026-0001")
+    assert short == "INV-INV-2026-0001"
+    first, second = (setoff_runs.residual_order_key("x" * 60 + tail) for tail in ("0001", "0002"))
+    assert first != second and len(first) == len(second) == 64
+
+
+def test_an_overlong_invoice_label_is_refused_before_storage(bloc_engine: Engine) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        setoff_runs.store_invoices(bloc_engine, [invoice("ok", "a", "b" * 65, 100)])
+    assert caught.value.field == "creditor"
+    assert remaining(bloc_engine) == {}
+
+
+@pytest.mark.parametrize("field_name", ["debtor", "customs_ref", "external_id"])
+def test_a_control_character_in_an_invoice_is_refused(bloc_engine: Engine,
+                                                      field_name: str) -> None:
+    fields = {"external_id": "i1", "debtor": "a", "creditor": "b", "amount_minor": 100,
+              "currency": XSU, field_name: "x\x00y"}
+    with pytest.raises(InvalidInput) as caught:
+        setoff_runs.store_invoices(bloc_engine, [Invoice(**fields)])  # type: ignore[arg-type]
+    assert caught.value.field == ("id" if field_name == "external_id" else field_name)
+    assert remaining(bloc_engine) == {}

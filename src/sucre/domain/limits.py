@@ -25,6 +25,8 @@ csv_rows_max = 10_000_000
 csv_bytes_max = 2 * 1024**3
 #: Characters in one free-text field (trader name, references).
 text_chars_max = 140
+#: Characters of a stored invoice's id and of its debtor's and creditor's names.
+invoice_label_chars_max = 64
 
 #: Decimal places of a published XSU rate (local currency per XSU and USD per XSU).
 rate_decimals = 10
@@ -98,6 +100,23 @@ api_batch_orders_max = 1_000
 #: Orders in one page of ``GET /v1/payment-orders`` (and the default page size).
 api_page_orders_max = 500
 api_page_orders_default = 100
+
+#: Invoices in one ``POST /v1/invoices`` (stored in one transaction, all or nothing). About 300
+#: bytes each with goods fields, so a full batch stays well inside ``api_body_bytes_max``. Larger
+#: sets go through ``sucre invoices import``.
+api_batch_invoices_max = 1_000
+
+#: Invoices in one stateless ``POST /v1/setoff`` (solved in the request; nothing is written).
+#: About 100 bytes each: a full request stays inside ``api_body_bytes_max``, and the solve takes
+#: milliseconds. Larger sets go through ``sucre setoff``.
+api_setoff_invoices_max = 5_000
+
+#: Currencies in the ``rates`` of one stateless set-off (sucre clears fewer than this).
+api_setoff_rates_max = 32
+
+#: Clearings in one page of ``GET /v1/setoff-runs/{run_id}`` (and the default page size).
+api_page_clearings_max = 1_000
+api_page_clearings_default = 100
 
 #: Characters of an ``Idempotency-Key`` header (the column is VARCHAR(64)).
 api_idempotency_key_chars_max = 64

@@ -410,6 +410,7 @@ def xsu_minor_amounts(invoices: InvoiceSet,
     for position, code in enumerate(invoices.currency_codes):
         numerator, denominator = _rate_terms(code, XSU, _xsu_rate(code, xsu_per_unit))
         mask = slice(None) if single else invoices.currency_index == position
+        _refuse_overflowing(invoices, mask, numerator, denominator)
         result[mask] = scale_half_even(invoices.amount_minor[mask], numerator, denominator)
         _spot_check_conversion(invoices, result, position, _xsu_rate(code, xsu_per_unit))
     too_large = result > limits.amount_minor_max
@@ -418,6 +419,20 @@ def xsu_minor_amounts(invoices: InvoiceSet,
         raise AmountTooLarge(f"invoice {invoices.ids[first]!r} is worth more than "
                              f"{limits.amount_minor_max} XSU minor units", field="amount")
     return result
+
+
+def _refuse_overflowing(invoices: InvoiceSet, mask: slice | NDArray[np.bool_], numerator: int,
+                        denominator: int) -> None:
+    """Refuse an invoice whose XSU value would not even fit int64 (a huge rate): the exact bound
+    ``amount_minor_max`` is checked after conversion, this only keeps the conversion in range."""
+    amounts = invoices.amount_minor[mask]
+    if amounts.size == 0 or int(amounts.max()) * numerator < denominator * _INT64_SAFE:
+        return
+    threshold = -(-denominator * _INT64_SAFE // numerator)  # <= amounts.max() < 2**63 here
+    positions = np.arange(invoices.count, dtype=np.int64)[mask]
+    first = int(positions[np.flatnonzero(amounts >= threshold)[0]])
+    raise AmountTooLarge(f"invoice {invoices.ids[first]!r} is worth more than "
+                         f"{limits.amount_minor_max} XSU minor units", field="amount")
 
 
 def _spot_check_conversion(invoices: InvoiceSet, xsu_minor: Int64Array, position: int,

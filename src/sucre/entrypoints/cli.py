@@ -382,23 +382,29 @@ def open_period(day: Annotated[str, typer.Argument(help="A date inside the perio
     out.print(f"period {period.code} ({period.start} to {period.end}) is {period.state.value}")
 
 
-iso_app = typer.Typer(help="ISO 20022 messages: pacs.008 in (pacs.002 out), camt.053 statements.",
+iso_app = typer.Typer(help="ISO 20022 messages: pacs.008 and pacs.009 in (pacs.002 out), camt.053 "
+                           "statements.",
                       no_args_is_help=True)
 app.add_typer(iso_app, name="iso")
 
 
 @iso_app.command("import")
-def iso_import(file: Annotated[Path, typer.Argument(help="A pacs.008.001.08 XML message.")],
+def iso_import(file: Annotated[Path, typer.Argument(
+                   help="A pacs.008.001.08 or pacs.009.001.08 XML message.")],
                report_file: Annotated[Path | None, typer.Option(
                    "--out", help="Write the pacs.002 answer here (default: stdout).")] = None,
                database: DatabaseOption = None) -> None:
-    """Submit a pacs.008's transactions as payment orders; answer with a pacs.002."""
+    """Answer a pacs.008 or pacs.009 (told apart by namespace) with a pacs.002.
+
+    A pacs.008's transactions are submitted as payment orders; a pacs.009's confirm that
+    settlement legs of a closed period were paid (EndToEndId = the instruction's reference, as
+    shown by ``sucre report``)."""
     with domain_errors():
         if not file.is_file():
             raise InvalidInput(f"no such file: {file}", field="file")
         with file.open("rb") as handle:
             data = handle.read(limits.iso_message_bytes_max + 1)
-        outcome = messaging.submit_pacs008(bootstrap.database(database), data)
+        outcome = messaging.submit_iso(bootstrap.database(database), data)
     if report_file is None:
         sys.stdout.buffer.write(outcome.report)
     else:
@@ -421,6 +427,84 @@ def iso_statement(authority: str, period: str,
     else:
         out_file.write_bytes(document)
 
+
+# --- HTTP API: serve, clients and keys (issue 4) ------------------------------------------------
+
+api_client_app = typer.Typer(help="API clients: one per participant, with a role.",
+                             no_args_is_help=True)
+api_key_app = typer.Typer(help="API keys: rotate (issue a new one) and revoke.",
+                          no_args_is_help=True)
+app.add_typer(api_client_app, name="api-client")
+app.add_typer(api_key_app, name="api-key")
+
+
+@app.command()
+def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+          port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
+          workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+          database: DatabaseOption = None) -> None:
+    """Serve the HTTP API (FastAPI under uvicorn); the database is migrated first, once."""
+    import os
+
+    import uvicorn
+
+    from sucre.entrypoints.api.server import FACTORY, HTTP_PROTOCOL
+
+    with domain_errors():
+        engine = bootstrap.database(database)
+    os.environ["SUCRE_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers,
+                http=HTTP_PROTOCOL, log_level="info")
+
+
+def _print_key(issued: Any) -> None:
+    err.print(f"API key of {issued.client} (key id {issued.key_id}); it is shown only now:",
+              highlight=False)
+    sys.stdout.write(f"{issued.api_key}\n")
+
+
+@api_client_app.command("add")
+def api_client_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="operator, chamber, council or auditor.")],
+    authority: Annotated[str | None, typer.Option(
+        help="The operator's central bank (operators only), e.g. BCV.")] = None,
+    database: DatabaseOption = None,
+) -> None:
+    """Register an API client and print its first key (once)."""
+    from sucre.service import access
+
+    with domain_errors():
+        issued = access.add_client(bootstrap.database(database), name,
+                                   access.parse_role(role), authority)
+    _print_key(issued)
+
+
+@api_key_app.command("rotate")
+def api_key_rotate(name: str, database: DatabaseOption = None) -> None:
+    """Issue a new key to a client; revoke the old one once the new one is deployed."""
+    from sucre.service import access
+
+    with domain_errors():
+        engine = bootstrap.database(database)
+        issued = access.issue_key(engine, name)
+        older = [k.key_id for k in access.client_keys(engine, name)
+                 if k.revoked_at is None and k.key_id != issued.key_id]
+    _print_key(issued)
+    if older:
+        err.print(f"still active: {', '.join(older)}; revoke with `sucre api-key revoke "
+                  "KEY_ID` once the new key is in use", highlight=False)
+
+
+@api_key_app.command("revoke")
+def api_key_revoke(key_id: str, database: DatabaseOption = None) -> None:
+    """Revoke a key at once (by its key id, the part after ``sk_``)."""
+    from sucre.service import access
+
+    with domain_errors():
+        client = access.revoke_key(bootstrap.database(database), key_id)
+    out.print(f"key {key_id} of {client} revoked")
 
 setoff_cli.register(app)
 

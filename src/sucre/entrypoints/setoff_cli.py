@@ -17,7 +17,6 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -96,46 +95,6 @@ def _xsu(minor: int) -> str:
     return format_amount(minor, XSU)
 
 
-def _members(result: SetoffResult) -> list[dict[str, Any]]:
-    """The parties with the largest gross debt (owed plus owing) before the run."""
-    parties = result.parties
-    gross = parties.owes_before_minor + parties.owed_before_minor
-    order = np.lexsort((np.arange(gross.size), -gross))[:limits.setoff_summary_parties_max]
-    return [{"party": parties.labels[k],
-             "owes_before": _xsu(int(parties.owes_before_minor[k])),
-             "owes_after": _xsu(int(parties.owes_after_minor[k])),
-             "owed_before": _xsu(int(parties.owed_before_minor[k])),
-             "owed_after": _xsu(int(parties.owed_after_minor[k])),
-             "net": _xsu(int(parties.net_minor[k]))} for k in order.tolist()]
-
-
-def setoff_document(result: SetoffResult, out: Path | None,
-                    rates: dict[CurrencyCode, Fraction]) -> dict[str, Any]:
-    """The one JSON object of a run (amounts as XSU decimal strings)."""
-    certificate = result.certificate
-    return {
-        "invoices": result.invoices.count,
-        "parties": len(result.parties.labels),
-        "pairs": int(result.pairs.debtor.size),
-        "currency": XSU,
-        "total_debt": _xsu(result.total_debt_minor),
-        "cleared": _xsu(result.total_cleared_minor),
-        "remaining": _xsu(result.total_remaining_minor),
-        "cleared_fraction": result.cleared_fraction,
-        "net_internal_debt": _xsu(result.net_internal_debt_minor),
-        "ceiling": _xsu(result.total_debt_minor - result.net_internal_debt_minor),
-        "rates_xsu_per_unit": {code: str(rate) for code, rate in sorted(rates.items())},
-        "certificate": {"method": certificate.method,
-                        "dual_bound": _xsu(certificate.dual_bound_minor),
-                        "rounds": certificate.rounds,
-                        "residual_arcs": certificate.residual_arcs,
-                        "description": certificate.description},
-        "members": _members(result),
-        "timings_s": {stage: round(seconds, 4) for stage, seconds in result.timings_s.items()},
-        "out": None if out is None else str(out),
-    }
-
-
 def _print_human(result: SetoffResult, document: dict[str, Any], explain: bool,
                  console: Console) -> None:
     summary = Table("", "XSU", title="multilateral set-off", show_header=False)
@@ -199,7 +158,8 @@ def setoff(
             write_result(out, result)
     except SucreError as error:
         fail(error)
-    document = setoff_document(result, out, rates)
+    document = setoff_runs.setoff_document(result, rates,
+                                           out=None if out is None else str(out))
     if as_json:
         sys.stdout.write(json.dumps(document) + "\n")
     else:

@@ -7,6 +7,11 @@ Two committed steps, so a crash anywhere leaves a state that ``close_period`` re
 2. ``closing -> settled``: accepted orders still awaiting the receiving side are posted at the
    cut-off, net positions are read from the journal and checked against the orders, the
    settlement is computed, its entries appended and the report stored, in one transaction.
+
+The stored report is the record of the close and never changes. The reports handed out
+(:func:`close_period`, :func:`stored_report`) add to each settlement instruction its
+``reference`` and ``settlement_status`` (``pending``, ``confirmed`` once a pacs.009 confirmed the
+leg was paid, ``internal`` for FRCC financing): see :mod:`sucre.service.confirmations`.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from sucre.domain.members import AuthorityCode
 from sucre.domain.money import XSU, CurrencyCode, currency
 from sucre.domain.periods import ClearingPeriod, PeriodState
 from sucre.domain.settlement import SettlementReport, settle, settlement_entries
-from sucre.service import registry
+from sucre.service import confirmations, registry
 from sucre.service.reports import report_json
 
 
@@ -54,7 +59,7 @@ def close_period(engine: Engine, code: str, *, finance_deficits: bool = False
             period_id=period.id, report=json.dumps(document, sort_keys=True),
             settled_at=repo.now()))
         repo.set_period_state(conn, period.advanced(PeriodState.SETTLED), "settled_at")
-    return document
+    return confirmations.with_settlement_status(document, ())
 
 
 def _period(conn: Connection, code: str, *, lock: bool = False) -> ClearingPeriod:
@@ -100,14 +105,16 @@ def _check_after_settlement(conn: Connection, period: ClearingPeriod) -> None:
 
 
 def stored_report(engine: Engine, code: str) -> dict[str, Any]:
+    """The report stored at the close, with each instruction's ``reference`` and its
+    ``settlement_status`` today (``pending`` until a pacs.009 confirms it)."""
     with engine.connect() as conn:
         period = _period(conn, code)
         row = conn.execute(select(t.settlements.c.report).where(
             t.settlements.c.period_id == period.id)).first()
-    if row is None:
-        raise InvalidState(f"period {code} is {period.state}, not settled", field="period")
-    result: dict[str, Any] = json.loads(row.report)
-    return result
+        if row is None:
+            raise InvalidState(f"period {code} is {period.state}, not settled", field="period")
+        confirmed = confirmations.confirmed_references(conn, period.id)
+    return confirmations.with_settlement_status(json.loads(row.report), confirmed)
 
 
 def verify_journal(engine: Engine) -> dict[str, Any]:

@@ -1,11 +1,23 @@
-"""ISO 20022 use cases: pacs.008 in, pacs.002 out; camt.053 statements from the journal.
+"""ISO 20022 use cases: pacs.008 and pacs.009 in, pacs.002 out; camt.053 statements.
 
 Parsing and building live in :mod:`sucre.adapters.iso20022`; here messages meet the service
 layer. A message that is unsafe or schema-invalid raises (nothing is written); a message that is
 well-formed but wrong as a whole (count, sums, duplicate ids) is answered by a group-level RJCT; a
-good message is answered transaction by transaction (ACSP accepted, RJCT with the reason code).
-Each transaction is submitted under its UETR as idempotency key, so a resent message gets the
-original outcomes back and moves nothing twice.
+good message is answered transaction by transaction (accepted, or RJCT with the reason code).
+
+pacs.008
+    Each transaction is a payment order, submitted under its UETR as idempotency key, so a
+    resent message gets the original outcomes back and moves nothing twice (ACSP accepted).
+pacs.009
+    Each transaction confirms that one hard-currency leg of a settled period was paid: its
+    ``EndToEndId`` is the instruction's reference (``2026-H2/PAY/BCC``), ``Dbtr``/``Cdtr`` the
+    authority and the chamber (``ClrSysMmbId/MmbId`` ``SUCRE``) in the instruction's direction,
+    the amount and currency exactly the instruction's (rules and reason codes in
+    :mod:`sucre.domain.confirmations`). Accepted legs are answered ACSC and recorded together in
+    one transaction (:mod:`sucre.service.confirmations`); a resent leg (same UETR) is answered
+    ACSC again and recorded once.
+
+:func:`submit_iso` reads either kind and answers it (``sucre iso import``).
 """
 
 from __future__ import annotations
@@ -18,41 +30,106 @@ from sqlalchemy import Engine, select
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
-from sucre.adapters.iso20022 import camt053, pacs002, pacs008
+from sucre.adapters.iso20022 import camt053, pacs002, pacs008, pacs009
+from sucre.adapters.iso20022.parse import PACS_008, PACS_009, ParsedMessage, parse_message
+from sucre.domain.confirmations import Judgement, PaidLeg
 from sucre.domain.errors import InvalidInput, SucreError, UnknownParty, invariant
 from sucre.domain.ledger import position_account
 from sucre.domain.members import AuthorityCode
 from sucre.domain.money import XSU
 from sucre.domain.orders import OrderStatus
-from sucre.service import payments
+from sucre.service import confirmations, payments
 
-PACS_008_NAME = "pacs.008.001.08"
+PACS_008_NAME = PACS_008.identifier
+PACS_009_NAME = PACS_009.identifier
 
 
 @dataclass(frozen=True, slots=True)
-class Pacs008Outcome:
+class StatusReportOutcome:
+    """The pacs.002 answering one message, and how many of its transactions it accepted."""
+
     report: bytes  # the pacs.002 answer
     accepted: int
     rejected: int
+    message_name: str  # what was answered: "pacs.008.001.08" or "pacs.009.001.08"
 
 
-def submit_pacs008(engine: Engine, data: bytes) -> Pacs008Outcome:
+Pacs008Outcome = StatusReportOutcome  # the name callers used before pacs.009
+Pacs009Outcome = StatusReportOutcome
+
+
+def submit_iso(engine: Engine, data: bytes) -> StatusReportOutcome:
+    """Read a pacs.008 or a pacs.009 (told apart by namespace) and answer it with a pacs.002."""
+    message = parse_message(data, PACS_008, PACS_009)
+    if message.definition is PACS_009:
+        return _answer_pacs009(engine, message)
+    return _answer_pacs008(engine, message)
+
+
+def submit_pacs008(engine: Engine, data: bytes) -> StatusReportOutcome:
     """Submit every transaction of a pacs.008 and answer with a pacs.002."""
-    message = pacs008.read_pacs008(data)
+    return _answer_pacs008(engine, pacs008.read_pacs008(data))
+
+
+def submit_pacs009(engine: Engine, data: bytes) -> StatusReportOutcome:
+    """Confirm the settlement legs of a pacs.009 and answer with a pacs.002 (ACSC or RJCT)."""
+    return _answer_pacs009(engine, pacs009.read_pacs009(data))
+
+
+def _answer_pacs008(engine: Engine, message: ParsedMessage) -> StatusReportOutcome:
     original = pacs008.message_id(message)
-    answer_id, now = f"SUCRE-{uuid.uuid4().hex[:24]}", repo.now()
     try:
         mapped = pacs008.map_transactions(message)
     except InvalidInput as error:
-        return Pacs008Outcome(pacs002.build_message_rejection(
-            message_id=answer_id, created_at=now, original_message_id=original,
-            original_message_name_id=PACS_008_NAME, error=error), 0, 0)
-    outcomes = [_submit(engine, transaction) for transaction in mapped]
+        return _rejected_message(original, PACS_008_NAME, error)
+    return _answered(original, PACS_008_NAME,
+                     [_submit(engine, transaction) for transaction in mapped])
+
+
+def _answer_pacs009(engine: Engine, message: ParsedMessage) -> StatusReportOutcome:
+    original = pacs009.message_id(message)
+    try:
+        legs = pacs009.legs_from_pacs009(message)
+    except InvalidInput as error:
+        return _rejected_message(original, PACS_009_NAME, error)
+    ids = pacs009.transaction_ids(message)
+    paid = [_paid_leg(leg, index) for index, leg in enumerate(legs, start=1)]
+    judgements = confirmations.confirm_legs(engine, paid)
+    return _answered(original, PACS_009_NAME, [
+        _leg_outcome(i, j) for i, j in zip(ids, judgements, strict=True)])
+
+
+def _paid_leg(leg: pacs009.SettlementLeg, index: int) -> PaidLeg:
+    return PaidLeg(
+        message_id=leg.message_id, uetr=leg.uetr, reference=leg.end_to_end_id,
+        debtor=leg.debtor_agent_bic_or_authority, creditor=leg.creditor_agent_bic_or_authority,
+        amount=leg.amount, currency=leg.currency, settlement_date=leg.settlement_date,
+        where=f"CdtTrfTxInf[{index}]")
+
+
+def _leg_outcome(ids: pacs009.TransactionIds, judgement: Judgement) -> pacs002.TransactionOutcome:
+    if judgement.error is not None:
+        return pacs002.rejected(ids, judgement.error)
+    return pacs002.accepted(ids, pacs002.TransactionStatus.ACCEPTED_SETTLEMENT_COMPLETED)
+
+
+def _rejected_message(original: str, name: str, error: SucreError) -> StatusReportOutcome:
+    return StatusReportOutcome(pacs002.build_message_rejection(
+        message_id=_answer_id(), created_at=repo.now(), original_message_id=original,
+        original_message_name_id=name, error=error), 0, 0, name)
+
+
+def _answered(original: str, name: str, outcomes: list[pacs002.TransactionOutcome]
+              ) -> StatusReportOutcome:
     rejected = sum(o.status is pacs002.TransactionStatus.REJECTED for o in outcomes)
-    return Pacs008Outcome(pacs002.build_pacs002(
-        message_id=answer_id, created_at=now, original_message_id=original,
-        original_message_name_id=PACS_008_NAME, outcomes=outcomes),
-        len(outcomes) - rejected, rejected)
+    return StatusReportOutcome(pacs002.build_pacs002(
+        message_id=_answer_id(), created_at=repo.now(), original_message_id=original,
+        original_message_name_id=name, outcomes=outcomes), len(outcomes) - rejected, rejected,
+        name)
+
+
+def _answer_id() -> str:
+    return f"SUCRE-{uuid.uuid4().hex[:24]}"
 
 
 def _submit(engine: Engine, transaction: pacs008.MappedTransaction

@@ -7,21 +7,26 @@
    check fails raises before anything is written.
 3. What remains of a cross-border invoice can be turned into a payment order: the importer's
    central bank pays it through the Central Clearing Chamber (section 4 of the domain).
+
+Stateless, nothing written: :func:`compute_setoff` solves a set of invoices given in the request
+and answers :func:`setoff_document`, the one JSON document of a run (``sucre setoff --json`` and
+``POST /v1/setoff`` alike).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, true, update
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
@@ -82,12 +87,18 @@ def store_invoices(engine: Engine, invoices: Sequence[Invoice]) -> tuple[int, in
     if len(invoices) > limits.setoff_invoices_max:
         raise LimitExceeded(f"{len(invoices)} invoices exceed the maximum of "
                             f"{limits.setoff_invoices_max} per submission", field="invoices")
+    for invoice in invoices:
+        _check_labels(invoice)
     with engine.begin() as conn:
         _check_members(conn, invoices)
         known = _known_invoices(conn, [i.external_id for i in invoices])
         fresh: list[Invoice] = []
         seen: set[str] = set()
         for invoice in invoices:
+            if invoice.debtor == invoice.creditor:
+                # A run refuses such an invoice: stored, it would block every later run.
+                raise InvalidInput(f"invoice {invoice.external_id!r}: debtor and creditor are "
+                                   "the same party", field="creditor")
             stored = known.get(invoice.external_id)
             if stored is not None:
                 if any(stored[k] != getattr(invoice, k) for k in _SAME_BODY):
@@ -102,6 +113,37 @@ def store_invoices(engine: Engine, invoices: Sequence[Invoice]) -> tuple[int, in
         for start in range(0, len(fresh), 5_000):
             conn.execute(insert(t.invoices), [i.row(stamp) for i in fresh[start:start + 5_000]])
     return len(fresh), len(invoices) - len(fresh)
+
+
+_TEXT_FIELDS = ("external_id", "debtor", "creditor", "hs_code", "quantity", "unit",
+                "customs_ref")
+
+
+def _check_labels(invoice: Invoice) -> None:
+    for field_name in _TEXT_FIELDS:
+        value = getattr(invoice, field_name)
+        where = "id" if field_name == "external_id" else field_name
+        if field_name in ("external_id", "debtor", "creditor") and (
+                len(value) > limits.invoice_label_chars_max):
+            raise InvalidInput(f"invoice {invoice.external_id[:20]!r}: {field_name} is longer "
+                               f"than {limits.invoice_label_chars_max} characters", field=where)
+        if value is not None and not value.isprintable():
+            # A control character (NUL above all) cannot be stored in PostgreSQL text.
+            raise InvalidInput(f"invoice {invoice.external_id[:20]!r}: {field_name} contains a "
+                               "control character", field=where)
+
+
+ORDER_KEY_CHARS_MAX = 64  # payment_orders.idempotency_key is VARCHAR(64)
+
+
+def residual_order_key(external_id: str) -> str:
+    """The idempotency key of the order paying an invoice's residual: one per invoice, so a
+    second payment of the same residual replays the first. Long ids are hashed, never cut (two
+    ids sharing a prefix must not share an order)."""
+    key = f"INV-{external_id}"
+    if len(key) <= ORDER_KEY_CHARS_MAX:
+        return key
+    return f"INV-H-{hashlib.sha256(external_id.encode()).hexdigest()}"[:ORDER_KEY_CHARS_MAX]
 
 
 def _check_members(conn: Connection, invoices: Sequence[Invoice]) -> None:
@@ -218,13 +260,19 @@ def _invoice_set(rows: Sequence[Any]) -> InvoiceSet:
 
 def _xsu_per_unit(conn: Connection, value_date: dt.date, rows: Sequence[Any]
                   ) -> dict[CurrencyCode, Fraction]:
-    codes = {CurrencyCode(r.currency) for r in rows}
-    if codes == {XSU}:
+    return stored_xsu_per_unit(conn, value_date, {CurrencyCode(r.currency) for r in rows})
+
+
+def stored_xsu_per_unit(conn: Connection, value_date: dt.date, codes: Collection[CurrencyCode]
+                        ) -> dict[CurrencyCode, Fraction]:
+    """XSU per one unit of each currency at ``value_date``'s published rates (XSU = 1)."""
+    if set(codes) <= {XSU}:
         return {XSU: Fraction(1)}
     rates = repo.rates_on(conn, value_date)
     if rates is None:
         raise InvalidDate(f"no XSU rates published for {value_date}", field="value_date")
-    return {code: 1 / rates.local_per_xsu(code) for code in codes}
+    return {code: Fraction(1) if code == XSU else 1 / rates.local_per_xsu(code)
+            for code in codes}
 
 
 def run_summary(result: SetoffResult, value_date: dt.date) -> dict[str, Any]:
@@ -276,10 +324,18 @@ def list_runs(engine: Engine) -> list[dict[str, Any]]:
              "recorded_at": row.created_at.isoformat()} for row in rows]
 
 
-def run_detail(engine: Engine, run_id: int, *, limit: int = 1000, offset: int = 0
-               ) -> dict[str, Any]:
-    """A recorded run's summary and a page of its per-invoice clearings."""
+def run_detail(engine: Engine, run_id: int, *, limit: int = 1000, offset: int = 0,
+               members: Collection[str] | None = None) -> dict[str, Any]:
+    """A recorded run's summary and a page of its per-invoice clearings.
+
+    With ``members``, only the clearings of invoices whose debtor or creditor member state is
+    one of them are listed and counted (the summary stays the whole run's).
+    """
     c, i = t.setoff_clearings.c, t.invoices.c
+    involving: Any = true()
+    if members is not None:
+        wanted = sorted(members)
+        involving = or_(i.debtor_member.in_(wanted), i.creditor_member.in_(wanted))
     with engine.connect() as conn:
         summary = conn.execute(select(t.setoff_runs.c.summary)
                                .where(t.setoff_runs.c.id == run_id)).scalar_one_or_none()
@@ -288,10 +344,12 @@ def run_detail(engine: Engine, run_id: int, *, limit: int = 1000, offset: int = 
         clearings = conn.execute(
             select(i.external_id, i.amount_minor, i.currency, c.cleared_minor,
                    c.cleared_xsu_minor)
-            .join(t.invoices, t.invoices.c.id == c.invoice_id).where(c.run_id == run_id)
+            .join(t.invoices, t.invoices.c.id == c.invoice_id)
+            .where(c.run_id == run_id, involving)
             .order_by(c.invoice_id).limit(limit).offset(offset)).all()
         count = conn.execute(select(func.count()).select_from(t.setoff_clearings)
-                             .where(c.run_id == run_id)).scalar_one()
+                             .join(t.invoices, t.invoices.c.id == c.invoice_id)
+                             .where(c.run_id == run_id, involving)).scalar_one()
     document: dict[str, Any] = json.loads(summary)
     document["run_id"] = run_id
     document["clearings_total"] = count
@@ -354,7 +412,7 @@ def residual_orders(engine: Engine, value_date: dt.date) -> list[OrderRequest]:
         if r.currency not in (authorities[debtor.authority].currency, XSU):
             continue  # the importer pays in its own currency or XSU; others are left open
         orders.append(OrderRequest(
-            idempotency_key=f"INV-{r.external_id}"[:64], debtor_member=r.debtor_member,
+            idempotency_key=residual_order_key(r.external_id), debtor_member=r.debtor_member,
             creditor_member=r.creditor_member,
             amount=format_amount(r.remaining_minor, CurrencyCode(r.currency)),
             currency=r.currency, value_date=value_date.isoformat(), hs_code=r.hs_code,
@@ -366,7 +424,12 @@ def residual_orders(engine: Engine, value_date: dt.date) -> list[OrderRequest]:
 
 def pay_residuals(engine: Engine, value_date: dt.date) -> payments.ImportReport:
     """Submit the residual orders and link each paid invoice to its order."""
-    orders = residual_orders(engine, value_date)
+    return pay_residual_orders(engine, residual_orders(engine, value_date))
+
+
+def pay_residual_orders(engine: Engine, orders: Sequence[OrderRequest]
+                        ) -> payments.ImportReport:
+    """Submit :func:`residual_orders` (error ``line`` k is ``orders[k - 1]``); link the paid."""
     report = payments.import_orders(engine, enumerate(orders, start=1))
     with engine.begin() as conn:
         for order in orders:
@@ -376,3 +439,103 @@ def pay_residuals(engine: Engine, value_date: dt.date) -> payments.ImportReport:
                     t.invoices.c.external_id == order.invoice_ref)
                     .values(order_id=found["id"]))
     return report
+
+
+# --- stateless set-off: the one JSON document of a run ------------------------------------------
+
+
+def _xsu(minor: int) -> str:
+    return format_amount(minor, XSU)
+
+
+def _largest_parties(result: SetoffResult) -> list[dict[str, Any]]:
+    """The parties with the largest gross debt (owed plus owing) before the run."""
+    parties = result.parties
+    gross = parties.owes_before_minor + parties.owed_before_minor
+    order = np.lexsort((np.arange(gross.size), -gross))[:limits.setoff_summary_parties_max]
+    return [{"party": parties.labels[k],
+             "owes_before": _xsu(int(parties.owes_before_minor[k])),
+             "owes_after": _xsu(int(parties.owes_after_minor[k])),
+             "owed_before": _xsu(int(parties.owed_before_minor[k])),
+             "owed_after": _xsu(int(parties.owed_after_minor[k])),
+             "net": _xsu(int(parties.net_minor[k]))} for k in order.tolist()]
+
+
+def setoff_document(result: SetoffResult, rates: Mapping[CurrencyCode, Fraction], *,
+                    out: str | None = None) -> dict[str, Any]:
+    """The one JSON object of a run (amounts as XSU decimal strings); ``out``: the CLI's file."""
+    certificate = result.certificate
+    return {
+        "invoices": result.invoices.count,
+        "parties": len(result.parties.labels),
+        "pairs": int(result.pairs.debtor.size),
+        "currency": XSU,
+        "total_debt": _xsu(result.total_debt_minor),
+        "cleared": _xsu(result.total_cleared_minor),
+        "remaining": _xsu(result.total_remaining_minor),
+        "cleared_fraction": result.cleared_fraction,
+        "net_internal_debt": _xsu(result.net_internal_debt_minor),
+        "ceiling": _xsu(result.total_debt_minor - result.net_internal_debt_minor),
+        "rates_xsu_per_unit": {code: str(rate) for code, rate in sorted(rates.items())},
+        "certificate": {"method": certificate.method,
+                        "dual_bound": _xsu(certificate.dual_bound_minor),
+                        "rounds": certificate.rounds,
+                        "residual_arcs": certificate.residual_arcs,
+                        "description": certificate.description},
+        "members": _largest_parties(result),
+        "timings_s": {stage: round(seconds, 4) for stage, seconds in result.timings_s.items()},
+        "out": out,
+    }
+
+
+def invoice_results(result: SetoffResult) -> list[dict[str, str]]:
+    """Per invoice, in its own currency: ``id, currency, amount, cleared, remaining``."""
+    invoices = result.invoices
+    codes = invoices.currency_codes
+    rows = zip(invoices.ids, invoices.currency_index.tolist(), invoices.amount_minor.tolist(),
+               result.invoice_cleared_minor.tolist(), strict=True)
+    return [{"id": external_id, "currency": codes[c],
+             "amount": format_amount(amount, codes[c]),
+             "cleared": format_amount(cleared, codes[c]),
+             "remaining": format_amount(amount - cleared, codes[c])}
+            for external_id, c, amount, cleared in rows]
+
+
+def compute_setoff(engine: Engine, invoices: Sequence[Invoice], *,
+                   rates: Mapping[CurrencyCode, Fraction] | None = None,
+                   value_date: dt.date | None = None) -> dict[str, Any]:
+    """Solve a set-off of ``invoices`` (not stored, nothing written): the document and results.
+
+    Currencies other than XSU are compared at ``rates`` (XSU per unit, given by the caller) or at
+    the XSU rates published for ``value_date``, not both. Members and goods are not used.
+    """
+    if rates is not None and value_date is not None:
+        raise InvalidInput("give either rates or a value_date (to use the published XSU "
+                           "rates), not both", field="rates")
+    codes = {i.currency for i in invoices}
+    if value_date is not None:
+        with engine.connect() as conn:
+            used = stored_xsu_per_unit(conn, value_date, codes)
+    else:
+        used = dict(rates or {})
+        missing = sorted(code for code in codes if code != XSU and code not in used)
+        if missing:
+            raise InvalidInput(f"invoices in {', '.join(missing)} cannot be compared without "
+                               "a rate: give rates (XSU per one unit of each currency) or a "
+                               "value_date", field="rates")
+    result = set_off(_request_set(invoices), used)
+    document = setoff_document(result, used)
+    document["results"] = invoice_results(result)
+    return document
+
+
+def _request_set(invoices: Iterable[Invoice]) -> InvoiceSet:
+    listed = list(invoices)
+    epoch = dt.date(1970, 1, 1)
+    due = None
+    if any(i.due_date is not None for i in listed):
+        due = [(i.due_date - epoch).days if i.due_date else 2**40 for i in listed]
+    return InvoiceSet.from_records(
+        ids=[i.external_id for i in listed], debtors=[i.debtor for i in listed],
+        creditors=[i.creditor for i in listed], amounts_minor=[i.amount_minor for i in listed],
+        currencies=[i.currency for i in listed], due_days=due)

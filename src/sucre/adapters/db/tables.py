@@ -195,6 +195,21 @@ settlements = Table(
     Column("settled_at", DateTime(timezone=True), nullable=False),
 )
 
+# A hard-currency leg of a settled period confirmed paid (pacs.009); see domain/confirmations.py.
+# One per instruction and one per UETR: a resent leg finds its row, a second payment is refused.
+settlement_confirmations = Table(
+    "settlement_confirmations", metadata,
+    Column("id", Id, primary_key=True),
+    Column("period_id", ForeignKey("periods.id"), nullable=False, index=True),
+    Column("reference", String(35), nullable=False, unique=True),  # e.g. 2026-H2/PAY/BCC
+    Column("uetr", String(36), nullable=False, unique=True),  # lower case
+    Column("message_id", String(35), nullable=False),  # GrpHdr/MsgId of the confirming message
+    Column("amount_minor", Minor, nullable=False),  # equal to the instruction's
+    Column("currency", String(3), nullable=False),
+    Column("settlement_date", Date, nullable=False),
+    Column("confirmed_at", DateTime(timezone=True), nullable=False),
+)
+
 # --- set-off of trade invoices ----------------------------------------------------------------
 
 invoices = Table(

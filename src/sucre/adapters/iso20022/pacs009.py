@@ -1,10 +1,13 @@
 """pacs.009.001.08 (Financial Institution Credit Transfer) to settlement legs.
 
-A pacs.009 moves funds between institutions themselves: here, between monetary authorities'
-XSU accounts at the chamber (net settlement of a period, or funding). It is validated against
-sucre's usage guideline XSD (``xsd/pacs.009.001.08.sucre-usage.xsd``, NOT official: no official
-pacs.009.001.08 XSD is available offline; see :mod:`.parse`), then checked like pacs.008: NbOfTxs
-(AM18), CtrlSum (AM10), settlement method CLRG, unique EndToEndId/UETR/TxId (DUPL).
+A pacs.009 moves funds between institutions themselves: here, it reports a hard-currency leg of a
+period's net settlement, paid by a monetary authority to the chamber or by the chamber to an
+authority (:mod:`sucre.domain.confirmations`: the ``EndToEndId`` carries the settlement
+instruction's reference, e.g. ``2026-H2/PAY/BCC``; authorities and the chamber are identified by
+``ClrSysMmbId/MmbId``). It is validated against sucre's usage guideline XSD
+(``xsd/pacs.009.001.08.sucre-usage.xsd``, NOT official: no official pacs.009.001.08 XSD is
+available offline; see :mod:`.parse`), then checked like pacs.008: NbOfTxs (AM18), CtrlSum
+(AM10), settlement method CLRG, unique EndToEndId/UETR/TxId (DUPL).
 
 ==============================  ==============================================================
 SettlementLeg                   pacs.009.001.08, relative to CdtTrfTxInf
@@ -14,7 +17,8 @@ uetr
 debtor_agent_bic_or_authority   ``Dbtr/FinInstnId``: BICFI, else ClrSysMmbId/MmbId (the
                                 authority's code as a member of the chamber), LEI, Othr/Id
 creditor_agent_bic_or_authority ``Cdtr/FinInstnId``, same order
-amount, currency                ``IntrBkSttlmAmt``, ``@Ccy`` (text, untouched; normally XSU)
+amount, currency                ``IntrBkSttlmAmt``, ``@Ccy`` (text, untouched: the
+                                settlement currency, e.g. USD)
 settlement_date                 ``IntrBkSttlmDt``, else ``GrpHdr/IntrBkSttlmDt``
 ==============================  ==============================================================
 
@@ -30,6 +34,7 @@ from dataclasses import dataclass
 from sucre.adapters.iso20022._group import (
     TransactionIds,
     check_group,
+    message_id,
     reader_for,
     transaction_ids,
     transactions,
@@ -38,8 +43,8 @@ from sucre.adapters.iso20022._tree import Element, Reader
 from sucre.adapters.iso20022.parse import PACS_009, InvalidMessage, ParsedMessage, parse_message
 from sucre.domain.errors import InvalidDate, invariant
 
-__all__ = ["SettlementLeg", "TransactionIds", "legs_from_pacs009", "read_pacs009",
-           "transaction_ids"]
+__all__ = ["SettlementLeg", "TransactionIds", "legs_from_pacs009", "message_id",
+           "read_pacs009", "transaction_ids"]
 
 _INSTITUTION_PATHS = ("BICFI", "ClrSysMmbId/MmbId", "LEI", "Othr/Id")
 

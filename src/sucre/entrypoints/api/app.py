@@ -1,0 +1,60 @@
+"""The FastAPI application: ``create_app(engine)``.
+
+Routes call the service layer only (:mod:`sucre.service.access` for what a caller may see and do,
+then payments, closing, registry, messaging, setoff_runs); errors are translated in one place
+(:mod:`.errors`); every request but ``/health`` passes the :class:`~.gate.Gate` (authentication,
+body bound, access log). The OpenAPI document is served at ``/openapi.json`` to authenticated
+callers; there is no interactive documentation page (it could not authenticate its own fetch).
+"""
+
+from __future__ import annotations
+
+from fastapi import Depends, FastAPI
+from sqlalchemy import Engine
+
+from sucre.entrypoints.api import errors
+from sucre.entrypoints.api.deps import known_query_only
+from sucre.entrypoints.api.gate import Gate
+from sucre.entrypoints.api.routes import (
+    council,
+    iso,
+    orders,
+    periods,
+    setoff,
+    statements,
+    system,
+)
+
+DESCRIPTION = """\
+The Central Clearing Chamber of the SUCRE: payment orders between the ALBA-TCP bloc's central
+banks, cleared in XSU and settled per period.
+
+* **Authentication**: every request but `/health` carries an API key,
+  `Authorization: Bearer sk_<key_id>_<secret>` (401 otherwise).
+* **Roles**: `operator` (one central bank: its own orders, positions and statements, and the
+  settlement legs it paid; another authority's order is 404; stores trade invoices naming its
+  authority's member states), `chamber` (closes periods, confirms any settlement leg, stores
+  any invoice, records set-off runs and pays their residuals; reads all), `council`
+  (allocations, member status, parameters; reads all), `auditor` (reads all). A role that may
+  not act gets 403.
+* **Set-off**: every role reads the recorded runs (summary and per-member-state table are
+  bloc-wide; an operator's page of clearings lists only invoices of its member states) and may
+  solve a stateless set-off (`POST /v1/setoff`: nothing is stored, no Idempotency-Key).
+* **Idempotency**: every POST that changes state requires `Idempotency-Key`; a retry with the
+  same body gets the stored response with `Idempotency-Replayed: true`, another body gets 409.
+* **Amounts** are decimal strings (`"1000.00"`), never JSON numbers.
+* **Errors**: `{"error": {"code", "message", "field", "details"}}`, `code` being the ISO 20022
+  status reason where one exists.
+"""
+
+
+def create_app(engine: Engine) -> FastAPI:
+    """The API on ``engine`` (a migrated database; see :func:`sucre.bootstrap.database`)."""
+    app = FastAPI(title="sucre clearing chamber API", version="1", description=DESCRIPTION,
+                  docs_url=None, redoc_url=None, dependencies=[Depends(known_query_only)])
+    app.state.engine = engine
+    errors.install(app)
+    for module in (orders, periods, council, statements, iso, setoff, system):
+        app.include_router(module.router)
+    app.add_middleware(Gate, engine=engine)
+    return app

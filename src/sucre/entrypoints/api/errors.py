@@ -1,0 +1,200 @@
+"""The one translation of errors into HTTP responses.
+
+Every error body has one shape, :class:`ErrorBody`::
+
+    {"error": {"code": "AM12", "message": "...", "field": "amount", "details": null}}
+
+``code`` is the error's ISO 20022 ExternalStatusReason code where one exists (the same code a
+pacs.002 would carry), else a sucre code (``AUTH``, ``NARR``). ``field`` names the offending field
+or header. ``details`` lists every problem found when a body fails schema validation.
+
+The table (first match along the error's class hierarchy wins)::
+
+    error                                       status  code
+    NotAuthenticated (missing/bad/revoked key)  401     AUTH   + WWW-Authenticate: Bearer
+    AccessDenied (role or authority may not)    403     AG01
+    BadIdempotencyKey (header missing/bad)      400     CH21 missing, FF01 malformed
+    BodyTooLarge                                413     FF01
+    UnknownParty (incl. another authority's)    404     RC01/BE09
+    IdempotencyConflict, RequestInProgress      409     DUPL
+    InvalidState (period or order state)        409     NARR
+    InsufficientPosition                        422     AM04
+    PartyNotActive (member suspended/withdrawn) 422     AG01/AC04
+    LimitExceeded (batch, page, statement)      422     FF01
+    InvalidInput family (amount, date, ...)     422     FF01/AM12/AM01/AM02/AM03/DT01
+    other SucreError                            422     its code
+    body fails the schema (types, extra fields) 422     FF01   (details: every problem)
+    body is not JSON                            400     FF01
+    unknown path / method (routing)             404/405 NARR
+    anything else (a bug)                       500     NARR   (logged; no detail leaks)
+
+PartyNotActive is a 422, not a 403: the caller is allowed to act; the order's party is not.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from sucre.domain.errors import (
+    AccessDenied,
+    BadIdempotencyKey,
+    IdempotencyConflict,
+    InsufficientPosition,
+    InvalidInput,
+    InvalidState,
+    LimitExceeded,
+    NotAuthenticated,
+    PartyNotActive,
+    SucreError,
+    UnknownParty,
+)
+
+log = logging.getLogger("sucre.api")
+
+
+class BodyTooLarge(LimitExceeded):
+    """The request body is over its bound in :mod:`sucre.domain.limits` (HTTP 413)."""
+
+
+#: Error class -> HTTP status (the table of the module docstring).
+STATUS_BY_ERROR: Mapping[type[SucreError], int] = {
+    NotAuthenticated: 401,
+    AccessDenied: 403,
+    BadIdempotencyKey: 400,
+    BodyTooLarge: 413,
+    UnknownParty: 404,
+    IdempotencyConflict: 409,
+    InvalidState: 409,
+    InsufficientPosition: 422,
+    PartyNotActive: 422,
+    LimitExceeded: 422,
+    InvalidInput: 422,
+    SucreError: 422,
+}
+
+NARRATIVE = "NARR"  # ISO "reason given in the narrative": for errors sucre has no code for
+_IDEMPOTENCY_HEADER = "idempotency-key"
+
+
+class ErrorIssue(BaseModel):
+    field: str | None = Field(description="Dotted path of the offending field, if any.")
+    message: str
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="ISO 20022 ExternalStatusReason code, or AUTH / NARR.",
+                      examples=["AM12"])
+    message: str = Field(description="What is wrong, for a human.")
+    field: str | None = Field(default=None, description="The offending field or header.")
+    details: list[ErrorIssue] | None = Field(
+        default=None, description="Every problem found, when a body fails schema validation.")
+
+
+class ErrorBody(BaseModel):
+    """The body of every 4xx and 5xx response."""
+
+    error: ErrorDetail
+
+
+def status_for(error: SucreError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]
+    return 422  # unreachable: SucreError is in the table
+
+
+def error_body(code: str, message: str, field: str | None = None,
+               details: Sequence[ErrorIssue] | None = None) -> dict[str, Any]:
+    detail = ErrorDetail(code=code, message=message, field=field,
+                         details=list(details) if details is not None else None)
+    return ErrorBody(error=detail).model_dump(mode="json")
+
+
+def error_response(error: SucreError) -> JSONResponse:
+    """The response for a domain error (the one place a SucreError becomes HTTP)."""
+    status = status_for(error)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(error.reason_code, error.message, error.field),
+                        status_code=status, headers=headers)
+
+
+def validation_response(error: RequestValidationError) -> JSONResponse:
+    """Schema failures in the same shape: 400 for non-JSON or a bad Idempotency-Key, else 422."""
+    problems = list(error.errors())
+    issues = [ErrorIssue(field=_field(p["loc"]), message=str(p["msg"])) for p in problems]
+    if any(p["type"] == "json_invalid" for p in problems):
+        return JSONResponse(error_body("FF01", "the body is not valid JSON", None, issues),
+                            status_code=400)
+    header = [p for p in problems if _is_idempotency_header(p["loc"])]
+    if header:
+        missing = header[0]["type"] == "missing"
+        message = ("an Idempotency-Key header is required on every state-changing request"
+                   if missing else "Idempotency-Key must be 1 to 64 visible ASCII characters")
+        return JSONResponse(error_body("CH21" if missing else "FF01", message, "Idempotency-Key"),
+                            status_code=400)
+    first = issues[0] if issues else ErrorIssue(field=None, message="invalid request")
+    return JSONResponse(error_body("FF01", first.message, first.field, issues), status_code=422)
+
+
+def _field(location: Sequence[Any]) -> str | None:
+    parts = [str(part) for part in location]
+    if parts and parts[0] in ("body", "query", "path", "header"):
+        parts = parts[1:]
+    return ".".join(parts) or None
+
+
+def _is_idempotency_header(location: Sequence[Any]) -> bool:
+    return (len(location) >= 2 and location[0] == "header"
+            and str(location[1]).lower() == _IDEMPOTENCY_HEADER)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers: domain errors, schema failures, routing errors, bugs."""
+
+    async def on_domain_error(_: Request, error: Exception) -> JSONResponse:
+        if not isinstance(error, SucreError):
+            raise error
+        return error_response(error)
+
+    async def on_validation_error(_: Request, error: Exception) -> JSONResponse:
+        if not isinstance(error, RequestValidationError):
+            raise error
+        return validation_response(error)
+
+    async def on_http_error(_: Request, error: Exception) -> JSONResponse:
+        if not isinstance(error, HTTPException):
+            raise error
+        return JSONResponse(error_body(NARRATIVE, str(error.detail)),
+                            status_code=error.status_code, headers=error.headers)
+
+    async def on_bug(request: Request, error: Exception) -> JSONResponse:
+        log.error("internal error on %s %s", request.method, request.url.path, exc_info=error)
+        return JSONResponse(error_body(NARRATIVE, "internal error"), status_code=500)
+
+    app.add_exception_handler(SucreError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(HTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_bug)
+
+
+def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses a route may answer (all with :class:`ErrorBody`)."""
+    described = {
+        400: "Malformed JSON, or the Idempotency-Key header is missing or malformed.",
+        401: "No API key, or a malformed, unknown or revoked one.",
+        403: "The caller's role (or authority) may not do this.",
+        404: "Unknown, or not visible to the caller (another authority's data).",
+        409: "Idempotency-Key reused with another body, still in progress, or a state conflict.",
+        413: "The request body is larger than allowed.",
+        422: "The request is well-formed but invalid (schema or business rule).",
+    }
+    return {status: {"model": ErrorBody, "description": described[status]}
+            for status in statuses}

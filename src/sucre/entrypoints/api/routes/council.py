@@ -1,0 +1,70 @@
+"""Council decisions: allocations and credit lines, member status, parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Response
+
+from sucre.domain.errors import InvalidInput
+from sucre.domain.money import XSU, parse_amount
+from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
+from sucre.entrypoints.api.errors import responses
+from sucre.entrypoints.api.schemas import AllocationIn, DecisionOut, MemberStatusIn, ParameterIn
+from sucre.service import registry
+from sucre.service.access import Permission, Principal
+
+router = APIRouter(prefix="/v1/council", tags=["council"])
+
+Council = Annotated[Principal, Depends(allowed(Permission.DECIDE_PARAMETERS))]
+_ERRORS = responses(400, 401, 403, 404, 409, 413, 422)
+
+
+@router.post("/allocations", status_code=201, response_model=DecisionOut,
+             summary="Allocate XSU and an FRCC credit line to a central bank", responses=_ERRORS)
+def allocate(body: AllocationIn, caller: Council, db: EngineDep,
+             idempotent: IdempotentDep) -> Response:
+    """Takes effect for periods opening on or after the effective date."""
+
+    def action() -> tuple[int, DecisionOut]:
+        registry.set_allocation(
+            db, body.authority, body.effective_date,
+            parse_amount(body.allocation, XSU, field="allocation", allow_zero=True),
+            parse_amount(body.credit_line, XSU, field="credit_line", allow_zero=True),
+            body.reference)
+        return 201, DecisionOut(recorded="allocation", effective_date=body.effective_date,
+                                reference=body.reference)
+
+    return idempotent.run(action)
+
+
+@router.post("/member-status", status_code=201, response_model=DecisionOut,
+             summary="Suspend, reinstate or withdraw a member state", responses=_ERRORS)
+def member_status(body: MemberStatusIn, caller: Council, db: EngineDep,
+                  idempotent: IdempotentDep) -> Response:
+    def action() -> tuple[int, DecisionOut]:
+        registry.change_member_status(db, body.member, body.status,
+                                      effective_date=body.effective_date,
+                                      reference=body.reference)
+        return 201, DecisionOut(recorded="member_status", effective_date=body.effective_date,
+                                reference=body.reference)
+
+    return idempotent.run(action)
+
+
+@router.post("/parameters", status_code=201, response_model=DecisionOut,
+             summary="Set a council parameter from a date on", responses=_ERRORS)
+def parameter(body: ParameterIn, caller: Council, db: EngineDep,
+              idempotent: IdempotentDep) -> Response:
+    def action() -> tuple[int, DecisionOut]:
+        try:
+            registry.set_parameter(db, body.name, body.value,
+                                   effective_date=body.effective_date, reference=body.reference)
+        except (ValueError, ZeroDivisionError) as error:
+            # registry checks numeric parameters with Fraction(value), which raises these.
+            raise InvalidInput(f"{body.value!r} is not a number for {body.name}",
+                               field="value") from error
+        return 201, DecisionOut(recorded="parameter", effective_date=body.effective_date,
+                                reference=body.reference)
+
+    return idempotent.run(action)

@@ -1,0 +1,207 @@
+"""Idempotency-Key over HTTP: required, replayed, conflicting, scoped per client, crash-safe."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select, update
+
+from sucre.adapters.db import tables as t
+from sucre.entrypoints.api import create_app
+from sucre.service import access, payments
+from sucre.service.access import RequestInProgress
+from tests import world
+from tests.api.conftest import Keys, TestClient, auth, order_body
+
+ORDERS = "/v1/payment-orders"
+
+
+def count(engine: Engine, table: Any) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+@pytest.mark.parametrize("path", [ORDERS, f"{ORDERS}/batch", f"{ORDERS}/1/accept",
+                                  f"{ORDERS}/1/reject", "/v1/periods/2026-H2/close",
+                                  "/v1/council/allocations", "/v1/iso/pacs008",
+                                  "/v1/invoices", "/v1/invoices/residual-orders",
+                                  "/v1/setoff-runs"])
+def test_state_changing_requests_need_the_header(engine: Engine, client: TestClient,
+                                                 keys: Keys, path: str) -> None:
+    before = world.row_counts(engine)
+    for key in (keys.bcc, keys.bcv, keys.chamber, keys.council):
+        response = client.post(path, headers=auth(key), json=order_body())
+        assert response.status_code in (400, 403), response.text
+        if response.status_code == 400:
+            assert response.json()["error"] == {
+                "code": "CH21", "field": "Idempotency-Key", "details": None,
+                "message": "an Idempotency-Key header is required on every state-changing "
+                           "request"}
+    assert world.row_counts(engine) == before
+
+
+def test_malformed_header(client: TestClient, keys: Keys) -> None:
+    for bad in ("x" * 65, "has space", "é".encode()):
+        headers = {**auth(keys.bcc), "Idempotency-Key": bad}
+        response = client.post(ORDERS, headers=headers, json=order_body())
+        assert response.status_code == 400, (bad, response.text)
+        assert response.json()["error"]["field"] == "Idempotency-Key"
+
+
+def test_replay_returns_the_stored_response(engine: Engine, client: TestClient,
+                                            keys: Keys) -> None:
+    first = client.post(ORDERS, headers=auth(keys.bcc, "r-1"), json=order_body())
+    again = client.post(ORDERS, headers=auth(keys.bcc, "r-1"), json=order_body())
+    assert first.status_code == again.status_code == 201
+    assert again.content == first.content
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert "Idempotency-Replayed" not in first.headers
+    assert count(engine, t.payment_orders) == 1
+
+
+def test_errors_are_replayed_too(engine: Engine, client: TestClient, keys: Keys) -> None:
+    body = order_body(value_date="2031-01-01")
+    first = client.post(ORDERS, headers=auth(keys.bcc, "r-2"), json=body)
+    again = client.post(ORDERS, headers=auth(keys.bcc, "r-2"), json=body)
+    assert first.status_code == again.status_code == 422
+    assert again.json() == first.json()
+    assert again.headers["Idempotency-Replayed"] == "true"
+
+
+def test_same_key_other_body_is_a_conflict(engine: Engine, client: TestClient,
+                                           keys: Keys) -> None:
+    client.post(ORDERS, headers=auth(keys.bcc, "r-3"), json=order_body())
+    other = client.post(ORDERS, headers=auth(keys.bcc, "r-3"),
+                        json=order_body("K2", amount="5.00"))
+    assert other.status_code == 409
+    error = other.json()["error"]
+    assert (error["code"], error["field"]) == ("DUPL", "Idempotency-Key")
+    assert "different body" in error["message"]
+    elsewhere = client.post(f"{ORDERS}/batch", headers=auth(keys.bcc, "r-3"),
+                            json={"orders": [order_body()]})
+    assert elsewhere.status_code == 409
+    assert count(engine, t.payment_orders) == 1
+
+
+def test_keys_are_scoped_per_client(engine: Engine, client: TestClient, keys: Keys) -> None:
+    cuba = client.post(ORDERS, headers=auth(keys.bcc, "same"), json=order_body())
+    venezuela = client.post(ORDERS, headers=auth(keys.bcv, "same"), json=order_body(
+        "K-VEN", debtor_member="VEN", creditor_member="CUB", origin="CUB"))
+    assert cuba.status_code == venezuela.status_code == 201
+    assert count(engine, t.payment_orders) == 2
+
+
+def test_order_key_replay_under_a_new_header_key(client: TestClient, keys: Keys) -> None:
+    """The order's own key makes a resubmission under a fresh header key harmless too."""
+    first = client.post(ORDERS, headers=auth(keys.bcc, "h-1"), json=order_body())
+    second = client.post(ORDERS, headers=auth(keys.bcc, "h-2"), json=order_body())
+    assert (first.status_code, second.status_code) == (201, 200)
+    assert second.json() == {**first.json(), "replayed": True}
+
+
+def test_a_crash_frees_the_key(engine: Engine, keys: Keys,
+                               monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("the disk caught fire")
+
+    with TestClient(create_app(engine), raise_server_exceptions=False) as client:
+        with monkeypatch.context() as patched:
+            patched.setattr(payments, "submit_order", crash)
+            failed = client.post(ORDERS, headers=auth(keys.bcc, "c-1"), json=order_body())
+        assert failed.status_code == 500
+        assert failed.json()["error"] == {"code": "NARR", "message": "internal error",
+                                          "field": None, "details": None}
+        assert count(engine, t.idempotency_records) == 0
+        retried = client.post(ORDERS, headers=auth(keys.bcc, "c-1"), json=order_body())
+        assert retried.status_code == 201
+        assert client.get("/health").status_code == 200
+    with engine.connect() as conn:
+        statuses = conn.execute(select(t.access_log.c.status_code)
+                                .order_by(t.access_log.c.id)).scalars().all()
+    assert statuses[-2:] == [500, 201]
+
+
+def _principal(engine: Engine, key: str) -> access.Principal:
+    return access.authenticate(engine, key)
+
+
+def test_in_progress_then_taken_over(engine: Engine, keys: Keys) -> None:
+    bcc = _principal(engine, keys.bcc)
+    assert access.begin_request(engine, bcc, "p-1", "POST", ORDERS, "h") is None
+    with pytest.raises(RequestInProgress):
+        access.begin_request(engine, bcc, "p-1", "POST", ORDERS, "h")
+    long_ago = access.repo.now() - dt.timedelta(hours=1)
+    with engine.begin() as conn:
+        conn.execute(update(t.idempotency_records).values(created_at=long_ago))
+    assert access.begin_request(engine, bcc, "p-1", "POST", ORDERS, "h") is None, (
+        "a placeholder left by a dead worker is taken over")
+
+
+def test_concurrent_retries_run_once(engine: Engine, keys: Keys) -> None:
+    """Eight threads race to reserve the same key: exactly one runs, the others are told."""
+    bcc = _principal(engine, keys.bcc)
+    barrier = threading.Barrier(8)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def race() -> None:
+        barrier.wait()
+        try:
+            reserved = access.begin_request(engine, bcc, "race", "POST", ORDERS, "h")
+            outcome = "ran" if reserved is None else "replayed"
+        except RequestInProgress:
+            outcome = "in progress"
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=race) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["in progress"] * 7 + ["ran"]
+    access.finish_request(engine, bcc, "race",
+                          access.StoredResponse(201, "application/json", b'{"ok":true}'))
+    stored = access.begin_request(engine, bcc, "race", "POST", ORDERS, "h")
+    assert stored == access.StoredResponse(201, "application/json", b'{"ok":true}')
+
+
+INVOICES = "/v1/invoices"
+
+
+def _invoices(amount: str = "10.00") -> dict[str, Any]:
+    return {"invoices": [{"id": "INV-1", "debtor": "alimport", "creditor": "casa",
+                          "amount": amount, "currency": "XSU", "debtor_member": "CUB",
+                          "creditor_member": "VEN"}]}
+
+
+def test_invoice_batches_replay_and_conflict(engine: Engine, client: TestClient,
+                                             keys: Keys) -> None:
+    first = client.post(INVOICES, headers=auth(keys.bcc, "i-1"), json=_invoices())
+    again = client.post(INVOICES, headers=auth(keys.bcc, "i-1"), json=_invoices())
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content == b'{"stored":1,"already_known":0}'
+    assert again.headers["Idempotency-Replayed"] == "true"
+    other = client.post(INVOICES, headers=auth(keys.bcc, "i-1"), json=_invoices("11.00"))
+    assert other.status_code == 409
+    assert (other.json()["error"]["code"], other.json()["error"]["field"]) == (
+        "DUPL", "Idempotency-Key")
+    assert count(engine, t.invoices) == 1
+
+
+def test_a_set_off_run_is_recorded_once_per_key(engine: Engine, client: TestClient,
+                                                keys: Keys) -> None:
+    client.post(INVOICES, headers=auth(keys.chamber, "i-1"), json=_invoices())
+    body = {"value_date": "2026-07-02"}
+    first = client.post("/v1/setoff-runs", headers=auth(keys.chamber, "run-1"), json=body)
+    again = client.post("/v1/setoff-runs", headers=auth(keys.chamber, "run-1"), json=body)
+    assert first.status_code == again.status_code == 201
+    assert again.content == first.content
+    assert count(engine, t.setoff_runs) == 1
+    other_day = client.post("/v1/setoff-runs", headers=auth(keys.chamber, "run-1"),
+                            json={"value_date": "2026-07-03"})
+    assert other_day.status_code == 409
+    assert count(engine, t.setoff_runs) == 1

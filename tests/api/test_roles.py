@@ -1,0 +1,250 @@
+"""The role matrix: every endpoint x every role -> the one status it must answer.
+
+The world holds two orders before each case: order 1, Cuba pays Venezuela (debtor BCC, addressed
+to BCV), and order 2, Cuba pays Bolivia (debtor BCC, BCV is not a party). It also holds four
+stored invoices and set-off run 1 over them (:func:`seed_setoff`): two between Cuba and Venezuela,
+two between Bolivia and Nicaragua, part of each pair still open. ``bcv`` and ``bcc`` are the two
+central banks' operators. A refused case (4xx) must leave every business table as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from sucre.adapters.db import tables as t
+from sucre.domain.money import XSU
+from sucre.service import setoff_runs
+from sucre.service.setoff_runs import Invoice
+from tests import world
+from tests.api.conftest import Keys, TestClient, auth, order_body
+from tests.iso20022 import samples
+
+ROLES = ("bcv", "bcc", "chamber", "council", "auditor")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    method: str
+    path: str
+    expected: dict[str, int]  # role -> status
+    body: Any = None
+    xml: bytes | None = None
+
+    @property
+    def changes_state(self) -> bool:
+        return self.method == "POST" and self.path not in ("/v1/noop", "/v1/setoff")
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ROLES, status)
+
+
+def only(allowed: dict[str, int], others: int = 403) -> dict[str, int]:
+    return {role: allowed.get(role, others) for role in ROLES}
+
+
+def _pacs008_of_cuba() -> bytes:
+    return samples.pacs008(samples.order(
+        debtor_member="CUB", creditor_member="VEN", origin="VEN", currency="XSU",
+        amount="10.00", value_date="2026-07-03"), message_id="BCC-2026-0001")
+
+
+def _pacs009_of_cuba() -> bytes:
+    """BCC reports paying its leg of 2026-H2 (the period is open, so the leg is RJCT RC01: the
+    status code is what the matrix checks)."""
+    return samples.pacs009(("2026-H2/PAY/BCC", "BCC", "SUCRE", "10.00"), currency="USD",
+                           message_id="BCC-SETTLE-0001")
+
+
+def _invoice(key: str, debtor_member: str | None, creditor_member: str | None
+             ) -> dict[str, Any]:
+    body: dict[str, Any] = {"id": key, "debtor": "importer", "creditor": "exporter",
+                            "amount": "10.00", "currency": "XSU"}
+    if debtor_member is not None and creditor_member is not None:
+        body.update(debtor_member=debtor_member, creditor_member=creditor_member)
+    return {"invoices": [body]}
+
+
+_STATELESS = {"invoices": [
+    {"id": "1", "debtor": "10", "creditor": "20", "amount": "100.00", "currency": "XSU"},
+    {"id": "2", "debtor": "20", "creditor": "10", "amount": "2400.00", "currency": "CUP"}],
+    "rates": {"CUP": "0.0333333333"}}
+
+CASES = [
+    Case("submit for a BCC debtor", "POST", "/v1/payment-orders",
+         only({"bcc": 201}), order_body("NEW-1")),
+    Case("submit for a BCV debtor", "POST", "/v1/payment-orders", only({"bcv": 201}),
+         order_body("NEW-2", debtor_member="VEN", creditor_member="CUB", origin="CUB")),
+    Case("batch for a BCC debtor", "POST", "/v1/payment-orders/batch",
+         only({"bcc": 200}), {"orders": [order_body("NEW-3")]}),
+    Case("pacs.008 for a BCC debtor", "POST", "/v1/iso/pacs008", only({"bcc": 200}),
+         xml=_pacs008_of_cuba()),
+    Case("pacs.009 of a leg BCC paid", "POST", "/v1/iso/pacs009",
+         only({"bcc": 200, "chamber": 200}), xml=_pacs009_of_cuba()),
+    Case("read an order addressed to BCV", "GET", "/v1/payment-orders/1", everyone(200)),
+    Case("read an order BCV is no party to", "GET", "/v1/payment-orders/2",
+         {**everyone(200), "bcv": 404}),
+    Case("list orders", "GET", "/v1/payment-orders", everyone(200)),
+    Case("accept an order addressed to BCV", "POST", "/v1/payment-orders/1/accept",
+         only({"bcv": 200, "bcc": 404})),
+    Case("reject an order addressed to BCV", "POST", "/v1/payment-orders/1/reject",
+         only({"bcv": 200, "bcc": 404}), {"reason_code": "MS02"}),
+    Case("positions", "GET", "/v1/positions", everyone(200)),
+    Case("periods", "GET", "/v1/periods", everyone(200)),
+    Case("close the period", "POST", "/v1/periods/2026-H2/close", only({"chamber": 200})),
+    Case("settlement report (period still open: 409)", "GET",
+         "/v1/periods/2026-H2/settlement", only({"chamber": 409, "council": 409,
+                                                  "auditor": 409})),
+    Case("allocate", "POST", "/v1/council/allocations", only({"council": 201}),
+         {"authority": "BCV", "effective_date": "2027-01-01", "allocation": "20000.00",
+          "reference": "CE-2026-12"}),
+    Case("suspend a member", "POST", "/v1/council/member-status", only({"council": 201}),
+         {"member": "NIC", "status": "suspended", "effective_date": "2026-07-05",
+          "reference": "CE-2026-13"}),
+    Case("set a parameter", "POST", "/v1/council/parameters", only({"council": 201}),
+         {"name": "corridor_alert_share", "value": "0.4", "effective_date": "2027-01-01",
+          "reference": "CE-2026-14"}),
+    Case("BCV's statement", "GET", "/v1/statements/BCV?period=2026-H2",
+         {**everyone(200), "bcc": 404}),
+    Case("BCC's statement", "GET", "/v1/statements/BCC?period=2026-H2",
+         {**everyone(200), "bcv": 404}),
+    Case("store invoices between Cuba and Venezuela", "POST", "/v1/invoices",
+         only({"bcv": 200, "bcc": 200, "chamber": 200}), _invoice("NEW-I1", "CUB", "VEN")),
+    Case("store invoices between Bolivia and Nicaragua", "POST", "/v1/invoices",
+         only({"chamber": 200}), _invoice("NEW-I2", "BOL", "NIC")),
+    Case("store invoices without member states", "POST", "/v1/invoices",
+         only({"chamber": 200}), _invoice("NEW-I3", None, None)),
+    Case("record a set-off run", "POST", "/v1/setoff-runs", only({"chamber": 201}),
+         {"value_date": "2026-07-02"}),
+    Case("pay residuals", "POST", "/v1/invoices/residual-orders", only({"chamber": 200}),
+         {"value_date": "2026-07-02"}),
+    Case("list set-off runs", "GET", "/v1/setoff-runs", everyone(200)),
+    Case("read a set-off run", "GET", "/v1/setoff-runs/1", everyone(200)),
+    Case("read an unknown set-off run", "GET", "/v1/setoff-runs/9", everyone(404)),
+    Case("stateless set-off", "POST", "/v1/setoff", everyone(200), _STATELESS),
+    Case("no-op", "POST", "/v1/noop", everyone(200), order_body("NOOP")),
+    Case("OpenAPI document", "GET", "/openapi.json", everyone(200)),
+]
+
+
+def seed_orders(client: TestClient, keys: Keys) -> None:
+    for key, creditor in (("ORD-1", "VEN"), ("ORD-2", "BOL")):
+        response = client.post("/v1/payment-orders", headers=auth(keys.bcc, f"seed-{key}"),
+                               json=order_body(key, creditor_member=creditor, origin=creditor,
+                                               amount="100.00"))
+        assert response.status_code == 201, response.text
+
+
+def seed_setoff(engine: Engine) -> None:
+    """Invoices S1-S4 and run 1: S2 and S4 clear fully, S1 (60.00 left) and S3 (30.00) stay
+    open; S1 carries goods, so its residual can become a payment order."""
+    setoff_runs.store_invoices(engine, [
+        Invoice("S1", "alimport", "casa", 10_000, XSU, "CUB", "VEN", hs_code="100630",
+                quantity="10", unit="t", customs_ref="DUA-S1"),
+        Invoice("S2", "casa", "alimport", 4_000, XSU, "VEN", "CUB"),
+        Invoice("S3", "sojabol", "enacal", 5_000, XSU, "BOL", "NIC"),
+        Invoice("S4", "enacal", "sojabol", 2_000, XSU, "NIC", "BOL")])
+    assert setoff_runs.run_setoff(engine, dt.date(2026, 7, 2))["run_id"] == 1
+
+
+def send(client: TestClient, case: Case, headers: dict[str, str]) -> Any:
+    if case.xml is not None:
+        headers = {**headers, "Content-Type": "application/xml"}
+        return client.request(case.method, case.path, headers=headers, content=case.xml)
+    return client.request(case.method, case.path, headers=headers, json=case.body)
+
+
+def business_state(engine: Engine) -> tuple[Any, ...]:
+    with engine.connect() as conn:
+        setoff: list[Any] = [conn.execute(select(func.count()).select_from(table)).scalar_one()
+                             for table in (t.invoices, t.setoff_runs, t.setoff_clearings)]
+        setoff.append(conn.execute(select(func.sum(t.invoices.c.remaining_minor))).scalar())
+    return world.row_counts(engine), world.position_sums(engine), setoff
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_role_matrix(engine: Engine, client: TestClient, keys: Keys, case: Case,
+                     role: str) -> None:
+    seed_orders(client, keys)
+    seed_setoff(engine)
+    before = business_state(engine)
+    headers = auth(keys.of(role), "matrix-1" if case.changes_state else None)
+    response = send(client, case, headers)
+    expected = case.expected[role]
+    assert response.status_code == expected, response.text
+    if expected >= 400:
+        assert response.json()["error"]["code"]
+        assert business_state(engine) == before, "a refused request wrote nothing"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_every_endpoint_needs_a_key(engine: Engine, client: TestClient, keys: Keys,
+                                    case: Case) -> None:
+    before = business_state(engine)
+    response = send(client, case, {"Idempotency-Key": "anonymous-1"})
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.json()["error"]["code"] == "AUTH"
+    assert business_state(engine) == before
+
+
+def test_health_needs_no_key(client: TestClient) -> None:
+    response = client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+def test_operator_sees_only_its_authority(client: TestClient, keys: Keys) -> None:
+    seed_orders(client, keys)
+    listed = client.get("/v1/payment-orders", headers=auth(keys.bcv)).json()["items"]
+    assert [o["order_key"] for o in listed] == ["ORD-1"]
+    assert client.get("/v1/payment-orders", headers=auth(keys.auditor)).json()["items"][1][
+        "order_key"] == "ORD-2"
+    positions = client.get("/v1/positions", headers=auth(keys.bcv)).json()
+    assert set(positions["authorities"]) == {"BCV"}
+    assert set(client.get("/v1/positions", headers=auth(keys.chamber)).json()["authorities"]
+               ) == {"BCB", "BCC", "BCN", "BCV", "ECCB"}
+    other = client.get("/v1/payment-orders?authority=BCC", headers=auth(keys.bcv))
+    assert other.status_code == 403
+
+
+def test_another_authoritys_order_leaks_nothing(client: TestClient, keys: Keys) -> None:
+    """BCV's operator gets the same 404 for BCC's order as for an order that does not exist."""
+    seed_orders(client, keys)
+    hidden = client.get("/v1/payment-orders/2", headers=auth(keys.bcv))
+    missing = client.get("/v1/payment-orders/999", headers=auth(keys.bcv))
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["error"]["message"].replace("2", "N") == (
+        missing.json()["error"]["message"].replace("999", "N"))
+    for path in ("/v1/payment-orders/2/accept", "/v1/payment-orders/2/reject"):
+        response = client.post(path, headers=auth(keys.bcv, f"k{path[-6:]}"))
+        assert response.status_code == 404
+        assert "BOL" not in response.text and "CUB" not in response.text
+
+
+def test_an_operator_sees_the_whole_run_but_only_its_member_states_clearings(
+        engine: Engine, client: TestClient, keys: Keys) -> None:
+    seed_setoff(engine)
+    seen = {role: client.get("/v1/setoff-runs/1", headers=auth(keys.of(role))).json()
+            for role in ROLES}
+    assert [c["id"] for c in seen["chamber"]["clearings"]] == ["S1", "S2", "S3", "S4"]
+    assert seen["chamber"]["clearings_members"] is None
+    assert [c["id"] for c in seen["bcv"]["clearings"]] == ["S1", "S2"]
+    assert seen["bcv"]["clearings_members"] == ["VEN"]
+    assert seen["bcv"]["clearings_total"] == 2
+    assert [c["id"] for c in seen["bcc"]["clearings"]] == ["S1", "S2"]
+    assert seen["council"] == seen["auditor"] == seen["chamber"]
+    whole_run = ("total_debt", "cleared", "remaining", "members", "certificate", "invoices")
+    for role in ROLES:
+        assert {k: seen[role][k] for k in whole_run} == {
+            k: seen["chamber"][k] for k in whole_run}, role
+    assert set(seen["bcv"]["members"]) == {"BOL", "CUB", "NIC", "VEN"}
+    listed = client.get("/v1/setoff-runs", headers=auth(keys.bcv)).json()["runs"]
+    assert [(r["run_id"], r["cleared"]) for r in listed] == [(1, "120.00")]
