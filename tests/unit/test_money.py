@@ -11,10 +11,13 @@ from hypothesis import strategies as st
 
 from sucre.domain.errors import AmountTooLarge, InvalidAmount, InvalidCurrency, ZeroAmount
 from sucre.domain.money import (
+    CURRENCY_DECIMALS,
     USD,
     XSU,
+    CurrencyCode,
     allocate,
     convert,
+    convert_ratio,
     currency,
     format_amount,
     parse_amount,
@@ -56,6 +59,20 @@ def test_conversion_rounds_half_to_even_once() -> None:
     assert convert(1, XSU, USD, Fraction(1, 2)) == 0  # 0.005 -> 0.00
     assert convert(3, XSU, USD, Fraction(1, 2)) == 2  # 0.015 -> 0.02
     assert convert(5, XSU, USD, Fraction(1, 2)) == 2  # 0.025 -> 0.02
+
+
+@given(st.integers(-10**15, 10**15), st.sampled_from(sorted(CURRENCY_DECIMALS)),
+       st.sampled_from(sorted(CURRENCY_DECIMALS)), st.integers(1, 10**12),
+       st.integers(1, 10**12))
+def test_integer_conversion_equals_the_exact_fraction_rounded_once(
+        minor: int, source: str, target: str, numerator: int, denominator: int) -> None:
+    rate = Fraction(numerator, denominator)
+    exact = Fraction(minor, 10 ** CURRENCY_DECIMALS[source]) * rate * 10 ** CURRENCY_DECIMALS[
+        target]
+    expected = round(exact)  # Fraction rounds half to even
+    assert convert_ratio(minor, CurrencyCode(source), CurrencyCode(target), numerator,
+                         denominator) == expected
+    assert convert(minor, CurrencyCode(source), CurrencyCode(target), rate) == expected
 
 
 @given(st.integers(0, 10**15), st.lists(st.integers(0, 10**12), min_size=1, max_size=20))

@@ -61,6 +61,7 @@ def read_orders(handle: TextIO, malformed: list[tuple[int, str]]
     unknown = [n for n in names if n not in COLUMNS]
     if unknown:
         raise InvalidInput(f"unknown columns: {', '.join(unknown)}", field="file")
+    in_order = tuple(names) == COLUMNS  # then fields go in by position, without a dict
     for count, values in enumerate(reader, start=1):
         if count > limits.csv_rows_max:
             raise LimitExceeded(f"more than {limits.csv_rows_max} rows", field="file")
@@ -68,7 +69,8 @@ def read_orders(handle: TextIO, malformed: list[tuple[int, str]]
         if len(values) != len(names):
             malformed.append((line, f"expected {len(names)} fields, found {len(values)}"))
             continue
-        yield line, OrderRequest(**dict(zip(names, values, strict=True)))
+        yield line, (OrderRequest(*values) if in_order
+                     else OrderRequest(**dict(zip(names, values, strict=True))))
 
 
 def write_orders(handle: TextIO, requests: list[OrderRequest]) -> None:

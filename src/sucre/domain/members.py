@@ -7,6 +7,8 @@ members (the ECCB serves six), while reports still break figures down per member
 from __future__ import annotations
 
 import enum
+import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NewType
 
@@ -47,10 +49,16 @@ class MemberState:
 def member_code(text: str, *, field: str = "member") -> MemberCode:
     """Validate an ISO 3166-1 alpha-3 code (any country: membership is checked separately)."""
     code = text.strip().upper()
-    if len(code) != 3 or pycountry.countries.get(alpha_3=code) is None:
+    if len(code) != 3 or not _is_country(code):
         raise InvalidInput(f"{text!r} is not an ISO 3166-1 alpha-3 country code", field=field,
                            reason_code="BE09")
     return MemberCode(code)
+
+
+@functools.lru_cache(maxsize=512)
+def _is_country(alpha_3: str) -> bool:
+    """pycountry's lookup, cached: a bulk import checks three codes per order."""
+    return pycountry.countries.get(alpha_3=alpha_3) is not None
 
 
 def authority_code(text: str, *, field: str = "authority") -> AuthorityCode:
@@ -78,7 +86,7 @@ def require_active(member: MemberState, *, field: str) -> None:
         raise PartyNotActive(f"member {member.code} has withdrawn", field=field, reason_code="AC04")
 
 
-def lookup_member(members: dict[MemberCode, MemberState], code: MemberCode, *,
+def lookup_member(members: Mapping[MemberCode, MemberState], code: MemberCode, *,
                   field: str) -> MemberState:
     member = members.get(code)
     if member is None:

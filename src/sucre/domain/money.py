@@ -123,8 +123,24 @@ def convert(minor: int, source: CurrencyCode, target: CurrencyCode,
     The product is exact; it is rounded once, half to even, on the target's minor unit.
     """
     invariant(target_per_source > 0, "a conversion rate is positive")
-    exact = Fraction(minor, 10 ** decimals(source)) * target_per_source * 10 ** decimals(target)
-    return round_half_even(exact)
+    return convert_ratio(minor, source, target, target_per_source.numerator,
+                         target_per_source.denominator)
+
+
+def convert_ratio(minor: int, source: CurrencyCode, target: CurrencyCode, numerator: int,
+                  denominator: int) -> int:
+    """:func:`convert` at the rate ``numerator / denominator``, in integers.
+
+    The same exact product and the same rounding (half to even, once) as ``convert``, without
+    building ``Fraction`` objects: a bulk import converts one amount per order.
+    """
+    invariant(numerator > 0 and denominator > 0, "a conversion rate is positive")
+    divisor: int = denominator * 10 ** decimals(source)
+    dividend: int = minor * numerator * 10 ** decimals(target)
+    quotient, remainder = divmod(dividend, divisor)
+    if 2 * remainder > divisor or (2 * remainder == divisor and quotient % 2 == 1):
+        return quotient + 1
+    return quotient
 
 
 def allocate(total: int, weights: Sequence[int]) -> list[int]:

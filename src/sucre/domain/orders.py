@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
-import json
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
+from json.encoder import encode_basestring_ascii
 
 from sucre.domain import limits
 from sucre.domain.errors import InvalidAmount, InvalidCurrency, InvalidDate, InvalidInput, invariant
@@ -65,10 +65,21 @@ class OrderRequest:
     exporter: str = ""
 
     def body_hash(self) -> str:
-        """Fingerprint of everything but the key: a replay must carry the same body."""
-        body = {k: v.strip() for k, v in asdict(self).items() if k != "idempotency_key"}
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        """Fingerprint of everything but the key: a replay must carry the same body.
+
+        SHA-256 of the stripped fields as ``json.dumps(body, sort_keys=True,
+        separators=(",", ":"))`` writes them (ASCII, escaped). Hashes are stored with the orders,
+        so this text must never change; it is built directly because ``asdict`` and
+        ``json.dumps`` were half the cost of validating an order.
+        """
+        canonical = ",".join([prefix + encode_basestring_ascii(getattr(self, name).strip())
+                              for prefix, name in _BODY_FIELDS])
+        return hashlib.sha256(("{" + canonical + "}").encode()).hexdigest()
+
+
+#: ``('"name":', name)`` for every field but the key, in JSON's ``sort_keys`` order.
+_BODY_FIELDS = tuple((f'"{name}":', name) for name in sorted(
+    f.name for f in fields(OrderRequest) if f.name != "idempotency_key"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +176,7 @@ def _text(value: str, field: str, *, required: bool = False,
 
 
 def _active_member(text: str, context: ClearingContext, field: str) -> MemberState:
-    member = lookup_member(dict(context.members), member_code(text, field=field), field=field)
+    member = lookup_member(context.members, member_code(text, field=field), field=field)
     require_active(member, field=field)
     return member
 

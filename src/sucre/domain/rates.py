@@ -25,7 +25,14 @@ from fractions import Fraction
 
 from sucre.domain import limits
 from sucre.domain.errors import InvalidDate, InvalidInput, invariant
-from sucre.domain.money import USD, XSU, CurrencyCode, convert, round_half_even
+from sucre.domain.money import (
+    USD,
+    XSU,
+    CurrencyCode,
+    convert,
+    convert_ratio,
+    round_half_even,
+)
 
 
 def parse_rate(text: str | Decimal, *, field: str) -> Fraction:
@@ -105,7 +112,8 @@ class DailyRates:
         """Value an amount in XSU minor units at this date's published rate."""
         if code == XSU:
             return amount_minor
-        return convert(amount_minor, code, XSU, 1 / self.local_per_xsu(code))
+        rate = self.local_per_xsu(code)  # XSU per unit is its inverse
+        return convert_ratio(amount_minor, code, XSU, rate.denominator, rate.numerator)
 
     def from_xsu(self, xsu_minor: int, code: CurrencyCode) -> int:
         if code == XSU:

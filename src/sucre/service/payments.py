@@ -264,7 +264,7 @@ def _reserve_batch(conn: Connection, period_id: int,
     positions = repo.lock_positions(conn, period_id)
     debits: dict[int, int] = defaultdict(int)
     credits: dict[int, int] = defaultdict(int)
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     stamp = repo.now()
     for _, order in orders:
         debtor, creditor = ids[order.debtor_authority], ids[order.creditor_authority]
@@ -273,11 +273,11 @@ def _reserve_batch(conn: Connection, period_id: int,
         if used + order.xsu_minor - p["credit_posted_minor"] <= p["limit_minor"]:
             debits[debtor] += order.xsu_minor
             credits[creditor] += order.xsu_minor
-            rows.append(repo.order_row(order, ids, OrderStatus.ACCEPTED, None, None, stamp))
+            rows.append(repo.order_values(order, ids, OrderStatus.ACCEPTED, None, None, stamp))
             report.accepted += 1
         else:
-            rows.append(repo.order_row(order, ids, OrderStatus.REJECTED, "AM04", LIMIT_REASON,
-                                       stamp))
+            rows.append(repo.order_values(order, ids, OrderStatus.REJECTED, "AM04",
+                                          LIMIT_REASON, stamp))
             report.rejected += 1
     repo.insert_orders(conn, rows)
     repo.add_pending(conn, period_id, debits, credits)

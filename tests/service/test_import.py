@@ -1,0 +1,110 @@
+"""Bulk import (``payments.import_orders``): the bulk write path, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import IntegrityError
+
+from sucre.adapters.db import repository as repo
+from sucre.adapters.db import tables as t
+from sucre.domain.orders import OrderRequest, OrderStatus
+from sucre.service import payments, reports
+from tests import world
+
+
+@pytest.fixture
+def bloc_engine(engine: Engine) -> Engine:
+    world.build(engine)
+    return engine
+
+
+def stored(engine: Engine, key: str) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = conn.execute(select(t.payment_orders)
+                           .where(t.payment_orders.c.idempotency_key == key)).one()
+    return dict(row._mapping)
+
+
+def numbered(*requests: OrderRequest) -> list[tuple[int, OrderRequest]]:
+    return list(enumerate(requests, start=2))  # line 1 is a file's header
+
+
+def test_an_imported_order_is_stored_as_a_submitted_one(bloc_engine: Engine) -> None:
+    body: dict[str, str] = {"amount": "24000.00", "currency": "CUP", "quantity": "360.50",
+                            "debtor_bank": "BANCO", "importer": ' Alimport "Ñ" \\ \t x '}
+    payments.submit_order(bloc_engine, world.order("ONE", **body))
+    report = payments.import_orders(bloc_engine, numbered(world.order("BULK", **body)))
+    assert (report.accepted, report.invalid) == (1, 0)
+    one, bulk = stored(bloc_engine, "ONE"), stored(bloc_engine, "BULK")
+    assert bulk["id"] == one["id"] + 1
+    assert bulk["value_date"] == dt.date(2026, 7, 2)
+    assert isinstance(bulk["received_at"], dt.datetime)
+    assert (bulk["received_at"].replace(tzinfo=None)
+            - one["received_at"].replace(tzinfo=None)) < dt.timedelta(minutes=5)
+    same = {k: v for k, v in one.items() if k not in ("id", "idempotency_key", "received_at")}
+    assert {k: bulk[k] for k in same} == same
+    assert bulk["importer"] == 'Alimport "Ñ" \\ \t x'
+    assert bulk["body_hash"] == world.order(**body).body_hash()
+
+
+def test_bad_rows_are_reported_by_line_and_the_good_ones_kept(bloc_engine: Engine) -> None:
+    report = payments.import_orders(bloc_engine, numbered(
+        world.order("G1"), world.order("B1", amount="1.001"), world.order("G2", amount="1.00"),
+        world.order("G1", amount="5.00"), world.order("B2", debtor_member="HND")))
+    assert (report.accepted, report.rejected, report.replayed) == (2, 0, 0)
+    assert [(e.line, e.field, e.reason_code) for e in report.errors] == [
+        (3, "amount", "AM12"), (5, "idempotency_key", "DUPL"), (6, "debtor_member", "RC01")]
+    again = payments.import_orders(bloc_engine, numbered(
+        world.order("G1"), world.order("G2", amount="2.00"), world.order("G3", amount="3.00")))
+    assert (again.accepted, again.replayed) == (1, 1)
+    assert [(e.line, e.reason_code) for e in again.errors] == [(3, "DUPL")]
+    assert stored(bloc_engine, "G2")["xsu_minor"] == 100
+
+
+@pytest.mark.parametrize("batch_orders", [1, 1000])
+def test_limits_are_exact_within_and_across_batches(bloc_engine: Engine,
+                                                    batch_orders: int) -> None:
+    # BCC may owe 2,000.00 XSU (allocation 2,000.00, no credit line).
+    report = payments.import_orders(bloc_engine, numbered(
+        world.order("A", amount="1500.00"), world.order("B", amount="500.01"),
+        world.order("C", amount="500.00"), world.order("D", amount="0.01")),
+        batch_orders=batch_orders)
+    assert (report.accepted, report.rejected) == (2, 2)
+    statuses = {k: (stored(bloc_engine, k)["status"], stored(bloc_engine, k)["reason_code"])
+                for k in "ABCD"}
+    assert statuses == {"A": ("accepted", None), "B": ("rejected", "AM04"),
+                        "C": ("accepted", None), "D": ("rejected", "AM04")}
+    live = reports.positions_report(bloc_engine)["authorities"]
+    assert live["BCC"]["debit_reserved"] == "2000.00" and live["BCC"]["headroom"] == "0.00"
+    replay = payments.import_orders(bloc_engine, numbered(world.order("B", amount="500.01")))
+    assert (replay.replayed, replay.rejected, replay.invalid) == (1, 0, 0)
+    assert stored(bloc_engine, "B")["status"] == OrderStatus.REJECTED.value
+
+
+def test_a_failed_write_rolls_back_the_whole_batch(bloc_engine: Engine,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    payments.submit_order(bloc_engine, world.order("TAKEN"))
+    before = (world.row_counts(bloc_engine), world.position_sums(bloc_engine))
+    # As if another importer wrote "TAKEN" between the key lookup and the write.
+    monkeypatch.setattr(repo, "existing_keys", lambda conn, keys: {})
+    with pytest.raises(IntegrityError):
+        payments.import_orders(bloc_engine, numbered(
+            world.order("NEW", amount="10.00"), world.order("TAKEN")))
+    assert (world.row_counts(bloc_engine), world.position_sums(bloc_engine)) == before
+
+
+@pytest.mark.postgres_only
+def test_the_bulk_write_keeps_the_sessions_plan_cache_mode(bloc_engine: Engine) -> None:
+    # COPY runs with plan_cache_mode=auto (cached foreign-key checks); the rest must not.
+    with bloc_engine.begin() as conn:
+        assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+        ids = repo.authority_ids(conn)
+        order = payments.validate_order(world.order("PCM"), payments.context_for(conn))
+        repo.insert_orders(conn, [repo.order_values(order, ids, OrderStatus.ACCEPTED, None,
+                                                    None, repo.now())])
+        assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_custom_plan"
+    assert stored(bloc_engine, "PCM")["status"] == "accepted"
