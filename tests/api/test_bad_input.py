@@ -102,6 +102,17 @@ def test_business_invalid_order(checked: TestClient, keys: Keys) -> None:
     assert unknown["field"] == "creditor_member"
 
 
+@pytest.mark.parametrize(("field", "value"), [("importer", "Ali\u0000mport"),
+                                              ("order_key", "K\u00001"),
+                                              ("customs_ref", "DUA\u001b1")])
+def test_control_characters_are_refused(checked: TestClient, keys: Keys, field: str,
+                                        value: str) -> None:
+    # PostgreSQL cannot store NUL: this was a 500 there before the domain refused it.
+    error = error_of(post(checked, keys.bcc, order_body(**{field: value})), 422)
+    assert error["code"] == "FF01"
+    assert error["field"] in (field, "idempotency_key")
+
+
 def test_oversized_body_with_content_length(checked: TestClient, keys: Keys) -> None:
     body = json.dumps(order_body(importer="x" * limits.api_body_bytes_max)).encode()
     response = checked.post(ORDERS, headers={**auth(keys.bcc, "bad-1"),

@@ -95,6 +95,9 @@ BAD_INPUT = [
     ({"invoice_ref": " "}, InvalidInput, "invoice_ref", "FF01"),
     ({"customs_ref": ""}, InvalidInput, "customs_ref", "FF01"),
     ({"idempotency_key": ""}, InvalidInput, "idempotency_key", "FF01"),
+    ({"idempotency_key": "K\x001"}, InvalidInput, "idempotency_key", "FF01"),
+    ({"importer": "Alim\x00port"}, InvalidInput, "importer", "FF01"),  # PostgreSQL refuses NUL
+    ({"invoice_ref": "INV\x1b1"}, InvalidInput, "invoice_ref", "FF01"),
     ({"creditor_member": "DMA", "debtor_member": "LCA", "origin": "DMA", "currency": "XCD"},
      InvalidInput, "creditor_member", "AC01"),
 ]
@@ -165,3 +168,13 @@ def test_an_order_for_a_closing_or_settled_period_is_refused(bloc_engine: Engine
         payments.submit_order(bloc_engine, world.order("LATE"))
     assert caught.value.field == "value_date"
     assert world.row_counts(bloc_engine) == before
+
+
+def test_a_bulk_import_reports_a_control_character_key_and_keeps_the_good_rows(
+        bloc_engine: Engine) -> None:
+    rows = [(2, world.order("GOOD-1")), (3, world.order("BAD\x00KEY")),
+            (4, world.order("GOOD-2", importer="Ali\x07mport"))]
+    report = payments.import_orders(bloc_engine, rows)
+    assert report.accepted == 1
+    assert [(e.line, e.field) for e in report.errors] == [(3, "idempotency_key"),
+                                                          (4, "importer")]

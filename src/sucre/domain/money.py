@@ -113,7 +113,16 @@ def format_amount(minor: int, code: CurrencyCode) -> str:
 
 def round_half_even(value: Fraction) -> int:
     """The one rounding rule of sucre: to the nearest integer, ties to even (banker's rounding)."""
-    return round(value)
+    return divide_half_even(value.numerator, value.denominator)
+
+
+def divide_half_even(dividend: int, divisor: int) -> int:
+    """``dividend / divisor`` rounded by the one rule, in integers (no ``Fraction`` built)."""
+    invariant(divisor > 0, "a rounding divisor is positive")
+    quotient, remainder = divmod(dividend, divisor)
+    if 2 * remainder > divisor or (2 * remainder == divisor and quotient % 2 == 1):
+        return quotient + 1
+    return quotient
 
 
 def convert(minor: int, source: CurrencyCode, target: CurrencyCode,
@@ -137,10 +146,7 @@ def convert_ratio(minor: int, source: CurrencyCode, target: CurrencyCode, numera
     invariant(numerator > 0 and denominator > 0, "a conversion rate is positive")
     divisor: int = denominator * 10 ** decimals(source)
     dividend: int = minor * numerator * 10 ** decimals(target)
-    quotient, remainder = divmod(dividend, divisor)
-    if 2 * remainder > divisor or (2 * remainder == divisor and quotient % 2 == 1):
-        return quotient + 1
-    return quotient
+    return divide_half_even(dividend, divisor)
 
 
 def allocate(total: int, weights: Sequence[int]) -> list[int]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
@@ -131,7 +132,7 @@ class ClearingContext:
 
 def validate_order(request: OrderRequest, context: ClearingContext) -> PaymentOrder:
     """Check every field of ``request``; return the order to reserve, or raise the first error."""
-    key = _text(request.idempotency_key, "idempotency_key", required=True, chars_max=64)
+    key = order_key(request.idempotency_key)
     debtor = _active_member(request.debtor_member, context, "debtor_member")
     creditor = _active_member(request.creditor_member, context, "creditor_member")
     if debtor.authority == creditor.authority:
@@ -172,7 +173,22 @@ def _text(value: str, field: str, *, required: bool = False,
         raise InvalidInput("is required", field=field)
     if len(text) > chars_max:
         raise InvalidInput(f"is longer than {chars_max} characters", field=field)
+    if has_control_character(text):
+        raise InvalidInput("contains a control character", field=field)
     return text
+
+
+def order_key(text: str) -> str:
+    """An order's idempotency key, checked (it is looked up before the rest is validated)."""
+    return _text(text, "idempotency_key", required=True, chars_max=64)
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def has_control_character(text: str) -> bool:
+    """C0/C1 control characters have no place in a stored text (PostgreSQL refuses NUL)."""
+    return _CONTROL.search(text) is not None
 
 
 def _active_member(text: str, context: ClearingContext, field: str) -> MemberState:

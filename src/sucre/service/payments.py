@@ -34,6 +34,7 @@ from sucre.domain.orders import (
     OrderRequest,
     OrderStatus,
     PaymentOrder,
+    order_key,
     validate_order,
 )
 from sucre.domain.periods import PeriodState
@@ -89,7 +90,7 @@ def submit_order(engine: Engine, request: OrderRequest) -> OrderOutcome:
     """Validate, limit-check and reserve one order, atomically and idempotently."""
     try:
         with engine.begin() as conn:
-            existing = repo.order_by_key(conn, request.idempotency_key.strip())
+            existing = repo.order_by_key(conn, order_key(request.idempotency_key))
             if existing is not None:
                 return _replay(existing, request)
             order = validate_order(request, context_for(conn))
@@ -220,13 +221,24 @@ def _import_batch(engine: Engine, batch: Sequence[tuple[int, OrderRequest]],
                   report: ImportReport) -> None:
     with engine.begin() as conn:
         context = context_for(conn)
-        known = repo.existing_keys(conn, [r.idempotency_key.strip() for _, r in batch])
+        known = repo.existing_keys(conn, _lookup_keys(batch))
         orders = _validate_batch(batch, context, known, report)
         by_period: dict[int, list[tuple[int, PaymentOrder]]] = defaultdict(list)
         for line, order in orders:
             by_period[order.period_id].append((line, order))
         for period_id in sorted(by_period):
             _reserve_batch(conn, period_id, by_period[period_id], report)
+
+
+def _lookup_keys(batch: Sequence[tuple[int, OrderRequest]]) -> list[str]:
+    """The batch's well-formed keys; a malformed one is reported by validation, not looked up."""
+    keys = []
+    for _, request in batch:
+        try:
+            keys.append(order_key(request.idempotency_key))
+        except InvalidInput:
+            continue
+    return keys
 
 
 def _validate_batch(batch: Sequence[tuple[int, OrderRequest]], context: ClearingContext,

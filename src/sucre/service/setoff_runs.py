@@ -44,7 +44,7 @@ from sucre.domain.errors import (
     invariant,
 )
 from sucre.domain.money import XSU, CurrencyCode, format_amount
-from sucre.domain.orders import OrderRequest
+from sucre.domain.orders import OrderRequest, has_control_character
 from sucre.domain.setoff import InvoiceSet, RowNumbers, SetoffResult, set_off
 from sucre.service import payments
 
@@ -127,7 +127,7 @@ def _check_labels(invoice: Invoice) -> None:
                 len(value) > limits.invoice_label_chars_max):
             raise InvalidInput(f"invoice {invoice.external_id[:20]!r}: {field_name} is longer "
                                f"than {limits.invoice_label_chars_max} characters", field=where)
-        if value is not None and not value.isprintable():
+        if value is not None and has_control_character(value):
             # A control character (NUL above all) cannot be stored in PostgreSQL text.
             raise InvalidInput(f"invoice {invoice.external_id[:20]!r}: {field_name} contains a "
                                "control character", field=where)
