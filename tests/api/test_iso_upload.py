@@ -80,6 +80,23 @@ def test_a_good_message_is_answered_with_a_pacs002(engine: Engine, client: TestC
     assert replay.content == response.content
 
 
+def test_a_message_is_parsed_and_validated_once(client: TestClient, keys: Keys,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from sucre.adapters.iso20022 import pacs008
+
+    calls: list[int] = []
+    read = pacs008.read_pacs008
+
+    def counting(data: bytes) -> object:
+        calls.append(len(data))
+        return read(data)
+
+    monkeypatch.setattr(pacs008, "read_pacs008", counting)
+    response = upload(client, keys.bcc, cuba_pays())
+    assert response.status_code == 200, response.text
+    assert len(calls) == 1
+
+
 def test_an_order_over_the_limit_is_a_rjct_am04(client: TestClient, keys: Keys) -> None:
     response = upload(client, keys.bcc, cuba_pays("999999.00"))
     assert status_of(response.content) == ("RJCT", ["RJCT"])

@@ -79,7 +79,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
-from sucre.adapters.iso20022 import camt053, pacs008, pacs009
+from sucre.adapters.iso20022 import camt053, pacs009
 from sucre.domain import limits
 from sucre.domain.confirmations import CHAMBER_ID, party_code
 from sucre.domain.errors import (
@@ -730,18 +730,15 @@ def statement(engine: Engine, principal: Principal, authority: str, period_code:
     return found
 
 
-def check_pacs008(engine: Engine, principal: Principal, data: bytes) -> None:
-    """Refuse (403) a pacs.008 in which an operator pays for another authority's debtor.
-
-    The message is parsed here only to read its debtors; a message that cannot be read is left
-    to :func:`messaging.submit_pacs008`, which rejects it with the precise reason.
-    """
+def pacs008_check(engine: Engine, principal: Principal) -> messaging.OrderCheck:
+    """The check :func:`messaging.submit_pacs008` runs on a message's orders before it writes:
+    403 if an operator pays for another authority's debtor (the message is parsed only once)."""
     require(principal, Permission.SUBMIT_ORDERS)
-    try:
-        mapped = pacs008.map_transactions(pacs008.read_pacs008(data))
-    except InvalidInput:
-        return
-    check_submissions(engine, principal, [m.order for m in mapped if m.order is not None])
+
+    def check(requests: Sequence[OrderRequest]) -> None:
+        check_submissions(engine, principal, requests)
+
+    return check
 
 
 def check_pacs009(engine: Engine, principal: Principal, data: bytes) -> None:

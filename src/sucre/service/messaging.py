@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
@@ -37,7 +38,7 @@ from sucre.domain.errors import InvalidInput, SucreError, UnknownParty, invarian
 from sucre.domain.ledger import position_account
 from sucre.domain.members import AuthorityCode
 from sucre.domain.money import XSU
-from sucre.domain.orders import OrderStatus
+from sucre.domain.orders import OrderRequest, OrderStatus
 from sucre.service import confirmations, payments
 
 PACS_008_NAME = PACS_008.identifier
@@ -66,9 +67,19 @@ def submit_iso(engine: Engine, data: bytes) -> StatusReportOutcome:
     return _answer_pacs008(engine, message)
 
 
-def submit_pacs008(engine: Engine, data: bytes) -> StatusReportOutcome:
-    """Submit every transaction of a pacs.008 and answer with a pacs.002."""
-    return _answer_pacs008(engine, pacs008.read_pacs008(data))
+#: Called with a pacs.008's orders before any is submitted; raises to refuse the whole message
+#: (the API's check that an operator pays only for its own authority's debtors).
+OrderCheck = Callable[[Sequence[OrderRequest]], None]
+
+
+def submit_pacs008(engine: Engine, data: bytes, *,
+                   check: OrderCheck | None = None) -> StatusReportOutcome:
+    """Submit every transaction of a pacs.008 and answer with a pacs.002.
+
+    The message is parsed and validated once; ``check`` sees its orders before anything is
+    written.
+    """
+    return _answer_pacs008(engine, pacs008.read_pacs008(data), check)
 
 
 def submit_pacs009(engine: Engine, data: bytes) -> StatusReportOutcome:
@@ -76,12 +87,15 @@ def submit_pacs009(engine: Engine, data: bytes) -> StatusReportOutcome:
     return _answer_pacs009(engine, pacs009.read_pacs009(data))
 
 
-def _answer_pacs008(engine: Engine, message: ParsedMessage) -> StatusReportOutcome:
+def _answer_pacs008(engine: Engine, message: ParsedMessage,
+                    check: OrderCheck | None = None) -> StatusReportOutcome:
     original = pacs008.message_id(message)
     try:
         mapped = pacs008.map_transactions(message)
     except InvalidInput as error:
         return _rejected_message(original, PACS_008_NAME, error)
+    if check is not None:
+        check([m.order for m in mapped if m.order is not None])
     return _answered(original, PACS_008_NAME,
                      [_submit(engine, transaction) for transaction in mapped])
 

@@ -58,8 +58,7 @@ def pacs008(caller: Annotated[Principal, Depends(allowed(Permission.SUBMIT_ORDER
     authority serves (403 otherwise)."""
 
     def action() -> Response:
-        access.check_pacs008(db, caller, data)
-        outcome = messaging.submit_pacs008(db, data)
+        outcome = messaging.submit_pacs008(db, data, check=access.pacs008_check(db, caller))
         return Response(outcome.report, media_type=XML)
 
     return idempotent.run_raw(action)
