@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sucre.domain import limits
 
 DEFAULT_DATABASE_URL = "sqlite:///sucre.db"
 
@@ -12,3 +15,7 @@ class Settings(BaseSettings):
 
     #: ``sqlite:///path.db`` (embedded, the default) or ``postgresql://user@host/db``.
     database_url: str = DEFAULT_DATABASE_URL
+
+    #: Seconds a client of ``sucre serve`` may take to send a request head, and then its body.
+    client_timeout_s: int = Field(default=limits.api_client_seconds_default, ge=1,
+                                  le=limits.api_client_seconds_max)

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,8 +34,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def server(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[tuple[str, Keys]]:
+@contextmanager
+def running_server(engine: Engine, database_url: str, tmp_path: Path,
+                   *options: str) -> Iterator[tuple[str, Keys]]:
+    """``sucre serve`` with two workers on a free port, over the test world; stopped after."""
     world.build(engine)
     keys = make_keys(engine)
     port = free_port()
@@ -42,7 +45,7 @@ def server(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[tuple[
     log = (tmp_path / "server.log").open("wb")
     process = subprocess.Popen(
         [str(sucre), "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
-         "--database", database_url],
+         "--database", database_url, *options],
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}"
     try:
@@ -65,6 +68,12 @@ def server(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[tuple[
             process.kill()
             process.wait()
         log.close()
+
+
+@pytest.fixture
+def server(engine: Engine, database_url: str, tmp_path: Path) -> Iterator[tuple[str, Keys]]:
+    with running_server(engine, database_url, tmp_path) as running:
+        yield running
 
 
 def bank(base: str, key: str) -> httpx.Client:

@@ -133,3 +133,20 @@ api_client_name_chars_max = 64
 
 #: Characters of a request path written to the access log (the column is VARCHAR(200)).
 api_logged_path_chars_max = 200
+
+#: Seconds a client may take to send a request's head (request line and headers), counted from
+#: the connection or, on a kept-alive connection, from the next request's first byte; and again,
+#: separately, to send the whole body. A slow or stalled client is cut off (the head: connection
+#: closed; the body: 408 and connection closed) instead of holding a connection and a worker's
+#: memory. ``sucre serve --client-timeout`` chooses it within 1..max.
+api_client_seconds_default = 30
+api_client_seconds_max = 600
+
+#: Refused (401) requests written to the access log one row each, per worker and per window;
+#: beyond that they are counted and written as one row per method and path (at most
+#: ``api_refused_paths_max`` paths, the rest under ``*``) with the count, when the window is over.
+#: Without it every unauthenticated request, which costs the caller nothing, costs a durable
+#: write.
+api_refused_logged_per_window = 100
+api_refused_window_s = 60
+api_refused_paths_max = 100

@@ -442,6 +442,10 @@ app.add_typer(api_key_app, name="api-key")
 def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
           port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
           workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
+          client_timeout: Annotated[int, typer.Option(
+              min=1, max=limits.api_client_seconds_max,
+              help="Seconds a client may take to send a request's head, then its body "
+                   "(slower ones are cut off).")] = limits.api_client_seconds_default,
           database: DatabaseOption = None) -> None:
     """Serve the HTTP API (FastAPI under uvicorn); the database is migrated first, once."""
     import os
@@ -453,6 +457,7 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     with domain_errors():
         engine = bootstrap.database(database)
     os.environ["SUCRE_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
+    os.environ["SUCRE_CLIENT_TIMEOUT_S"] = str(client_timeout)
     engine.dispose()
     uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers,
                 http=HTTP_PROTOCOL, log_level="info")

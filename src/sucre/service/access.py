@@ -450,18 +450,21 @@ def abandon_request(engine: Engine, principal: Principal, key: str) -> None:
 # --- access log -----------------------------------------------------------------------------
 
 def log_access(engine: Engine, client_id: int | None, method: str, path: str, status_code: int,
-               idempotency_key: str | None = None) -> None:
-    """Append one row to the access log (who, what, with which outcome)."""
+               idempotency_key: str | None = None, requests: int = 1) -> None:
+    """Append one row to the access log (who, what, with which outcome; ``requests`` > 1 for
+    a row that stands for that many identical refusals)."""
     with engine.begin() as conn:
-        _append_access(conn, client_id, method, path, status_code, idempotency_key)
+        _append_access(conn, client_id, method, path, status_code, idempotency_key, requests)
 
 
 def _append_access(conn: Connection, client_id: int | None, method: str, path: str,
-                   status_code: int, idempotency_key: str | None) -> None:
+                   status_code: int, idempotency_key: str | None, requests: int = 1) -> None:
+    invariant(requests >= 1, "an access-log row stands for at least one request")
     key = idempotency_key[:limits.api_idempotency_key_chars_max] if idempotency_key else None
     conn.execute(insert(t.access_log).values(
         client_id=client_id, method=method[:8], path=path[:limits.api_logged_path_chars_max],
-        status_code=status_code, idempotency_key=key, created_at=repo.now()))
+        status_code=status_code, idempotency_key=key, requests=requests,
+        created_at=repo.now()))
 
 
 # --- scoped use cases -----------------------------------------------------------------------

@@ -296,5 +296,7 @@ access_log = Table(
     Column("path", String(200), nullable=False),
     Column("status_code", Integer, nullable=False),
     Column("idempotency_key", String(64)),
+    # More than 1 on a row that counts refused (401) requests beyond the per-window bound.
+    Column("requests", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )

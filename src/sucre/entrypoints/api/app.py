@@ -12,6 +12,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
+from sucre.domain import limits
 from sucre.entrypoints.api import errors
 from sucre.entrypoints.api.deps import known_query_only
 from sucre.entrypoints.api.gate import Gate
@@ -48,13 +49,15 @@ banks, cleared in XSU and settled per period.
 """
 
 
-def create_app(engine: Engine) -> FastAPI:
-    """The API on ``engine`` (a migrated database; see :func:`sucre.bootstrap.database`)."""
+def create_app(engine: Engine,
+               client_seconds: float = limits.api_client_seconds_default) -> FastAPI:
+    """The API on ``engine`` (a migrated database; see :func:`sucre.bootstrap.database`);
+    a request body must arrive within ``client_seconds``."""
     app = FastAPI(title="sucre clearing chamber API", version="1", description=DESCRIPTION,
                   docs_url=None, redoc_url=None, dependencies=[Depends(known_query_only)])
     app.state.engine = engine
     errors.install(app)
     for module in (orders, periods, council, statements, iso, setoff, system):
         app.include_router(module.router)
-    app.add_middleware(Gate, engine=engine)
+    app.add_middleware(Gate, engine=engine, client_seconds=client_seconds)
     return app

@@ -15,6 +15,7 @@ The table (first match along the error's class hierarchy wins)::
     AccessDenied (role or authority may not)    403     AG01
     BadIdempotencyKey (header missing/bad)      400     CH21 missing, FF01 malformed
     BodyTooLarge                                413     FF01
+    BodyTooSlow (body not sent in time)         408     FF01   + Connection: close
     UnknownParty (incl. another authority's)    404     RC01/BE09
     IdempotencyConflict, RequestInProgress      409     DUPL
     InvalidState (period or order state)        409     NARR
@@ -64,12 +65,17 @@ class BodyTooLarge(LimitExceeded):
     """The request body is over its bound in :mod:`sucre.domain.limits` (HTTP 413)."""
 
 
+class BodyTooSlow(LimitExceeded):
+    """The request body did not arrive within the client timeout (HTTP 408, connection closed)."""
+
+
 #: Error class -> HTTP status (the table of the module docstring).
 STATUS_BY_ERROR: Mapping[type[SucreError], int] = {
     NotAuthenticated: 401,
     AccessDenied: 403,
     BadIdempotencyKey: 400,
     BodyTooLarge: 413,
+    BodyTooSlow: 408,
     UnknownParty: 404,
     IdempotencyConflict: 409,
     InvalidState: 409,
@@ -121,7 +127,8 @@ def error_body(code: str, message: str, field: str | None = None,
 def error_response(error: SucreError) -> JSONResponse:
     """The response for a domain error (the one place a SucreError becomes HTTP)."""
     status = status_for(error)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else (
+        {"Connection": "close"} if status == 408 else None)
     return JSONResponse(error_body(error.reason_code, error.message, error.field),
                         status_code=status, headers=headers)
 
