@@ -108,7 +108,7 @@ def _pairs(csv_path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     from sucre.domain import setoff
 
     invoices = load_invoices(csv_path)
-    grouping = setoff._group_by_pair(invoices)
+    grouping = setoff.group_by_pair(invoices)
     amount = np.add.reduceat(invoices.amount_minor[grouping.order], grouping.starts)
     return grouping.pair_debtor, grouping.pair_creditor, amount
 

@@ -100,7 +100,7 @@ def test_a_failed_proof_writes_nothing(app: typer.Typer, tmp_path: Path,
     def refuse(*args: object, **kwargs: object) -> None:
         raise InvariantBroken("set-off is not optimal (simulated)")
 
-    monkeypatch.setattr(setoff, "certify", refuse)
+    monkeypatch.setattr(setoff.solve, "certify", refuse)  # the run calls the certificate
     out = tmp_path / "result.csv"
     result = CliRunner().invoke(app, ["setoff", str(MICRO), "--out", str(out)])
     assert isinstance(result.exception, InvariantBroken)
