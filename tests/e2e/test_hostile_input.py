@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
+from sucre import bootstrap
 from sucre.adapters.db import tables as t
 from sucre.adapters.files import csv_cell
 from sucre.adapters.orders_csv import COLUMNS, write_orders
@@ -60,8 +61,20 @@ COMMANDS = {**CSV_COMMANDS, "iso import": Command(("iso", "import"), [], [])}
 
 
 @pytest.fixture
-def url(engine: Engine) -> str:
-    return engine.url.render_as_string(hide_password=False)
+def url(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The test database's URL for ``-d``; engines the commands open are disposed after the test
+    (a PostgreSQL connection left to the garbage collector is a ResourceWarning)."""
+    opened: list[Engine] = []
+    real = bootstrap.database
+
+    def tracked(url: str | None = None) -> Engine:
+        opened.append(real(url))
+        return opened[-1]
+
+    monkeypatch.setattr(bootstrap, "database", tracked)
+    yield engine.url.render_as_string(hide_password=False)
+    for made in opened:
+        made.dispose()
 
 
 def refused_clearly(result: object) -> str:
