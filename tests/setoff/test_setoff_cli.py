@@ -92,7 +92,7 @@ def test_unknown_default_currency_and_missing_file(app: typer.Typer, tmp_path: P
     code, _, err = invoke(app, str(MICRO), "--currency", "ABC")
     assert code == 2 and "unknown or unsupported currency" in err
     code, _, err = invoke(app, str(tmp_path / "absent.csv"))
-    assert code == 2 and "not a file" in err
+    assert code == 2 and "no such file" in err
 
 
 def test_a_failed_proof_writes_nothing(app: typer.Typer, tmp_path: Path,

@@ -35,7 +35,6 @@ import datetime as dt
 import gc
 import io
 import itertools
-import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,6 +44,7 @@ from typing import BinaryIO, NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
+from sucre.adapters.files import FORMULA_STARTS, atomic_output, csv_cell, open_input
 from sucre.domain import limits
 from sucre.domain.errors import (
     BadRows,
@@ -79,6 +79,10 @@ _NO_DAY = -(2**62)
 _RESULT_HEADER = "id,amount,cleared,remaining\n"
 _QUOTED = (b",", b'"', b"\n", b"\r")
 _WRITE_ROWS = 100_000
+_FORMULA_BYTES = np.frombuffer("".join(FORMULA_STARTS).encode("ascii"), dtype=np.uint8)
+
+
+_LONG_FIELD = f"a field is longer than {limits.csv_field_chars_max} characters"
 
 
 class CsvRowErrors(BadRows):
@@ -110,15 +114,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _check_size(path: Path) -> None:
-    if not path.is_file():
-        raise InvalidInput(f"cannot read {path}: not a file", field="file")
-    size = path.stat().st_size
-    if size > limits.csv_bytes_max:
-        raise LimitExceeded(f"{path.name} has {size} bytes, more than the maximum of "
-                            f"{limits.csv_bytes_max}", field="file")
-
-
 def _checked(block: bytes, first_line: int, source: str) -> bytes:
     """A block with CRLF made LF, refused if it is not UTF-8 or holds a NUL byte."""
     try:
@@ -140,6 +135,10 @@ def _line_blocks(handle: BinaryIO, source: str) -> Iterator[tuple[int, bytes]]:
         data = carry + chunk
         cut = data.rfind(b"\n")
         if cut < 0:
+            if len(data) > limits.csv_line_bytes_max:
+                # No line break in sight: refused before the whole file is held in memory.
+                raise CsvRowErrors(source, [(line, "file", f"line longer than "
+                                                           f"{limits.csv_line_bytes_max} bytes")])
             carry = data
             continue
         block, carry = data[:cut], data[cut + 1:]
@@ -325,9 +324,8 @@ def load_invoices(path: Path, *, default_currency: CurrencyCode = XSU, minor_uni
     Amounts are decimal text in the invoice's currency (``1250.50``), or with ``minor_units``
     whole numbers of its minor unit (``125050``), as published obligation networks write them.
     """
-    _check_size(path)
     source = path.name
-    with path.open("rb") as handle, _gc_paused():
+    with open_input(path) as handle, _gc_paused():
         blocks = _line_blocks(handle, source)
         first = next(blocks, None)
         if first is None:
@@ -384,6 +382,9 @@ class _Builder:
             columns, lines = self._columns_line_by_line(data.decode("utf-8"), first_line)
         else:
             raw, starts, lengths = plain
+            if (int(lengths.max(initial=0)) > limits.csv_field_chars_max
+                    and self._long_fields(raw, starts, lengths, first_line)):
+                return  # the file is refused: the block's other rows need not be parsed
             columns = {name: _gather(raw, starts[:, i], lengths[:, i])
                        for name, i in self.columns.position.items()}
             lines = np.arange(first_line, first_line + rows, dtype=np.int64)
@@ -405,6 +406,8 @@ class _Builder:
             if fields is None:
                 self.error(number, "row", "unterminated quote (line breaks inside a field "
                                           "are not supported)")
+            elif max(map(len, fields)) > limits.csv_field_chars_max:
+                self.error(number, "row", _LONG_FIELD)
             elif len(fields) != width:
                 self.error(number, "row", f"expected {width} fields, found {len(fields)}")
             else:
@@ -414,6 +417,18 @@ class _Builder:
                                   dtype=np.bytes_)[:len(rows)]
                    for name, i in self.columns.position.items()}
         return columns, np.array(numbers, dtype=np.int64)
+
+    def _long_fields(self, raw: NDArray[np.uint8], starts: Int64Array, lengths: Int64Array,
+                     first_line: int) -> bool:
+        """Report the rows of a plain block holding a field over the bound (in characters)."""
+        data, found = raw.tobytes(), False
+        for row, column in zip(*np.nonzero(lengths > limits.csv_field_chars_max), strict=True):
+            start = int(starts[row, column])
+            text = data[start:start + int(lengths[row, column])].decode("utf-8")
+            if len(text) > limits.csv_field_chars_max:
+                self.error(first_line + int(row), "row", _LONG_FIELD)
+                found = True
+        return found
 
     # -- fields --
 
@@ -635,7 +650,10 @@ def _id_bytes(ids: Sequence[str], window: slice) -> NDArray[np.uint8] | None:
                           dtype=np.bytes_)[:len(ids[window])]
     if any(bool(np.strings.find(values, mark).max(initial=-1) >= 0) for mark in _QUOTED):
         return None
-    return values.view(np.uint8).reshape(values.size, values.dtype.itemsize)
+    matrix = values.view(np.uint8).reshape(values.size, values.dtype.itemsize)
+    if values.size and bool(np.isin(matrix[:, 0], _FORMULA_BYTES).any()):
+        return None  # an id a spreadsheet would run as a formula: escaped by the text path
+    return matrix
 
 
 def _rendered(parts: Sequence[NDArray[np.uint8]]) -> bytes:
@@ -676,20 +694,19 @@ def _result_rows_text(result: SetoffResult) -> Iterator[bytes]:
             column[mask] = decimal_strings(minor[mask], count)
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="\n").writerows(
-        zip(invoices.ids, *(column.tolist() for column in text), strict=True))
+        zip(map(csv_cell, invoices.ids), *(column.tolist() for column in text), strict=True))
     yield buffer.getvalue().encode("utf-8")
 
 
 def write_result(path: Path, result: SetoffResult) -> None:
     """Write ``id,amount,cleared,remaining`` in each invoice's currency, atomically.
 
-    The file appears complete or not at all (written beside it, then renamed over it).
+    The file appears complete or not at all (written beside it, then renamed over it). An id
+    starting like a spreadsheet formula (``=``, ``+``, ``-``, ``@``) is written as ``'=...``.
     """
     places = {decimals(code) for code in result.invoices.currency_codes}
     rows = _result_rows_fast(result, places.pop()) if len(places) == 1 else None
-    partial = path.with_name(f".{path.name}.partial")
-    with partial.open("wb") as handle:
+    with atomic_output(path) as handle:
         handle.write(_RESULT_HEADER.encode("ascii"))
         for chunk in rows if rows is not None else _result_rows_text(result):
             handle.write(chunk)
-    os.replace(partial, path)

@@ -25,8 +25,32 @@ csv_rows_max = 10_000_000
 csv_bytes_max = 2 * 1024**3
 #: Characters in one free-text field (trader name, references).
 text_chars_max = 140
+#: Characters of an order's idempotency key (payment_orders.idempotency_key is VARCHAR(64)).
+order_key_chars_max = 64
+#: Characters of an order's unit of quantity (payment_orders.unit is VARCHAR(8)).
+order_unit_chars_max = 8
+#: Characters of a council decision's reference (decisions.reference is VARCHAR(200)); longer
+#: references are refused, never cut.
+decision_reference_chars_max = 200
+#: Characters of a council parameter's value (parameters.value is VARCHAR(200)).
+parameter_value_chars_max = 200
+#: Characters of a member state's or an authority's name (VARCHAR(140)).
+party_name_chars_max = 140
+
+#: Characters of one field of an input CSV (the ``csv`` module's own default, named here): a
+#: longer field is a malformed file, refused with its line before it is held in memory twice.
+csv_field_chars_max = 128 * 1024
+#: Bytes of one line of an invoice CSV read in blocks (no stored field is near this long; a
+#: file without line breaks is refused here instead of being read whole into memory).
+csv_line_bytes_max = 1024**2
+#: Bad rows of an import listed one by one (printed, in ``--json``, kept in memory); the rest are
+#: only counted, so 5 million bad rows cost a count, not gigabytes of messages.
+import_errors_listed_max = 100
 #: Characters of a stored invoice's id and of its debtor's and creditor's names.
 invoice_label_chars_max = 64
+
+#: Rows of one fixings file (``sucre fixings``): a currency a day for decades of the bloc.
+fixing_rows_max = 1_000_000
 
 #: Decimal places of a published XSU rate (local currency per XSU and USD per XSU).
 rate_decimals = 10

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from decimal import Decimal, InvalidOperation
@@ -36,6 +35,7 @@ from sucre.domain.members import (
 from sucre.domain.money import XSU, CurrencyCode, currency, parse_amount
 from sucre.domain.periods import ClearingPeriod, PeriodState
 from sucre.domain.rates import DailyRates
+from sucre.domain.text import stored_text
 
 
 class OrderStatus(enum.StrEnum):
@@ -168,27 +168,21 @@ def validate_order(request: OrderRequest, context: ClearingContext) -> PaymentOr
 
 def _text(value: str, field: str, *, required: bool = False,
           chars_max: int = limits.text_chars_max) -> str:
-    text = value.strip()
-    if required and not text:
-        raise InvalidInput("is required", field=field)
-    if len(text) > chars_max:
-        raise InvalidInput(f"is longer than {chars_max} characters", field=field)
-    if has_control_character(text):
-        raise InvalidInput("contains a control character", field=field)
-    return text
+    return stored_text(value, field, chars_max=chars_max, required=required)
 
 
 def order_key(text: str) -> str:
     """An order's idempotency key, checked (it is looked up before the rest is validated)."""
-    return _text(text, "idempotency_key", required=True, chars_max=64)
+    return _text(text, "idempotency_key", required=True, chars_max=limits.order_key_chars_max)
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
-def has_control_character(text: str) -> bool:
-    """C0/C1 control characters have no place in a stored text (PostgreSQL refuses NUL)."""
-    return _CONTROL.search(text) is not None
+def rejection_reason(text: str) -> str:
+    """The ISO ExternalStatusReason code a receiving side gives when it rejects an order."""
+    code = text.strip().upper()
+    if not (len(code) == 4 and code.isascii() and code.isalnum()):
+        raise InvalidInput(f"{text!r} is not an ISO reason code (4 letters or digits)",
+                           field="reason_code")
+    return code
 
 
 def _active_member(text: str, context: ClearingContext, field: str) -> MemberState:
@@ -233,7 +227,7 @@ def _goods(request: OrderRequest, exporter: MemberState) -> Goods:
         raise InvalidInput(f"{request.quantity!r} is not a quantity", field="quantity") from None
     if not quantity.is_finite() or quantity <= 0:
         raise InvalidInput("quantity must be a positive number", field="quantity")
-    unit = _text(request.unit, "unit", required=True, chars_max=8)
+    unit = _text(request.unit, "unit", required=True, chars_max=limits.order_unit_chars_max)
     origin = member_code(request.origin, field="origin")
     if origin != exporter.code:
         raise InvalidInput(

@@ -19,13 +19,15 @@ from rich.console import Console
 from rich.table import Table
 
 from sucre import bootstrap
+from sucre.adapters.files import CsvInput, atomic_output, check_output, open_input
 from sucre.adapters.iso20022.camt053 import build_camt053
 from sucre.adapters.orders_csv import open_order_file
 from sucre.domain import limits
-from sucre.domain.errors import InvalidInput
+from sucre.domain.errors import InvalidInput, LimitExceeded
 from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode, currency, parse_amount
 from sucre.domain.orders import OrderRequest
+from sucre.domain.text import printable
 from sucre.entrypoints import setoff_cli
 from sucre.entrypoints.console import (
     DatabaseOption,
@@ -33,8 +35,10 @@ from sucre.entrypoints.console import (
     domain_errors,
     emit_json,
     err,
+    markup_free,
     out,
     progress_bar,
+    say,
 )
 from sucre.service import bloc, closing, messaging, payments, registry, reports
 from sucre.service.demo import run_demo
@@ -54,7 +58,7 @@ def init(database: DatabaseOption = None,
         engine = bootstrap.database(database)
         if bloc_members and registry.member_count(engine) == 0:
             bloc.register_bloc(engine, dt.date.today(), reference)  # noqa: DTZ011
-        out.print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+        say(out, f"database ready: {engine.url.render_as_string(hide_password=True)}")
 
 
 @app.command()
@@ -188,14 +192,17 @@ def import_orders(
     database: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Import orders in bulk: bad rows are reported by line, good rows commit per batch."""
+    """Import orders in bulk: bad rows are reported by line, good rows commit per batch.
+
+    The file is read whole first (encoding, binary data, field sizes, columns): a file that
+    cannot be read to its end is refused before any order is written. The first
+    bad rows are listed with their line; the others are counted.
+    """
     with domain_errors():
         engine = bootstrap.database(database)
         order_file = open_order_file(file)
-        with file.open("rb") as handle:
-            total = max(0, sum(1 for _ in handle) - 1)
         with progress_bar(err) as bar:
-            task = bar.add_task(f"importing {file.name}", total=total)
+            task = bar.add_task(f"importing {markup_free(file.name)}", total=order_file.rows_total)
             report = payments.import_orders(engine, order_file.rows(), batch_orders=batch,
                                             on_progress=lambda n: bar.advance(task, n))
     errors = [{"line": line, "field": None, "reason_code": "FF01", "message": message}
@@ -203,18 +210,23 @@ def import_orders(
     errors += [{"line": e.line, "field": e.field, "reason_code": e.reason_code,
                 "message": e.message} for e in report.errors]
     errors.sort(key=lambda e: int(e["line"] or 0))
+    errors = errors[:limits.import_errors_listed_max]
+    invalid = report.invalid + order_file.malformed_count
     document = {"accepted": report.accepted, "rejected": report.rejected,
-                "replayed": report.replayed, "invalid": len(errors), "errors": errors}
+                "replayed": report.replayed, "invalid": invalid, "errors": errors,
+                "errors_not_listed": invalid - len(errors)}
     if as_json:
         emit_json(document)
     else:
         for e in errors:
             where = f"{e['field']}: " if e["field"] else ""
-            err.print(f"line {e['line']}: {where}{e['message']} ({e['reason_code']})",
-                      highlight=False)
-        out.print(f"accepted {report.accepted}, rejected for limits {report.rejected}, "
-                  f"replayed {report.replayed}, invalid {len(errors)}")
-    if errors:
+            say(err, f"line {e['line']}: {where}{e['message']} ({e['reason_code']})")
+        if invalid > len(errors):
+            say(err, f"... and {invalid - len(errors)} more bad row(s) not listed (the first "
+                     f"{len(errors)} are)")
+        say(out, f"accepted {report.accepted}, rejected for limits {report.rejected}, "
+                 f"replayed {report.replayed}, invalid {invalid}")
+    if invalid:
         raise typer.Exit(1)
 
 
@@ -301,7 +313,7 @@ def member_status(member: str, status: Annotated[str, typer.Argument(
             raise InvalidInput(f"unknown status {status!r}", field="status") from None
         registry.change_member_status(bootstrap.database(database), member, target,
                                       effective_date=_day(effective), reference=reference)
-    out.print(f"{member.upper()} is now {target.value}")
+    say(out, f"{member.strip().upper()} is now {target.value}")
 
 
 @app.command()
@@ -317,7 +329,7 @@ def allocate(authority: str,
             bootstrap.database(database), authority, _day(effective),
             parse_amount(allocation, xsu, field="allocation", allow_zero=True),
             parse_amount(credit_line, xsu, field="credit_line", allow_zero=True), reference)
-    out.print(f"allocation recorded for {authority.upper()}")
+    say(out, f"allocation recorded for {authority.strip().upper()}")
 
 
 @app.command()
@@ -327,7 +339,7 @@ def parameter(name: str, value: str, effective: EffectiveOption, reference: Refe
     with domain_errors():
         registry.set_parameter(bootstrap.database(database), name, value,
                                effective_date=_day(effective), reference=reference)
-    out.print(f"{name} = {value} from {effective}")
+    say(out, f"{name} = {value.strip()} from {effective}")
 
 
 @app.command()
@@ -353,24 +365,45 @@ def _weight(item: str) -> tuple[CurrencyCode, Fraction]:
 def fixings(file: Annotated[Path, typer.Argument(help="CSV: value_date,currency,per_usd[,market]")],
             database: DatabaseOption = None) -> None:
     """Record exchange-rate fixings (local currency per USD) and publish XSU rates."""
-    import csv
-
     with domain_errors():
         engine = bootstrap.database(database)
         by_day: dict[dt.date, dict[CurrencyCode, Fraction]] = {}
         market: dict[dt.date, dict[CurrencyCode, Fraction]] = {}
-        with file.open(newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                day = _day(row["value_date"], "value_date")
-                code = currency(row["currency"])
-                by_day.setdefault(day, {})[code] = Fraction(Decimal(row["per_usd"]))
-                if row.get("market"):
-                    market.setdefault(day, {})[code] = Fraction(Decimal(row["market"]))
+        for row in _fixing_rows(file):
+            day = _day(row["value_date"], "value_date")
+            code = currency(row["currency"])
+            by_day.setdefault(day, {})[code] = Fraction(Decimal(row["per_usd"]))
+            if row.get("market"):
+                market.setdefault(day, {})[code] = Fraction(Decimal(row["market"]))
         for day in sorted(by_day):
             flagged = registry.record_fixings(engine, day, by_day[day], market.get(day))
             for code, deviation in flagged.items():
                 err.print(f"{day} {code}: official fixing {float(deviation):.0%} from market")
     out.print(f"fixings recorded for {len(by_day)} value dates")
+
+
+_FIXING_COLUMNS = ("value_date", "currency", "per_usd")
+
+
+def _fixing_rows(path: Path) -> list[dict[str, str]]:
+    """Rows of a fixings file by column name, the whole file read and checked before use."""
+    with open_input(path) as handle:
+        reader = CsvInput(handle, path.name, lowercase=True)
+        missing = [name for name in _FIXING_COLUMNS if name not in reader.header]
+        if missing:
+            raise InvalidInput(f"{printable(path.name)}: missing column(s) {', '.join(missing)}",
+                               field="file")
+        rows: list[dict[str, str]] = []
+        for line, values in reader.rows():
+            if len(values) != len(reader.header):
+                raise InvalidInput(f"{printable(path.name)}: line {line}: expected "
+                                   f"{len(reader.header)} fields, found {len(values)}",
+                                   field="file")
+            if len(rows) >= limits.fixing_rows_max:
+                raise LimitExceeded(f"{printable(path.name)}: more than "
+                                    f"{limits.fixing_rows_max} fixings", field="file")
+            rows.append(dict(zip(reader.header, (v.strip() for v in values), strict=True)))
+    return rows
 
 
 @app.command("open-period")
@@ -400,17 +433,20 @@ def iso_import(file: Annotated[Path, typer.Argument(
     settlement legs of a closed period were paid (EndToEndId = the instruction's reference, as
     shown by ``sucre report``)."""
     with domain_errors():
-        if not file.is_file():
-            raise InvalidInput(f"no such file: {file}", field="file")
-        with file.open("rb") as handle:
+        with open_input(file, bytes_max=limits.iso_message_bytes_max) as handle:
             data = handle.read(limits.iso_message_bytes_max + 1)
-        outcome = messaging.submit_iso(bootstrap.database(database), data)
-    if report_file is None:
-        sys.stdout.buffer.write(outcome.report)
-    else:
-        report_file.write_bytes(outcome.report)
-    err.print(f"{outcome.accepted} accepted, {outcome.rejected} rejected (pacs.002 "
-              f"{'on stdout' if report_file is None else f'in {report_file}'})")
+        engine = bootstrap.database(database)
+        if report_file is None:
+            outcome = messaging.submit_iso(engine, data)
+            sys.stdout.buffer.write(outcome.report)
+        else:
+            # The answer's file is opened before the message is applied: an unwritable --out is
+            # refused with nothing applied, never after the orders are in.
+            with atomic_output(report_file) as answer:
+                outcome = messaging.submit_iso(engine, data)
+                answer.write(outcome.report)
+    say(err, f"{outcome.accepted} accepted, {outcome.rejected} rejected (pacs.002 "
+             f"{'on stdout' if report_file is None else f'in {report_file}'})")
 
 
 @iso_app.command("statement")
@@ -420,12 +456,15 @@ def iso_statement(authority: str, period: str,
                   database: DatabaseOption = None) -> None:
     """A camt.053 statement of an authority's XSU account for one period."""
     with domain_errors():
+        if out_file is not None:
+            check_output(out_file)
         document = build_camt053(messaging.statement(bootstrap.database(database), authority,
                                                      period))
-    if out_file is None:
-        sys.stdout.buffer.write(document)
-    else:
-        out_file.write_bytes(document)
+        if out_file is None:
+            sys.stdout.buffer.write(document)
+        else:
+            with atomic_output(out_file) as handle:
+                handle.write(document)
 
 
 # --- HTTP API: serve, clients and keys (issue 4) ------------------------------------------------

@@ -15,9 +15,13 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
+from sucre.domain import limits
 from sucre.domain.errors import BadRows, SucreError
+from sucre.domain.text import printable
 
 out = Console()
 err = Console(stderr=True)
@@ -29,16 +33,35 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object 
 
 
 def say(console: Console, text: str) -> None:
-    """Plain text, unwrapped (messages stay greppable), no markup or highlighting."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
+    """Plain text, unwrapped (messages stay greppable), no markup or highlighting.
+
+    Control characters are shown as escapes: a message may echo what a user typed or what a
+    file held, and an escape sequence must not reach the terminal.
+    """
+    console.print(printable(text), markup=False, highlight=False, soft_wrap=True)
+
+
+def cell(text: object) -> Text:
+    """A table cell of user text: never read as Rich markup (``[bold]`` stays ``[bold]``), and
+    control characters shown as escapes."""
+    return Text(printable(str(text)))
+
+
+def markup_free(text: str) -> str:
+    """User text inside a Rich markup string (a progress label): markup escaped, controls
+    shown as escapes."""
+    return escape(printable(text))
 
 
 def fail(error: SucreError) -> NoReturn:
     if isinstance(error, BadRows):
         stopped = " (reading stopped there)" if error.truncated else ""
         say(err, f"error: {len(error.errors)} bad row(s){stopped} ({error.reason_code})")
-        for line, field, reason in error.errors:
+        listed = error.errors[:limits.import_errors_listed_max]
+        for line, field, reason in listed:
             say(err, f"  line {line}: {field}: {reason}")
+        if len(error.errors) > len(listed):
+            say(err, f"  ... and {len(error.errors) - len(listed)} more bad row(s) not listed")
     else:
         where = f"{error.field}: " if error.field else ""
         say(err, f"error: {where}{error.message} ({error.reason_code})")

@@ -22,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sucre import bootstrap
+from sucre.adapters.files import check_output, open_input
 from sucre.adapters.invoice_csv import load_invoices, write_result
 from sucre.domain import limits
 from sucre.domain.errors import InvalidDate, InvalidInput, SucreError
@@ -31,10 +32,12 @@ from sucre.domain.setoff import InvoiceSet, SetoffResult, cycles_for_display, se
 from sucre.entrypoints.console import (
     DatabaseOption,
     JsonOption,
+    cell,
     domain_errors,
     emit_json,
     err,
     fail,
+    markup_free,
     out,
     progress_bar,
     say,
@@ -74,19 +77,19 @@ def _require_rates(invoices: InvoiceSet, rates: dict[CurrencyCode, Fraction]) ->
 
 
 def _count_lines(path: Path) -> int:
+    """Lines of a file (for progress); refuses what is not a regular file before reading."""
     lines = 0
-    with path.open("rb") as handle:
+    with open_input(path) as handle:
         while block := handle.read(_COUNT_BLOCK_BYTES):
             lines += block.count(b"\n")
     return lines
 
 
 def _load_with_progress(path: Path, default: CurrencyCode, minor_units: bool) -> InvoiceSet:
-    if not path.is_file():
-        raise InvalidInput(f"cannot read {path}: not a file", field="file")
+    total = max(0, _count_lines(path) - 1)
     progress = progress_bar()
     with progress:
-        task = progress.add_task(f"loading {path.name}", total=max(0, _count_lines(path) - 1))
+        task = progress.add_task(f"loading {markup_free(path.name)}", total=total)
         return load_invoices(path, default_currency=default, minor_units=minor_units,
                              on_progress=lambda rows: progress.update(task, completed=rows))
 
@@ -108,7 +111,7 @@ def _print_human(result: SetoffResult, document: dict[str, Any], explain: bool,
     members = Table("party", "owes before", "owes after", "owed before", "owed after", "net",
                     title=f"largest parties (of {document['parties']}), XSU")
     for row in document["members"]:
-        members.add_row(row["party"], row["owes_before"], row["owes_after"],
+        members.add_row(cell(row["party"]), row["owes_before"], row["owes_after"],
                         row["owed_before"], row["owed_after"], row["net"])
     console.print(members)
     if explain or result.invoices.count <= _SMALL_RUN_INVOICES:
@@ -151,6 +154,8 @@ def setoff(
     """Cancel as much debt as possible without moving money: optimal multilateral set-off."""
     try:
         rates = parse_rates(rate or [])
+        if out is not None:
+            check_output(out)  # before the work, not after it
         loaded = _load_with_progress(invoices, currency(currency_code), minor_units)
         _require_rates(loaded, rates)
         result = set_off(loaded, rates)
@@ -195,9 +200,10 @@ def invoices_import(
     """Store unpaid invoices (all or nothing; a known id with the same body is skipped)."""
     with domain_errors():
         engine = bootstrap.database(database)
+        total = max(0, _count_lines(file) - 1)
         progress = progress_bar()
         with progress:
-            task = progress.add_task(f"reading {file.name}", total=max(0, _count_lines(file) - 1))
+            task = progress.add_task(f"reading {markup_free(file.name)}", total=total)
             invoices = setoff_runs.read_invoice_file(
                 file, default_currency=currency(currency_code),
                 on_progress=lambda rows: progress.update(task, completed=rows))
@@ -229,7 +235,7 @@ def _print_members(members: dict[str, dict[str, str]]) -> None:
     table = Table("member", "owes before", "owes after", "owed before", "owed after",
                   title="per member state, XSU (--- : invoices without a member state)")
     for member, row in members.items():
-        table.add_row(member, row["owes_before"], row["owes_after"], row["owed_before"],
+        table.add_row(cell(member), row["owes_before"], row["owes_after"], row["owed_before"],
                       row["owed_after"])
     out.print(table)
 
@@ -271,7 +277,7 @@ def invoices_run(
                   title=f"clearings {offset + 1}-{offset + len(detail['clearings'])} of "
                         f"{detail['clearings_total']}")
     for row in detail["clearings"]:
-        table.add_row(row["id"], row["currency"], row["amount"], row["cleared"],
+        table.add_row(cell(row["id"]), row["currency"], row["amount"], row["cleared"],
                       row["cleared_xsu"])
     out.print(table)
 

@@ -539,7 +539,8 @@ def submit_batch(engine: Engine, principal: Principal,
     keys = [r.idempotency_key.strip() for r in requests]
     with engine.connect() as conn:
         known_before = set(repo.existing_keys(conn, keys))
-    report = payments.import_orders(engine, enumerate(requests), batch_orders=len(requests))
+    report = payments.import_orders(engine, enumerate(requests), batch_orders=len(requests),
+                                    errors_listed_max=len(requests))
     errors = {e.line: SucreError(e.message, field=e.field, reason_code=e.reason_code)
               for e in report.errors}
     outcomes = _outcomes_by_key(engine, [k for i, k in enumerate(keys) if i not in errors])

@@ -35,6 +35,7 @@ from sucre.domain.orders import (
     OrderStatus,
     PaymentOrder,
     order_key,
+    rejection_reason,
     validate_order,
 )
 from sucre.domain.periods import PeriodState
@@ -124,6 +125,7 @@ def _reserve_one(conn: Connection, order: PaymentOrder) -> OrderOutcome:
 def decide_order(engine: Engine, order_id: int, by_authority: str, *, accept: bool,
                  reason_code: str = "MS02") -> OrderOutcome:
     """The receiving authority confirms (posts) or rejects (releases) an accepted order."""
+    reason_code = rejection_reason(reason_code)
     with engine.begin() as conn:
         row = repo.order_by_id(conn, order_id, lock=True)
         if row is None:
@@ -179,20 +181,29 @@ class RowError:
 
 @dataclass(slots=True)
 class ImportReport:
+    """Counts of an import, and its first bad rows (memory stays bounded however many fail)."""
+
     accepted: int = 0
     rejected: int = 0  # business rejections (limits), kept as rejected orders
     replayed: int = 0
-    errors: list[RowError] = field(default_factory=list)  # bad rows, nothing written for them
+    invalid: int = 0  # bad rows, nothing written for them: the exact count
+    errors: list[RowError] = field(default_factory=list)  # the first errors_listed_max of them
+    errors_listed_max: int = limits.import_errors_listed_max
 
-    @property
-    def invalid(self) -> int:
-        return len(self.errors)
+    def add_error(self, error: RowError) -> None:
+        self.invalid += 1
+        if len(self.errors) < self.errors_listed_max:
+            self.errors.append(error)
 
 
 def import_orders(engine: Engine, rows: Iterable[tuple[int, OrderRequest]], *,
                   batch_orders: int = limits.import_batch_orders_default,
-                  on_progress: Callable[[int], None] | None = None) -> ImportReport:
-    """Import numbered requests; every bad row is reported, good rows commit per batch.
+                  on_progress: Callable[[int], None] | None = None,
+                  errors_listed_max: int = limits.import_errors_listed_max) -> ImportReport:
+    """Import numbered requests; bad rows are counted, good rows commit per batch.
+
+    The first ``errors_listed_max`` bad rows are kept with their reason; the others are only
+    counted (``ImportReport.invalid``).
 
     A batch is one transaction: its orders are validated, their keys checked, the period's
     position rows locked (in authority order), each order limit-checked in sequence against the
@@ -201,7 +212,7 @@ def import_orders(engine: Engine, rows: Iterable[tuple[int, OrderRequest]], *,
     if not 1 <= batch_orders <= limits.import_batch_orders_max:
         raise LimitExceeded(f"batch size must be 1..{limits.import_batch_orders_max}",
                             field="batch_orders")
-    report = ImportReport()
+    report = ImportReport(errors_listed_max=errors_listed_max)
     batch: list[tuple[int, OrderRequest]] = []
     for numbered in rows:
         batch.append(numbered)
@@ -259,7 +270,7 @@ def _validate_batch(batch: Sequence[tuple[int, OrderRequest]], context: Clearing
             orders.append((line, validate_order(request, context)))
             seen.add(key)
         except SucreError as error:
-            report.errors.append(RowError(line, error.field, error.reason_code, error.message))
+            report.add_error(RowError(line, error.field, error.reason_code, error.message))
     return orders
 
 
@@ -268,9 +279,9 @@ def _reserve_batch(conn: Connection, period_id: int,
     period = repo.period_by_id(conn, period_id, lock=True, shared=True)
     if period.state is not PeriodState.OPEN:
         # The period began to close after validation: these rows are refused, not lost.
-        report.errors.extend(RowError(line, "value_date", "DT01",
-                                      f"period {period.code} is {period.state}")
-                             for line, _ in orders)
+        for line, _ in orders:
+            report.add_error(RowError(line, "value_date", "DT01",
+                                      f"period {period.code} is {period.state}"))
         return
     ids = repo.authority_ids(conn)
     positions = repo.lock_positions(conn, period_id)

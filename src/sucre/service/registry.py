@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.domain import limits
 from sucre.domain.errors import InvalidInput, InvalidState, UnknownParty, invariant
 from sucre.domain.members import (
     MemberStatus,
@@ -35,6 +36,7 @@ from sucre.domain.periods import (
     period_code,
 )
 from sucre.domain.rates import Basket, daily_rates, fixing_deviations
+from sucre.domain.text import stored_text
 
 #: Council parameters and their defaults (the council may decide other values at any date).
 PARAMETER_DEFAULTS: dict[str, str] = {
@@ -49,8 +51,9 @@ def record_decision(conn: Connection, kind: str, effective_date: dt.date, refere
                     payload: Mapping[str, Any]) -> int:
     if not reference.strip():
         raise InvalidInput("every council decision needs a reference", field="reference")
+    text = stored_text(reference, "reference", chars_max=limits.decision_reference_chars_max)
     result = conn.execute(insert(t.decisions).values(
-        kind=kind, effective_date=effective_date, reference=reference.strip()[:200],
+        kind=kind, effective_date=effective_date, reference=text,
         payload=json.dumps(payload, sort_keys=True, default=str), recorded_at=repo.now()))
     key = result.inserted_primary_key
     invariant(key is not None, "a decision has an id")
@@ -60,7 +63,7 @@ def record_decision(conn: Connection, kind: str, effective_date: dt.date, refere
 def register_authority(engine: Engine, code: str, name: str, currency_code: str) -> None:
     with engine.begin() as conn:
         conn.execute(insert(t.authorities).values(
-            code=authority_code(code), name=name.strip(),
+            code=authority_code(code), name=_party_name(name),
             currency=authority_currency(currency_code)))
         _add_position_rows(conn)
 
@@ -68,6 +71,7 @@ def register_authority(engine: Engine, code: str, name: str, currency_code: str)
 def register_member(engine: Engine, code: str, name: str, authority: str, *,
                     effective_date: dt.date, reference: str) -> None:
     member = member_code(code)
+    member_name = _party_name(name)
     with engine.begin() as conn:
         ids = repo.authority_ids(conn)
         authority_id = ids.get(authority_code(authority))
@@ -75,9 +79,13 @@ def register_member(engine: Engine, code: str, name: str, authority: str, *,
             raise UnknownParty(f"no monetary authority {authority}", field="authority")
         record_decision(conn, "admission", effective_date, reference,
                         {"member": member, "authority": authority})
-        conn.execute(insert(t.members).values(code=member, name=name.strip(),
+        conn.execute(insert(t.members).values(code=member, name=member_name,
                                               authority_id=authority_id,
                                               status=MemberStatus.ACTIVE.value))
+
+
+def _party_name(name: str) -> str:
+    return stored_text(name, "name", chars_max=limits.party_name_chars_max, required=True)
 
 
 def change_member_status(engine: Engine, code: str, status: MemberStatus, *,
@@ -101,11 +109,12 @@ def set_parameter(engine: Engine, name: str, value: str, *, effective_date: dt.d
                   reference: str) -> None:
     if name not in PARAMETER_DEFAULTS:
         raise InvalidInput(f"unknown parameter {name!r}", field="name")
+    value = stored_text(value, "value", chars_max=limits.parameter_value_chars_max, required=True)
     _check_parameter(name, value)
     with engine.begin() as conn:
         decision = record_decision(conn, "parameter", effective_date, reference,
                                    {"name": name, "value": value})
-        conn.execute(insert(t.parameters).values(name=name, value=value.strip(),
+        conn.execute(insert(t.parameters).values(name=name, value=value,
                                                  effective_date=effective_date,
                                                  decision_id=decision))
 

@@ -15,7 +15,6 @@ and answers :func:`setoff_document`, the one JSON document of a run (``sucre set
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import json
@@ -30,6 +29,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select,
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.adapters.files import CsvInput, open_input
 from sucre.adapters.invoice_csv import load_invoices
 from sucre.domain import limits
 from sucre.domain.errors import (
@@ -44,8 +44,9 @@ from sucre.domain.errors import (
     invariant,
 )
 from sucre.domain.money import XSU, CurrencyCode, format_amount
-from sucre.domain.orders import OrderRequest, has_control_character
+from sucre.domain.orders import OrderRequest
 from sucre.domain.setoff import InvoiceSet, RowNumbers, SetoffResult, set_off
+from sucre.domain.text import has_control_character
 from sucre.service import payments
 
 
@@ -190,17 +191,18 @@ _OPTIONAL_TEXT = {"debtor_member": 3, "creditor_member": 3, "hs_code": 10, "quan
 
 
 def _optional_columns(path: Path) -> dict[str, dict[str, Any]]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        names = {name.strip().lower(): name for name in reader.fieldnames or ()}
+    with open_input(path) as handle:
+        reader = CsvInput(handle, path.name, lowercase=True)
+        names = {name: i for i, name in enumerate(reader.header)}
         wanted = {column: names[column] for column in _OPTIONAL_TEXT if column in names}
         if not wanted:
             return {}
         extras: dict[str, dict[str, Any]] = {}
         errors: list[ErrorRow] = []
-        for line, row in enumerate(reader, start=2):
-            values = {column: (row.get(name) or "").strip() or None
-                      for column, name in wanted.items()}
+        for line, fields in reader.rows():
+            row = dict(enumerate(fields))
+            values = {column: (row.get(i) or "").strip() or None
+                      for column, i in wanted.items()}
             for column, value in values.items():
                 if value is not None and len(value) > _OPTIONAL_TEXT[column]:
                     errors.append((line, column, f"longer than {_OPTIONAL_TEXT[column]} "
@@ -430,7 +432,9 @@ def pay_residuals(engine: Engine, value_date: dt.date) -> payments.ImportReport:
 def pay_residual_orders(engine: Engine, orders: Sequence[OrderRequest]
                         ) -> payments.ImportReport:
     """Submit :func:`residual_orders` (error ``line`` k is ``orders[k - 1]``); link the paid."""
-    report = payments.import_orders(engine, enumerate(orders, start=1))
+    # Every error is listed: the orders are in memory already, and each names an invoice.
+    report = payments.import_orders(engine, enumerate(orders, start=1),
+                                    errors_listed_max=len(orders))
     with engine.begin() as conn:
         for order in orders:
             found = repo.order_by_key(conn, order.idempotency_key)

@@ -29,6 +29,7 @@ from sucre.domain.money import CurrencyCode, currency, format_amount, parse_amou
 from sucre.domain.orders import OrderRequest, OrderStatus
 from sucre.domain.periods import PeriodState
 from sucre.domain.rates import parse_rate
+from sucre.domain.text import CONTROL_CLASS, OPTIONAL_TEXT_PATTERN, STORED_TEXT_PATTERN
 from sucre.service.access import BatchItem
 from sucre.service.payments import OrderOutcome
 from sucre.service.reports import xsu
@@ -65,12 +66,19 @@ AuthorityText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{2,12}$")
 CurrencyText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$"), _Strict]
 OrderKey = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{1,64}$"), _Strict]
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9.]{6,13}$"), _Strict]
-UnitText = Annotated[str, StringConstraints(min_length=1, max_length=8, pattern=r"\S"), _Strict]
-FreeText = Annotated[str, StringConstraints(max_length=limits.text_chars_max), _Strict]
+# Stored text follows the domain's one rule (sucre.domain.text): no control character at all.
+UnitText = Annotated[str, StringConstraints(min_length=1, max_length=limits.order_unit_chars_max,
+                                            pattern=STORED_TEXT_PATTERN), _Strict]
+FreeText = Annotated[str, StringConstraints(max_length=limits.text_chars_max,
+                                            pattern=OPTIONAL_TEXT_PATTERN), _Strict]
 RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=limits.text_chars_max,
-                                                pattern=r"\S"), _Strict]
-Reference = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"\S"),
-                      _Strict]
+                                                pattern=STORED_TEXT_PATTERN), _Strict]
+Reference = Annotated[str, StringConstraints(
+    min_length=1, max_length=limits.decision_reference_chars_max, pattern=STORED_TEXT_PATTERN),
+    _Strict]
+ParameterValue = Annotated[str, StringConstraints(
+    min_length=1, max_length=limits.parameter_value_chars_max, pattern=STORED_TEXT_PATTERN),
+    _Strict]
 ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{4}$"), _Strict]
 
 
@@ -325,7 +333,7 @@ class MemberStatusIn(RequestModel):
 class ParameterIn(RequestModel):
     name: Literal["calendar", "settlement_currency", "corridor_alert_share",
                   "fixing_deviation_max"]
-    value: Reference
+    value: ParameterValue
     effective_date: IsoDate
     reference: Reference
 
@@ -377,16 +385,16 @@ class StatementOut(BaseModel):
 
 # --- set-off of trade invoices --------------------------------------------------------------
 
-_VISIBLE = r"[^\s\x00-\x1f\x7f]"  # a character that is neither blank nor a control
+_VISIBLE = rf"[^\s{CONTROL_CLASS}]"  # a character that is neither blank nor a control
 InvoiceId = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{1,64}$"), _Strict]
 PartyName = Annotated[str, StringConstraints(
-    min_length=1, max_length=64, pattern=rf"^{_VISIBLE}(?:[^\x00-\x1f\x7f]*{_VISIBLE})?$"),
+    min_length=1, max_length=64, pattern=rf"^{_VISIBLE}(?:[^{CONTROL_CLASS}]*{_VISIBLE})?$"),
     _Strict]
 InvoiceHsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,10}$"), _Strict]
 InvoiceUnit = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{1,8}$"), _Strict]
 DocumentRef = Annotated[str, StringConstraints(
     min_length=1, max_length=limits.text_chars_max,
-    pattern=rf"^{_VISIBLE}(?:[^\x00-\x1f\x7f]*{_VISIBLE})?$"), _Strict]
+    pattern=rf"^{_VISIBLE}(?:[^{CONTROL_CLASS}]*{_VISIBLE})?$"), _Strict]
 
 
 class SetoffInvoiceIn(RequestModel):
