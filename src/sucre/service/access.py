@@ -79,6 +79,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.engine import retry_transient
 from sucre.adapters.iso20022 import camt053, pacs008, pacs009
 from sucre.domain import limits
 from sucre.domain.confirmations import CHAMBER_ID, party_code
@@ -362,6 +363,7 @@ def idempotency_key(text: str | None) -> str:
     return key
 
 
+@retry_transient
 def begin_request(engine: Engine, principal: Principal, key: str, method: str, path: str,
                   body_sha256: str) -> StoredResponse | None:
     """Reserve ``key`` for this request (None: go ahead) or return the stored response."""
@@ -421,6 +423,7 @@ def _take_over(engine: Engine, record: Mapping[str, Any]) -> bool:
     return bool(claimed.rowcount == 1)
 
 
+@retry_transient
 def finish_request(engine: Engine, principal: Principal, key: str, response: StoredResponse,
                    *, logged_as: tuple[str, str] | None = None) -> None:
     """Store the response of the request that reserved ``key``; retries will replay it.
@@ -439,6 +442,7 @@ def finish_request(engine: Engine, principal: Principal, key: str, response: Sto
             _append_access(conn, principal.client_id, *logged_as, response.status_code, key)
 
 
+@retry_transient
 def abandon_request(engine: Engine, principal: Principal, key: str) -> None:
     """Free a key whose request failed unexpectedly, so that a retry runs it again."""
     r = t.idempotency_records.c
