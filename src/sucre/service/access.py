@@ -51,6 +51,14 @@ Idempotency records
     (:func:`abandon_request`) frees its key; a placeholder left by a dead worker is taken over
     after ``limits.api_idempotency_in_progress_timeout_s``.
 
+    Reserving, the action and storing the response are separate transactions, so each is run
+    again when the database aborts it as a deadlock victim
+    (:func:`~sucre.adapters.db.engine.retry_transient`): an action that committed always has its
+    response stored and replayed. An action of several transactions (a pacs.008 submits each of
+    its orders in its own) that fails for good half-way answers 500 and frees its key; its
+    retry runs it again, and the orders already written are replayed by their keys (UETRs), so
+    every order is applied once and the retry is answered in full.
+
 Access log
     :func:`log_access` appends one row per API request: client (or none when authentication
     failed), method, path, status and idempotency key.
