@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import OperationalError
 
 from sucre.adapters.db import tables as t
 from sucre.entrypoints.api import create_app
@@ -205,3 +206,50 @@ def test_a_set_off_run_is_recorded_once_per_key(engine: Engine, client: TestClie
                             json={"value_date": "2026-07-03"})
     assert other_day.status_code == 409
     assert count(engine, t.setoff_runs) == 1
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # what psycopg's DeadlockDetected carries
+
+
+def _deadlock_once(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[int]:
+    """Make ``owner.name`` fail once as PostgreSQL's deadlock victim, inside its transaction."""
+    original = getattr(owner, name)
+    failed: list[int] = []
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        if not failed:
+            failed.append(1)
+            raise OperationalError("UPDATE ...", {}, _Deadlock("deadlock detected"))
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, flaky)
+    return failed
+
+
+def test_a_deadlock_victim_inside_the_action_is_run_again(
+        engine: Engine, client: TestClient, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The action's transaction was rolled back by the database: it runs again, once applied,
+    and the request is answered (not a 500 with nothing applied, nor anything applied twice)."""
+    failed = _deadlock_once(monkeypatch, payments.repo, "insert_order")
+    response = client.post(ORDERS, headers=auth(keys.bcc, "dl-1"), json=order_body())
+    assert failed == [1]
+    assert response.status_code == 201, response.text
+    assert count(engine, t.payment_orders) == 1
+    positions = client.get("/v1/positions", headers=auth(keys.bcc)).json()
+    assert positions["authorities"]["BCC"]["debit_reserved"] == "1000.00"
+
+
+def test_a_deadlock_victim_storing_the_response_is_run_again(
+        engine: Engine, client: TestClient, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The action committed and storing its response failed transiently: the response is
+    stored after all, so the answer is the action's and a retry replays it (before: a 500, the
+    order written, and the key stuck in progress)."""
+    failed = _deadlock_once(monkeypatch, access, "_append_access")
+    response = client.post(ORDERS, headers=auth(keys.bcc, "dl-2"), json=order_body())
+    assert failed == [1]
+    assert response.status_code == 201, response.text
+    again = client.post(ORDERS, headers=auth(keys.bcc, "dl-2"), json=order_body())
+    assert again.headers.get("Idempotency-Replayed") == "true"
+    assert (again.status_code, again.json()) == (201, response.json())
+    assert count(engine, t.payment_orders) == 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from fractions import Fraction
 
@@ -133,3 +135,26 @@ def test_a_bad_share_parameter_is_refused_and_not_recorded(engine: Engine, value
     with engine.connect() as conn:
         after = conn.execute(select(func.count()).select_from(t.parameters)).scalar_one()
     assert after == before
+
+
+def test_two_racing_closes_settle_once_and_refuse_the_other(traded: Engine) -> None:
+    """Two closes of one period at once: one settles it, the other is told it is settled
+    (InvalidState, a 409 over HTTP), on SQLite and PostgreSQL alike; never a broken invariant."""
+    barrier = threading.Barrier(2)
+
+    def close(_: int) -> object:
+        barrier.wait()
+        try:
+            return closing.close_period(traded, "2026-H2")
+        except Exception as error:  # noqa: BLE001 -- the test tells every outcome apart
+            return error
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = list(pool.map(close, range(2)))
+    reports_made = [o for o in outcomes if isinstance(o, dict)]
+    refused = [o for o in outcomes if isinstance(o, InvalidState)]
+    assert (len(reports_made), len(refused)) == (1, 1), outcomes
+    assert "already settled" in refused[0].message
+    assert reports_made[0]["gross_xsu"] == "3400.00"
+    assert closing.stored_report(traded, "2026-H2")["gross_xsu"] == "3400.00"
+    closing.verify_journal(traded)

@@ -61,6 +61,19 @@ demo_orders_max = 2_000_000
 #: Member states and authorities in the bloc (ten today; room for admissions).
 members_max = 64
 
+# --- database transactions (adapters/db/engine) -------------------------------------------------
+
+#: Runs of one transaction that PostgreSQL aborted as a deadlock victim or a serialization
+#: failure (SQLSTATE 40P01, 40001) before the error is let through. Locks are taken in one global
+#: order, so these are rare; each retry runs the whole transaction again from its start.
+db_transaction_attempts_max = 6
+
+#: First back-off before a retry, in seconds; doubled per attempt, with full jitter (a uniform
+#: draw in [0, bound]), so that two victims of one deadlock do not collide again in step.
+db_retry_backoff_first_s = 0.005
+#: Largest back-off before one retry, in seconds.
+db_retry_backoff_max_s = 0.2
+
 # --- ISO 20022 messages (adapters/iso20022) -----------------------------------------------------
 # Checked in this order on every inbound message: bytes before parsing, then depth and element
 # count while parsing (so a hostile document is cut off before its tree is built), then the

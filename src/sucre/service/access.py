@@ -51,6 +51,14 @@ Idempotency records
     (:func:`abandon_request`) frees its key; a placeholder left by a dead worker is taken over
     after ``limits.api_idempotency_in_progress_timeout_s``.
 
+    Reserving, the action and storing the response are separate transactions, so each is run
+    again when the database aborts it as a deadlock victim
+    (:func:`~sucre.adapters.db.engine.retry_transient`): an action that committed always has its
+    response stored and replayed. An action of several transactions (a pacs.008 submits each of
+    its orders in its own) that fails for good half-way answers 500 and frees its key; its
+    retry runs it again, and the orders already written are replayed by their keys (UETRs), so
+    every order is applied once and the retry is answered in full.
+
 Access log
     :func:`log_access` appends one row per API request: client (or none when authentication
     failed), method, path, status and idempotency key.
@@ -79,6 +87,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.engine import retry_transient
 from sucre.adapters.iso20022 import camt053, pacs009
 from sucre.domain import limits
 from sucre.domain.confirmations import CHAMBER_ID, party_code
@@ -362,6 +371,7 @@ def idempotency_key(text: str | None) -> str:
     return key
 
 
+@retry_transient
 def begin_request(engine: Engine, principal: Principal, key: str, method: str, path: str,
                   body_sha256: str) -> StoredResponse | None:
     """Reserve ``key`` for this request (None: go ahead) or return the stored response."""
@@ -421,6 +431,7 @@ def _take_over(engine: Engine, record: Mapping[str, Any]) -> bool:
     return bool(claimed.rowcount == 1)
 
 
+@retry_transient
 def finish_request(engine: Engine, principal: Principal, key: str, response: StoredResponse,
                    *, logged_as: tuple[str, str] | None = None) -> None:
     """Store the response of the request that reserved ``key``; retries will replay it.
@@ -439,6 +450,7 @@ def finish_request(engine: Engine, principal: Principal, key: str, response: Sto
             _append_access(conn, principal.client_id, *logged_as, response.status_code, key)
 
 
+@retry_transient
 def abandon_request(engine: Engine, principal: Principal, key: str) -> None:
     """Free a key whose request failed unexpectedly, so that a retry runs it again."""
     r = t.idempotency_records.c

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.engine import retry_transient
 from sucre.domain.errors import InvalidDate, InvalidState, UnknownParty, invariant
 from sucre.domain.ledger import EntryKind, check_balanced, position_account
 from sucre.domain.members import AuthorityCode
@@ -36,19 +37,26 @@ from sucre.service import confirmations, registry
 from sucre.service.reports import report_json
 
 
+@retry_transient
 def close_period(engine: Engine, code: str, *, finance_deficits: bool = False
                  ) -> dict[str, Any]:
-    """Close and settle period ``code`` (resuming a close that was interrupted)."""
+    """Close and settle period ``code`` (resuming a close that was interrupted).
+
+    Of two closes racing, exactly one settles; the other is told the period is already settled
+    (:class:`InvalidState`), whichever step it had reached when the first one committed.
+    """
     with engine.begin() as conn:
         period = _period(conn, code, lock=True)
-        if period.state is PeriodState.SETTLED:
-            raise InvalidState(f"period {code} is already settled", field="period")
+        _refuse_settled(period)
         if period.state is PeriodState.OPEN:
             period = period.advanced(PeriodState.CLOSING)
             repo.set_period_state(conn, period, "closing_at")
             registry.ensure_period(conn, period.end + dt.timedelta(days=1))
     with engine.begin() as conn:
+        # The state is read again under the lock: a concurrent close may have settled the
+        # period between the two transactions.
         period = _period(conn, code, lock=True)
+        _refuse_settled(period)
         invariant(period.state is PeriodState.CLOSING, "settlement starts from closing")
         repo.post_accepted_orders(conn, period.id)
         report = _settle(conn, period, finance_deficits=finance_deficits)
@@ -60,6 +68,11 @@ def close_period(engine: Engine, code: str, *, finance_deficits: bool = False
             settled_at=repo.now()))
         repo.set_period_state(conn, period.advanced(PeriodState.SETTLED), "settled_at")
     return confirmations.with_settlement_status(document, ())
+
+
+def _refuse_settled(period: ClearingPeriod) -> None:
+    if period.state is PeriodState.SETTLED:
+        raise InvalidState(f"period {period.code} is already settled", field="period")
 
 
 def _period(conn: Connection, code: str, *, lock: bool = False) -> ClearingPeriod:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.engine import retry_transient
 from sucre.domain.confirmations import (
     PAYABLE_KINDS,
     Confirmation,
@@ -43,6 +44,7 @@ _ATTEMPTS_MAX = 2
 _KEYS_PER_QUERY = 500
 
 
+@retry_transient
 def confirm_legs(engine: Engine, legs: Sequence[PaidLeg]) -> list[Judgement]:
     """Judge every leg, in order; record the accepted ones together. One judgement per leg."""
     for attempt in range(1, _ATTEMPTS_MAX + 1):

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from sucre.adapters.db import repository as repo
+from sucre.adapters.db.engine import retry_transient
 from sucre.domain import limits
 from sucre.domain.errors import (
     IdempotencyConflict,
@@ -87,6 +88,7 @@ def _replay(existing: dict[str, Any], request: OrderRequest) -> OrderOutcome:
     return _outcome(existing, replayed=True)
 
 
+@retry_transient
 def submit_order(engine: Engine, request: OrderRequest) -> OrderOutcome:
     """Validate, limit-check and reserve one order, atomically and idempotently."""
     try:
@@ -122,22 +124,32 @@ def _reserve_one(conn: Connection, order: PaymentOrder) -> OrderOutcome:
                         reason)
 
 
+@retry_transient
 def decide_order(engine: Engine, order_id: int, by_authority: str, *, accept: bool,
                  reason_code: str = "MS02") -> OrderOutcome:
-    """The receiving authority confirms (posts) or rejects (releases) an accepted order."""
+    """The receiving authority confirms (posts) or rejects (releases) an accepted order.
+
+    Locks in the global order (period, positions, then the order row: see
+    :mod:`sucre.adapters.db.engine`); the order's state is judged once its row is locked.
+    """
     reason_code = rejection_reason(reason_code)
     with engine.begin() as conn:
-        row = repo.order_by_id(conn, order_id, lock=True)
-        if row is None:
+        seen = repo.order_by_id(conn, order_id)
+        if seen is None:
             raise UnknownParty(f"no payment order {order_id}", field="order_id")
         ids = repo.authority_ids(conn)
-        if ids.get(AuthorityCode(by_authority.strip().upper())) != row["creditor_authority_id"]:
+        if ids.get(AuthorityCode(by_authority.strip().upper())) != seen["creditor_authority_id"]:
             raise UnknownParty(f"no payment order {order_id} for {by_authority}",
                                field="order_id")
+        period = repo.period_by_id(conn, seen["period_id"], lock=True, shared=True)
+        repo.lock_positions_of(conn, period.id, (seen["debtor_authority_id"],
+                                                 seen["creditor_authority_id"]))
+        row = repo.order_by_id(conn, order_id, lock=True)
+        invariant(row is not None, "an order is never deleted")
+        assert row is not None
         if row["status"] != OrderStatus.ACCEPTED.value:
             raise InvalidState(f"order {order_id} is {row['status']}, not awaiting a decision",
                                field="order_id")
-        period = repo.period_by_id(conn, row["period_id"], lock=True, shared=True)
         if period.state is not PeriodState.OPEN:
             raise InvalidState(f"period {period.code} is {period.state}", field="order_id")
         if accept:
@@ -154,8 +166,13 @@ def decide_order(engine: Engine, order_id: int, by_authority: str, *, accept: bo
                             row["xsu_minor"], reason_code, reason)
 
 
+@retry_transient
 def confirm_all(engine: Engine, by_authority: str, period_code: str) -> int:
-    """The receiving authority confirms every accepted order addressed to it in a period."""
+    """The receiving authority confirms every accepted order addressed to it in a period.
+
+    Its debtors are known only once the orders are read, so every position row of the period is
+    locked first (in the global order); the orders are then read and posted under those locks.
+    """
     with engine.begin() as conn:
         authority_id = repo.authority_ids(conn).get(AuthorityCode(by_authority.strip().upper()))
         if authority_id is None:
@@ -166,6 +183,7 @@ def confirm_all(engine: Engine, by_authority: str, period_code: str) -> int:
         period = repo.period_by_id(conn, found.id, lock=True, shared=True)
         if period.state is not PeriodState.OPEN:
             raise InvalidState(f"period {period.code} is {period.state}", field="period")
+        repo.lock_positions(conn, period.id)
         return repo.post_accepted_orders(conn, period.id, creditor_id=authority_id)
 
 
@@ -230,6 +248,17 @@ def import_orders(engine: Engine, rows: Iterable[tuple[int, OrderRequest]], *,
 
 def _import_batch(engine: Engine, batch: Sequence[tuple[int, OrderRequest]],
                   report: ImportReport) -> None:
+    done = _run_batch(engine, batch)
+    report.accepted += done.accepted
+    report.rejected += done.rejected
+    report.replayed += done.replayed
+    report.errors.extend(done.errors)
+
+
+@retry_transient
+def _run_batch(engine: Engine, batch: Sequence[tuple[int, OrderRequest]]) -> ImportReport:
+    """One batch in one transaction; its own report, so that a re-run counts nothing twice."""
+    report = ImportReport()
     with engine.begin() as conn:
         context = context_for(conn)
         known = repo.existing_keys(conn, _lookup_keys(batch))
@@ -239,6 +268,7 @@ def _import_batch(engine: Engine, batch: Sequence[tuple[int, OrderRequest]],
             by_period[order.period_id].append((line, order))
         for period_id in sorted(by_period):
             _reserve_batch(conn, period_id, by_period[period_id], report)
+    return report
 
 
 def _lookup_keys(batch: Sequence[tuple[int, OrderRequest]]) -> list[str]:

@@ -5,18 +5,39 @@ every transaction starts with ``BEGIN IMMEDIATE``, so the single writer is taken
 read-then-write never fails half-way with "database is locked". PostgreSQL uses psycopg 3 at READ
 COMMITTED; limit checks are single conditional UPDATEs, which PostgreSQL re-evaluates after a row
 lock wait, so concurrent submitters cannot both pass a limit.
+
+Lock order (PostgreSQL), the same in every transaction, so that no two can wait for each other:
+the period row (``FOR SHARE`` by submitters and deciders, ``FOR UPDATE`` by a close), then
+position rows in ``authority_id`` order (:func:`~sucre.adapters.db.repository.lock_positions_of`),
+then order rows. Should PostgreSQL still abort a transaction as a deadlock victim or a
+serialization failure, :func:`retry_transient` runs the use case again from its start.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import logging
+import random
+import time
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
+from sucre.domain import limits
 from sucre.domain.errors import InvalidInput
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+#: SQLSTATEs after which PostgreSQL has rolled the whole transaction back and running it again
+#: may succeed: serialization_failure and deadlock_detected.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01"})
+
+log = logging.getLogger("sucre.db")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def normalise_url(url: str) -> str:
@@ -60,3 +81,40 @@ def _sqlite_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether ``error`` is a deadlock or serialization failure (the transaction was undone)."""
+    original = error.orig if isinstance(error, DBAPIError) else None
+    return getattr(original, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
+def retry_transient(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` again from its start when the database aborted it as a deadlock victim or
+    a serialization failure, at most ``limits.db_transaction_attempts_max`` times in all.
+
+    Only for a use case that is one transaction, or whose committed steps are each safe to run
+    again (resumable, or idempotent by key); never around a call made inside an open
+    transaction, and not around another retried function (the attempts would multiply).
+    """
+
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, limits.db_transaction_attempts_max):
+            try:
+                return function(*args, **kwargs)
+            except DBAPIError as error:
+                if not is_transient(error):
+                    raise
+                log.info("%s: %s on attempt %d; running it again", function.__qualname__,
+                         getattr(error.orig, "sqlstate", "?"), attempt)
+            time.sleep(_backoff_s(attempt))
+        return function(*args, **kwargs)
+
+    return run
+
+
+def _backoff_s(attempt: int) -> float:
+    bound = min(limits.db_retry_backoff_max_s,
+                limits.db_retry_backoff_first_s * 2 ** (attempt - 1))
+    return random.uniform(0, bound)  # noqa: S311 -- jitter, not a secret

@@ -7,6 +7,7 @@ atomic conditional updates that make the limit check safe under concurrency.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -129,14 +130,30 @@ def latest_rates_until(conn: Connection, day: dt.date) -> DailyRates | None:
 
 # --- positions ------------------------------------------------------------------------------
 
+def lock_positions_of(conn: Connection, period_id: int, authority_ids: Iterable[int]) -> None:
+    """Lock the position rows of some authorities in a period, in ``authority_id`` order.
+
+    Every transaction that changes more than one position row locks them first, in this one
+    global order, so two of them can never wait for each other (two authorities paying each other
+    at the same time lock in opposite debtor/creditor order otherwise, and PostgreSQL aborts one).
+    """
+    p = t.positions.c
+    wanted = sorted(set(authority_ids))
+    conn.execute(select(p.authority_id).where(p.period_id == period_id,
+                                              p.authority_id.in_(wanted))
+                 .order_by(p.authority_id).with_for_update()).all()
+
+
 def reserve(conn: Connection, period_id: int, debtor_id: int, creditor_id: int,
             xsu_minor: int) -> bool:
     """Reserve an order against the debtor's limit; False if it would breach it.
 
-    One conditional UPDATE: the limit is re-checked on the locked row, so two concurrent
-    reservations can never both pass. Pending credits do not count towards the headroom (they
-    may still be rejected by the receiving side).
+    Both rows are locked first (:func:`lock_positions_of`); the limit is then checked by one
+    conditional UPDATE of the locked row, so two concurrent reservations can never both pass.
+    Pending credits do not count towards the headroom (they may still be rejected by the
+    receiving side).
     """
+    lock_positions_of(conn, period_id, (debtor_id, creditor_id))
     p = t.positions.c
     debited = conn.execute(update(t.positions).where(
         p.period_id == period_id, p.authority_id == debtor_id,
@@ -154,6 +171,8 @@ def reserve(conn: Connection, period_id: int, debtor_id: int, creditor_id: int,
 
 def release(conn: Connection, period_id: int, debtor_id: int, creditor_id: int,
             xsu_minor: int) -> None:
+    """Release an order's reservation (its rows locked first, in the global order)."""
+    lock_positions_of(conn, period_id, (debtor_id, creditor_id))
     p = t.positions.c
     for authority_id, column in ((debtor_id, "debit_pending_minor"),
                                  (creditor_id, "credit_pending_minor")):
@@ -384,18 +403,25 @@ def post_accepted_orders(conn: Connection, period_id: int, order_id: int | None 
 
 
 def _move_pending_to_posted(conn: Connection, period_id: int, selected: Any) -> None:
+    """Move the selected orders' amounts from pending to posted, one UPDATE per authority in
+    ``authority_id`` order (the global lock order), whichever side each authority is on."""
     o, p = t.payment_orders.c, t.positions.c
-    for side, pending, posted in (("debtor_authority_id", "debit_pending_minor",
-                                   "debit_posted_minor"),
-                                  ("creditor_authority_id", "credit_pending_minor",
-                                   "credit_posted_minor")):
-        sums = conn.execute(select(o[side], func.sum(o.xsu_minor)).where(selected)
-                            .group_by(o[side])).tuples().all()
+    moves: dict[int, dict[str, int]] = defaultdict(lambda: {"debit": 0, "credit": 0})
+    for side, column in (("debit", "debtor_authority_id"), ("credit", "creditor_authority_id")):
+        sums = conn.execute(select(o[column], func.sum(o.xsu_minor)).where(selected)
+                            .group_by(o[column])).tuples().all()
         for authority_id, amount in sums:
-            result = conn.execute(update(t.positions).where(
-                p.period_id == period_id, p.authority_id == authority_id, p[pending] >= amount)
-                .values({pending: p[pending] - amount, posted: p[posted] + amount}))
-            invariant(result.rowcount == 1, "posted amounts were reserved")
+            moves[int(authority_id)][side] += int(amount)
+    for authority_id in sorted(moves):
+        debit, credit = moves[authority_id]["debit"], moves[authority_id]["credit"]
+        result = conn.execute(update(t.positions).where(
+            p.period_id == period_id, p.authority_id == authority_id,
+            p.debit_pending_minor >= debit, p.credit_pending_minor >= credit)
+            .values(debit_pending_minor=p.debit_pending_minor - debit,
+                    debit_posted_minor=p.debit_posted_minor + debit,
+                    credit_pending_minor=p.credit_pending_minor - credit,
+                    credit_posted_minor=p.credit_posted_minor + credit))
+        invariant(result.rowcount == 1, "posted amounts were reserved")
 
 
 def journal_positions(conn: Connection, period_id: int,
