@@ -6,6 +6,7 @@ quantities, council shares, and both paths of the invoice CSV loader (vectorised
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sucre.adapters.invoice_csv import CsvRowErrors, load_invoices
@@ -86,6 +87,18 @@ def test_the_value_is_exact(whole: int, places: int, fraction: int) -> None:
         scaled = number.scaled(scale)
         exact = Fraction(Decimal(text)) * 10**scale
         assert scaled == (exact.numerator if exact.denominator == 1 else None)
+
+
+@settings(max_examples=500)
+@given(st.one_of(st.from_regex(r"\A[0-9]{0,17}(\.[0-9]{0,14})?\Z"),
+                 st.text(alphabet="0123456789.+-eE_ \t１٠x", max_size=20)))
+def test_the_api_pattern_and_the_parser_are_one_rule(text: str) -> None:
+    try:
+        decimal_text.parse_decimal(text, field="x")
+        accepted = True
+    except InvalidInput:
+        accepted = False
+    assert accepted == (re.fullmatch(decimal_text.PATTERN, text.strip()) is not None)
 
 
 def test_decimals_from_code_obey_the_same_bounds() -> None:
