@@ -47,13 +47,7 @@ def test_every_stored_text_column_is_covered() -> None:
             "debtor_bank", "creditor_bank", "importer", "exporter"} <= set(STORED)
 
 
-# quantity is parsed by the numbers' rule (issue 8, point 2), fixed on its own branch: this case
-# must pass once both are merged (then drop the mark; strict, so it cannot be forgotten).
-_QUANTITY_ELSEWHERE = pytest.mark.xfail(strict=True, reason="quantity length: numbers branch")
-
-
-@pytest.mark.parametrize("name", [pytest.param(name, marks=_QUANTITY_ELSEWHERE)
-                                  if name == "quantity" else name for name in sorted(STORED)])
+@pytest.mark.parametrize("name", sorted(STORED))
 def test_an_over_long_value_is_a_row_error_and_the_batch_keeps_its_valid_rows(
         bloc_engine: Engine, name: str) -> None:
     bad = world.order("LONG-1", **{name: over_long(name, STORED[name])})

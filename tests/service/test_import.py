@@ -51,6 +51,15 @@ def test_an_imported_order_is_stored_as_a_submitted_one(bloc_engine: Engine) -> 
     assert bulk["body_hash"] == world.order(**body).body_hash()
 
 
+def test_quantities_are_stored_as_the_plain_decimal_text_they_were_given(
+        bloc_engine: Engine) -> None:
+    """Never in exponent notation (str(Decimal) writes 1E-12), which no edge would read back."""
+    payments.submit_order(bloc_engine, world.order("TINY", quantity=" 0.000000000001 "))
+    payments.import_orders(bloc_engine, numbered(world.order("LONG", quantity="0" * 15 + ".5")))
+    assert stored(bloc_engine, "TINY")["quantity"] == "0.000000000001"
+    assert stored(bloc_engine, "LONG")["quantity"] == "0.5"
+
+
 def test_bad_rows_are_reported_by_line_and_the_good_ones_kept(bloc_engine: Engine) -> None:
     report = payments.import_orders(bloc_engine, numbered(
         world.order("G1"), world.order("B1", amount="1.001"), world.order("G2", amount="1.00"),

@@ -78,7 +78,8 @@ BAD_INPUT = [
     ({"amount": "10.001"}, InvalidAmount, "amount", "AM12"),
     ({"amount": "ten"}, InvalidAmount, "amount", "AM12"),
     ({"amount": "NaN"}, InvalidAmount, "amount", "AM12"),
-    ({"amount": "1e15"}, InvalidAmount, "amount", "AM02"),
+    ({"amount": "1e15"}, InvalidAmount, "amount", "AM12"),  # no exponents: one syntax
+    ({"amount": "1000000000000000"}, InvalidAmount, "amount", "AM02"),
     ({"amount": "0.001", "currency": "CUP"}, InvalidAmount, "amount", "AM12"),
     ({"debtor_member": "HND"}, UnknownParty, "debtor_member", "RC01"),
     ({"debtor_member": "XXX"}, InvalidInput, "debtor_member", "BE09"),

@@ -61,6 +61,7 @@ from sucre.domain.money import (
     currency,
     decimals,
     parse_amount,
+    parse_minor_units,
 )
 from sucre.domain.setoff import EncodedIds, InvoiceSet, RowNumbers, SetoffResult
 
@@ -174,7 +175,8 @@ def _plain_fields(data: bytes, width: int) -> tuple[NDArray[np.uint8], Int64Arra
                                                      Int64Array] | None:
     """Raw bytes, field starts and lengths (rows x width) of a block of plain records.
 
-    ``None`` when any line is not plain: a quote, a blank to strip, a wrong number of commas.
+    ``None`` when any line is not plain: a quote, a blank to strip, a wrong number of commas, a
+    field longer than any valid one.
     """
     if any(mark in data for mark in _NOT_PLAIN):
         return None
@@ -191,7 +193,12 @@ def _plain_fields(data: bytes, width: int) -> tuple[NDArray[np.uint8], Int64Arra
         return None
     ends = np.append(separators, raw.size).reshape(rows, width)
     starts = np.concatenate(([0], separators + 1)).reshape(rows, width)
-    return raw, starts, ends - starts
+    lengths = ends - starts
+    if int(lengths.max(initial=0)) > limits.text_chars_max:
+        # No valid field is this long, and gathering costs rows x the widest field: one
+        # megabyte-long amount would make it gigabytes. The row-by-row path reports it.
+        return None
+    return raw, starts, lengths
 
 
 def _gather(raw: NDArray[np.uint8], starts: Int64Array, lengths: Int64Array) -> Bytes:
@@ -281,9 +288,11 @@ def _texts(values: Bytes) -> list[str]:
 def _plain_decimals(values: Bytes, places: Int64Array) -> tuple[Int64Array, NDArray[np.bool_]]:
     """Parse amounts written as plain decimals (``123``, ``123.4``, ``0.45``), digit by digit.
 
-    Returns minor units and a mask of the values that were plain (at least one whole digit, at
-    most one dot followed by 1..``places`` digits, nothing else); the others are left to
-    ``money.parse_amount``.
+    Returns minor units and a mask of the values that were plain: the rule of
+    ``decimal_text.PATTERN`` (1 to ``limits.decimal_whole_digits_max`` whole digits, at most one
+    dot followed by digits, nothing else) with at most ``places`` decimals. The others are left
+    to ``money.parse_amount`` (or ``parse_minor_units``), which accept or refuse them by the same
+    rule.
     """
     count, width = values.size, values.dtype.itemsize
     value = np.zeros(count, dtype=np.int64)
@@ -300,18 +309,11 @@ def _plain_decimals(values: Bytes, places: Int64Array) -> tuple[Int64Array, NDAr
         fraction += is_digit & (dots > 0)
         whole += is_digit & (dots == 0)
         dots += is_dot
-    plain = ~bad & (whole >= 1) & (((dots == 0) & (fraction == 0))
-                                   | ((dots == 1) & (fraction >= 1) & (fraction <= places)))
+    plain = (~bad & (whole >= 1) & (whole <= limits.decimal_whole_digits_max)
+             & (((dots == 0) & (fraction == 0))
+                | ((dots == 1) & (fraction >= 1) & (fraction <= places))))
     shift = np.clip(places - fraction, 0, None)
     return value * np.power(10, shift, dtype=np.int64), plain
-
-
-def _minor_unit_problem(text: bytes) -> str:
-    if text.isdigit():
-        if int(text) == 0:
-            return "amount must be positive"
-        return f"amount exceeds {limits.amount_minor_max} minor units"
-    return f"not a positive whole number of minor units: {text.decode('utf-8', 'replace')!r}"
 
 
 # --- reading: the file ----------------------------------------------------------------------------
@@ -518,11 +520,10 @@ class _Builder:
         minor, plain = _plain_decimals(values, places)
         suspect = ~plain | (minor <= 0) | (minor > limits.amount_minor_max)
         for k in np.flatnonzero(suspect).tolist():
-            if self.minor_units:
-                self.error(int(lines[k]), "amount", _minor_unit_problem(values[k]))
-                continue
+            text = values[k].decode("utf-8", "replace")
             try:
-                minor[k] = parse_amount(values[k].decode("utf-8"), codes[int(currency_index[k])])
+                minor[k] = (parse_minor_units(text) if self.minor_units
+                            else parse_amount(text, codes[int(currency_index[k])]))
             except SucreError as error:
                 self.error(int(lines[k]), "amount", error.message)
         return minor

@@ -53,7 +53,6 @@ import datetime as dt
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 from sucre.domain.errors import (
     IdempotencyConflict,
@@ -66,7 +65,7 @@ from sucre.domain.errors import (
     invariant,
 )
 from sucre.domain.members import AuthorityCode
-from sucre.domain.money import CurrencyCode, format_amount, parse_amount, to_decimal
+from sucre.domain.money import CurrencyCode, format_amount, parse_amount
 from sucre.domain.settlement import InstructionKind
 
 #: The chamber's identifier as a member of its own clearing system (``ClrSysMmbId/MmbId``).
@@ -237,12 +236,13 @@ def _check_parties(leg: PaidLeg, ref: InstructionRef,
 
 
 def _same_leg(known: Confirmation, ref: InstructionRef, leg: PaidLeg) -> bool:
-    try:
-        amount = Decimal(leg.amount.strip())
-    except InvalidOperation:
+    if known.reference != ref.text or known.currency != leg.currency.strip().upper():
         return False
-    return (known.reference == ref.text and known.currency == leg.currency.strip().upper()
-            and amount == to_decimal(known.amount_minor, known.currency))
+    try:
+        amount_minor = parse_amount(leg.amount, known.currency, allow_zero=True)
+    except InvalidAmount:
+        return False
+    return amount_minor == known.amount_minor
 
 
 def _instruction(ref: InstructionRef, ledger: Ledger, field: str) -> PayableInstruction:

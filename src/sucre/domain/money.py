@@ -2,8 +2,9 @@
 
 * An amount is an ``int`` of minor units of one currency; the scale of each currency is chosen once,
   in :data:`CURRENCY_DECIMALS`.
-* :func:`parse_amount` turns text or ``Decimal`` into minor units and refuses, never rounds, a value
-  with more decimals than its currency has.
+* :func:`parse_amount` turns decimal text (the one rule of :mod:`sucre.domain.decimal_text`) into
+  minor units by integer arithmetic and refuses, never rounds, a value with more decimals than its
+  currency has.
 * :func:`convert` is the only place where rounding happens: half-to-even on the target currency's
   minor unit, applied once to the exact rational product (no intermediate rounding).
 * :func:`allocate` splits an integer total in proportion to integer weights so that the parts add
@@ -13,11 +14,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import NewType
 
 from sucre.domain import limits
+from sucre.domain.decimal_text import parse_decimal, shown
 from sucre.domain.errors import (
     AmountTooLarge,
     InvalidAmount,
@@ -65,28 +67,44 @@ def parse_amount(
     field: str = "amount",
     allow_zero: bool = False,
 ) -> int:
-    """Parse an amount in major units into minor units, exactly.
+    """Parse an amount in major units into minor units, exactly, by the one rule of decimal text.
 
-    Refuses floats (they cannot carry an exact decimal), non-numbers, negatives, zero (unless
+    Refuses floats (they cannot carry an exact decimal), anything but decimal text
+    (:mod:`sucre.domain.decimal_text`: no sign, exponent or other script), zero (unless
     ``allow_zero``), more decimals than the currency has, and amounts above
     ``limits.amount_minor_max``.
     """
     if isinstance(value, (bool, float)):
         raise InvalidAmount("amounts must be given as decimal text, not binary floats", field=field)
-    try:
-        number = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except InvalidOperation:
-        raise InvalidAmount(f"not a number: {value!r}", field=field) from None
-    if not number.is_finite():
-        raise InvalidAmount(f"not a finite number: {value!r}", field=field)
-    scaled = number.scaleb(decimals(code))
-    if scaled != scaled.to_integral_value():
+    number = parse_decimal(value, field=field, error=InvalidAmount, too_large=AmountTooLarge)
+    minor = number.scaled(decimals(code))
+    if minor is None:
         raise InvalidAmount(
-            f"{value} has more than {decimals(code)} decimals, the precision of {code}",
-            field=field,
-        )
-    minor = int(scaled)
+            f"{number.text} has more than {decimals(code)} decimals, the precision of {code}",
+            field=field)
     _check_range(minor, allow_zero=allow_zero, field=field)
+    return minor
+
+
+def parse_minor_units(value: str, *, field: str = "amount") -> int:
+    """A positive whole number of minor units, as published obligation networks write amounts.
+
+    The same rule of decimal text as :func:`parse_amount`, with no decimals to spare (``150`` or
+    ``150.00``, not ``1.50``).
+    """
+    try:
+        minor = parse_decimal(value, field=field, error=InvalidAmount,
+                              too_large=AmountTooLarge).scaled(0)
+    except AmountTooLarge:
+        raise
+    except InvalidAmount:
+        minor = None
+    if minor is None:
+        raise InvalidAmount(f"not a positive whole number of minor units: {shown(value.strip())}",
+                            field=field)
+    if minor == 0:
+        raise ZeroAmount("amount must be positive", field=field)
+    _check_range(minor, allow_zero=False, field=field)
     return minor
 
 

@@ -18,10 +18,11 @@ import enum
 import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from json.encoder import encode_basestring_ascii
 
 from sucre.domain import limits
+from sucre.domain.decimal_text import parse_decimal
 from sucre.domain.errors import InvalidAmount, InvalidCurrency, InvalidDate, InvalidInput, invariant
 from sucre.domain.members import (
     AuthorityCode,
@@ -216,17 +217,20 @@ def _open_period(value_date: dt.date, context: ClearingContext) -> ClearingPerio
     return period
 
 
+def parse_quantity(text: str, *, field: str) -> Decimal:
+    """A quantity of goods: positive decimal text by the one rule, so it fits its column."""
+    number = parse_decimal(text, field=field, what="a quantity")
+    if number.units == 0:
+        raise InvalidInput("quantity must be a positive number", field=field)
+    return Decimal(number.text)  # exact: building a Decimal from text never rounds
+
+
 def _goods(request: OrderRequest, exporter: MemberState) -> Goods:
     hs_code = request.hs_code.strip().replace(".", "")
     if not (hs_code.isdigit() and 6 <= len(hs_code) <= 10):
         raise InvalidInput(f"{request.hs_code!r} is not an HS code (6 to 10 digits)",
                            field="hs_code")
-    try:
-        quantity = Decimal(request.quantity.strip())
-    except InvalidOperation:
-        raise InvalidInput(f"{request.quantity!r} is not a quantity", field="quantity") from None
-    if not quantity.is_finite() or quantity <= 0:
-        raise InvalidInput("quantity must be a positive number", field="quantity")
+    quantity = parse_quantity(request.quantity, field="quantity")
     unit = _text(request.unit, "unit", required=True, chars_max=limits.order_unit_chars_max)
     origin = member_code(request.origin, field="origin")
     if origin != exporter.code:

@@ -24,6 +24,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from sucre.domain import limits
+from sucre.domain.decimal_text import parse_decimal
 from sucre.domain.errors import InvalidDate, InvalidInput, invariant
 from sucre.domain.money import (
     USD,
@@ -36,14 +37,15 @@ from sucre.domain.money import (
 
 
 def parse_rate(text: str | Decimal, *, field: str) -> Fraction:
-    """An exchange rate from decimal text: positive, exact (no binary float)."""
-    try:
-        value = Fraction(Decimal(str(text).strip()))
-    except (ArithmeticError, ValueError):
-        raise InvalidInput(f"not a rate: {text!r}", field=field) from None
-    if value <= 0:
-        raise InvalidInput(f"a rate must be positive, got {text}", field=field)
-    return value
+    """An exchange rate (or a weight, a basket value) from decimal text: positive and exact.
+
+    The one rule of :mod:`sucre.domain.decimal_text`, so no exponent can make the ``Fraction``
+    that follows huge.
+    """
+    value = parse_decimal(text, field=field, what="a rate")
+    if value.units == 0:
+        raise InvalidInput(f"a rate must be positive, got {value.text}", field=field)
+    return value.fraction()
 
 
 def publish(value: Fraction) -> Fraction:

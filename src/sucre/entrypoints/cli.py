@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +26,7 @@ from sucre.domain.errors import InvalidInput, LimitExceeded
 from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode, currency, parse_amount
 from sucre.domain.orders import OrderRequest
+from sucre.domain.rates import parse_rate
 from sucre.domain.text import printable
 from sucre.entrypoints import setoff_cli
 from sucre.entrypoints.console import (
@@ -352,13 +352,13 @@ def basket(launch: Annotated[str, typer.Option(help="Launch date, YYYY-MM-DD.")]
     with domain_errors():
         parsed = dict(_weight(item) for item in weights.split(","))
         registry.set_basket(bootstrap.database(database), _day(launch, "launch"),
-                            Fraction(Decimal(usd_per_xsu)), parsed, reference)
+                            parse_rate(usd_per_xsu, field="usd_per_xsu"), parsed, reference)
     out.print("basket recorded")
 
 
 def _weight(item: str) -> tuple[CurrencyCode, Fraction]:
     code, _, value = item.partition("=")
-    return currency(code, field="weights"), Fraction(Decimal(value.strip() or "x"))
+    return currency(code, field="weights"), parse_rate(value, field="weights")
 
 
 @app.command()
@@ -372,9 +372,9 @@ def fixings(file: Annotated[Path, typer.Argument(help="CSV: value_date,currency,
         for row in _fixing_rows(file):
             day = _day(row["value_date"], "value_date")
             code = currency(row["currency"])
-            by_day.setdefault(day, {})[code] = Fraction(Decimal(row["per_usd"]))
+            by_day.setdefault(day, {})[code] = parse_rate(row["per_usd"], field="per_usd")
             if row.get("market"):
-                market.setdefault(day, {})[code] = Fraction(Decimal(row["market"]))
+                market.setdefault(day, {})[code] = parse_rate(row["market"], field="market")
         for day in sorted(by_day):
             flagged = registry.record_fixings(engine, day, by_day[day], market.get(day))
             for code, deviation in flagged.items():

@@ -252,13 +252,18 @@ def _import_batch(engine: Engine, batch: Sequence[tuple[int, OrderRequest]],
     report.accepted += done.accepted
     report.rejected += done.rejected
     report.replayed += done.replayed
-    report.errors.extend(done.errors)
+    for error in done.errors:
+        report.add_error(error)
 
 
 @retry_transient
 def _run_batch(engine: Engine, batch: Sequence[tuple[int, OrderRequest]]) -> ImportReport:
-    """One batch in one transaction; its own report, so that a re-run counts nothing twice."""
-    report = ImportReport()
+    """One batch in one transaction; its own report, so that a re-run counts nothing twice.
+
+    The batch's report lists every one of its errors (at most a batch of them); the caller's
+    report keeps the first ones and counts all.
+    """
+    report = ImportReport(errors_listed_max=len(batch))
     with engine.begin() as conn:
         context = context_for(conn)
         known = repo.existing_keys(conn, _lookup_keys(batch))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Mapping
-from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -19,6 +18,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
 from sucre.domain import limits
+from sucre.domain.decimal_text import parse_decimal
 from sucre.domain.errors import InvalidInput, InvalidState, UnknownParty, invariant
 from sucre.domain.members import (
     MemberStatus,
@@ -125,11 +125,7 @@ def _check_parameter(name: str, value: str) -> None:
     elif name == "settlement_currency":
         currency(value, field="value")
     else:
-        try:
-            share = Fraction(Decimal(value.strip()))
-        except (ArithmeticError, ValueError):
-            raise InvalidInput(f"{name} must be a decimal number, got {value!r}",
-                               field="value") from None
+        share = parse_decimal(value, field="value", what=f"a number for {name}").fraction()
         if not 0 < share <= 1:
             raise InvalidInput(f"{name} must be in (0, 1]", field="value")
 

@@ -44,7 +44,7 @@ from sucre.domain.errors import (
     invariant,
 )
 from sucre.domain.money import XSU, CurrencyCode, format_amount
-from sucre.domain.orders import OrderRequest
+from sucre.domain.orders import OrderRequest, parse_quantity
 from sucre.domain.setoff import InvoiceSet, RowNumbers, SetoffResult, set_off
 from sucre.domain.text import has_control_character
 from sucre.service import payments
@@ -207,6 +207,12 @@ def _optional_columns(path: Path) -> dict[str, dict[str, Any]]:
                 if value is not None and len(value) > _OPTIONAL_TEXT[column]:
                     errors.append((line, column, f"longer than {_OPTIONAL_TEXT[column]} "
                                                  "characters"))
+            quantity = values.get("quantity")
+            if quantity is not None and len(str(quantity)) <= _OPTIONAL_TEXT["quantity"]:
+                try:
+                    parse_quantity(str(quantity), field="quantity")
+                except InvalidInput as error:
+                    errors.append((line, "quantity", error.message))
             for column in ("debtor_member", "creditor_member"):
                 if values.get(column):
                     values[column] = str(values[column]).upper()

@@ -253,7 +253,9 @@ def order_values(order: PaymentOrder, ids: Mapping[AuthorityCode, int], status: 
         order.period_id, order.debtor_member, order.creditor_member,
         ids[order.debtor_authority], ids[order.creditor_authority],
         order.amount_minor, order.currency, order.xsu_minor, order.value_date,
-        order.goods.hs_code, str(order.goods.quantity), order.goods.unit, order.goods.origin,
+        # "f": str(Decimal) would write a small quantity in exponent notation (1E-12).
+        order.goods.hs_code, format(order.goods.quantity, "f"), order.goods.unit,
+        order.goods.origin,
         order.invoice_ref, order.customs_ref, order.debtor_bank, order.creditor_bank,
         order.importer, order.exporter, received_at,
     )

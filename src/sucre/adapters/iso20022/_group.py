@@ -78,6 +78,9 @@ def check_group(message: ParsedMessage) -> None:
     header = present(reader.find(message.message, "GrpHdr"), "GrpHdr")
     txs = transactions(message)
     _check_count(reader, header, len(txs))
+    # Exact, unlike Decimal arithmetic on free text: the schema already bounded every amount to
+    # 18 digits (5 decimals) and CtrlSum to 18, so iso_transactions_max of them sum to at most
+    # 22 digits, inside Decimal's 28. Each amount is read again by money.parse_amount, the rule.
     amounts = [Decimal(reader.text(tx, "IntrBkSttlmAmt") or "0") for tx in txs]
     _check_sums(reader, header, txs, amounts)
     method = reader.text(header, "SttlmInf/SttlmMtd")

@@ -14,7 +14,6 @@ ISO date strings and enum values; strictness is therefore set per field (``Stric
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Literal
 
@@ -22,11 +21,11 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, 
 from pydantic_core import PydanticCustomError
 
 from sucre.adapters.iso20022.camt053 import AccountStatement
-from sucre.domain import limits
+from sucre.domain import decimal_text, limits
 from sucre.domain.errors import InvalidInput
 from sucre.domain.members import MemberStatus, member_code
 from sucre.domain.money import CurrencyCode, currency, format_amount, parse_amount
-from sucre.domain.orders import OrderRequest, OrderStatus
+from sucre.domain.orders import OrderRequest, OrderStatus, parse_quantity
 from sucre.domain.periods import PeriodState
 from sucre.domain.rates import parse_rate
 from sucre.domain.text import CONTROL_CLASS, OPTIONAL_TEXT_PATTERN, STORED_TEXT_PATTERN
@@ -41,7 +40,8 @@ def _decimal_text(value: Any) -> Any:
         raise PydanticCustomError(
             "decimal_text", "amounts and quantities are decimal strings such as \"1000.00\", "
             "never JSON numbers (binary floats cannot hold cents exactly)")
-    return value
+    # Surrounding whitespace is ignored as at every other edge (decimal_text.parse_decimal).
+    return value.strip() if isinstance(value, str) else value
 
 
 def _date_text(value: Any) -> Any:
@@ -58,7 +58,9 @@ def _text(value: Any) -> Any:
 
 _Strict = BeforeValidator(_text)
 
-DecimalText = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,15}(\.[0-9]{1,12})?$"),
+#: The one rule of decimal text (sucre.domain.decimal_text), so the schema refuses exactly what the
+#: domain refuses and documents it in the OpenAPI description.
+DecimalText = Annotated[str, StringConstraints(pattern=rf"^{decimal_text.PATTERN}$"),
                         BeforeValidator(_decimal_text)]
 IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
 MemberText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$"), _Strict]
@@ -443,8 +445,8 @@ class InvoiceIn(SetoffInvoiceIn):
         members = {side: None if text is None else member_code(text, field=f"{where}.{side}")
                    for side, text in (("debtor_member", self.debtor_member),
                                       ("creditor_member", self.creditor_member))}
-        if self.quantity is not None and not Decimal(self.quantity) > 0:
-            raise InvalidInput("quantity must be positive", field=f"{where}.quantity")
+        if self.quantity is not None:
+            parse_quantity(self.quantity, field=f"{where}.quantity")
         return Invoice(base.external_id, base.debtor, base.creditor, base.amount_minor,
                        base.currency, debtor_member=members["debtor_member"],
                        creditor_member=members["creditor_member"], due_date=base.due_date,

@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from sucre.domain.errors import InvalidInput
 from sucre.domain.money import XSU, parse_amount
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
@@ -57,13 +56,8 @@ def member_status(body: MemberStatusIn, caller: Council, db: EngineDep,
 def parameter(body: ParameterIn, caller: Council, db: EngineDep,
               idempotent: IdempotentDep) -> Response:
     def action() -> tuple[int, DecisionOut]:
-        try:
-            registry.set_parameter(db, body.name, body.value,
-                                   effective_date=body.effective_date, reference=body.reference)
-        except (ValueError, ZeroDivisionError) as error:
-            # registry checks numeric parameters with Fraction(value), which raises these.
-            raise InvalidInput(f"{body.value!r} is not a number for {body.name}",
-                               field="value") from error
+        registry.set_parameter(db, body.name, body.value,
+                               effective_date=body.effective_date, reference=body.reference)
         return 201, DecisionOut(recorded="parameter", effective_date=body.effective_date,
                                 reference=body.reference)
 
