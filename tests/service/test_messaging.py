@@ -51,6 +51,37 @@ def test_a_resent_message_moves_nothing_twice(bloc_engine: Engine) -> None:
     assert (world.row_counts(bloc_engine), world.position_sums(bloc_engine)) == before
 
 
+def test_a_failure_while_a_message_is_applied_writes_none_of_it(
+        bloc_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A crash or database failure half-way through a message leaves none of its orders
+    written, so the answer (a 500) never hides orders that were applied."""
+    from sucre.adapters.db import repository
+
+    written: list[int] = []
+    insert_one, insert_many = repository.insert_order, repository.insert_orders
+
+    def fail_at_the_second(count: int) -> None:
+        written.append(count)
+        if sum(written) >= 2:
+            raise RuntimeError("the database went away (simulated)")
+
+    def one(conn: object, row: object) -> int:
+        fail_at_the_second(1)
+        return insert_one(conn, row)  # type: ignore[arg-type]
+
+    def many(conn: object, rows: list[object]) -> None:
+        fail_at_the_second(len(rows))
+        insert_many(conn, rows)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(repository, "insert_order", one)
+    monkeypatch.setattr(repository, "insert_orders", many)
+    before = (world.row_counts(bloc_engine), world.position_sums(bloc_engine))
+    with pytest.raises(RuntimeError):
+        messaging.submit_pacs008(bloc_engine, samples.pacs008(rice("10.00"), rice("20.00"),
+                                                              message_id="BCC-3"))
+    assert (world.row_counts(bloc_engine), world.position_sums(bloc_engine)) == before
+
+
 def test_a_wrong_transaction_count_rejects_the_whole_message(bloc_engine: Engine) -> None:
     message = samples.swap(samples.pacs008(rice(), rice()), "<NbOfTxs>2</NbOfTxs>",
                            "<NbOfTxs>3</NbOfTxs>")

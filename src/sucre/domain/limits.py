@@ -197,3 +197,7 @@ api_client_seconds_max = 600
 api_refused_logged_per_window = 100
 api_refused_window_s = 60
 api_refused_paths_max = 100
+
+#: Seconds a client is asked to wait (``Retry-After``) before retrying a request answered 503
+#: because the database was unreachable or kept aborting the transaction.
+api_retry_after_s = 2

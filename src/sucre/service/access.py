@@ -54,10 +54,10 @@ Idempotency records
     Reserving, the action and storing the response are separate transactions, so each is run
     again when the database aborts it as a deadlock victim
     (:func:`~sucre.adapters.db.engine.retry_transient`): an action that committed always has its
-    response stored and replayed. An action of several transactions (a pacs.008 submits each of
-    its orders in its own) that fails for good half-way answers 500 and frees its key; its
-    retry runs it again, and the orders already written are replayed by their keys (UETRs), so
-    every order is applied once and the retry is answered in full.
+    response stored and replayed. Every action that writes is one transaction (a batch of
+    orders and a pacs.008 included: :func:`payments.submit_batch`), so one that fails for good
+    has written nothing; it answers 500 (503 while the database is unavailable) and frees its
+    key for the retry.
 
 Access log
     :func:`log_access` appends one row per API request: client (or none when authentication
@@ -548,38 +548,18 @@ def submit_batch(engine: Engine, principal: Principal,
         raise LimitExceeded(f"a batch holds 1 to {limits.api_batch_orders_max} orders",
                             field="orders")
     check_submissions(engine, principal, requests)
-    keys = [r.idempotency_key.strip() for r in requests]
-    with engine.connect() as conn:
-        known_before = set(repo.existing_keys(conn, keys))
-    report = payments.import_orders(engine, enumerate(requests), batch_orders=len(requests),
-                                    errors_listed_max=len(requests))
-    errors = {e.line: SucreError(e.message, field=e.field, reason_code=e.reason_code)
-              for e in report.errors}
-    outcomes = _outcomes_by_key(engine, [k for i, k in enumerate(keys) if i not in errors])
     items = []
-    for index, key in enumerate(keys):
-        if index in errors:
-            items.append(BatchItem(index, key, None, errors[index]))
-        else:
-            outcome = dict(outcomes[key], replayed=key in known_before)
-            items.append(BatchItem(index, key, outcome, None))
+    for index, (request, result) in enumerate(zip(requests, payments.submit_batch(
+            engine, requests), strict=True)):
+        key = request.idempotency_key.strip()
+        if isinstance(result, SucreError):
+            items.append(BatchItem(index, key, None, result))
+            continue
+        items.append(BatchItem(index, key, {
+            "order_id": result.order_id, "status": result.status.value,
+            "xsu": reports.xsu(result.xsu_minor), "reason_code": result.reason_code,
+            "reason": result.reason, "replayed": result.replayed}, None))
     return items
-
-
-def _outcomes_by_key(engine: Engine, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
-    o = t.payment_orders.c
-    found: dict[str, dict[str, Any]] = {}
-    chunk = 500
-    with engine.connect() as conn:
-        for start in range(0, len(keys), chunk):
-            rows = conn.execute(select(o.idempotency_key, o.id, o.status, o.xsu_minor,
-                                       o.reason_code, o.reason)
-                                .where(o.idempotency_key.in_(keys[start:start + chunk])))
-            found.update({r.idempotency_key: {
-                "order_id": r.id, "status": r.status, "xsu": reports.xsu(r.xsu_minor),
-                "reason_code": r.reason_code, "reason": r.reason} for r in rows})
-    invariant(set(keys) <= set(found), "every order of the batch without error was written")
-    return found
 
 
 def decide(engine: Engine, principal: Principal, order_id: int, *, accept: bool,

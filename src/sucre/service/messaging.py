@@ -8,6 +8,8 @@ good message is answered transaction by transaction (accepted, or RJCT with the 
 pacs.008
     Each transaction is a payment order, submitted under its UETR as idempotency key, so a
     resent message gets the original outcomes back and moves nothing twice (ACSP accepted).
+    The message's orders are submitted in one database transaction: the message is applied
+    whole and answered, or (a crash, a database failure) not applied at all.
 pacs.009
     Each transaction confirms that one hard-currency leg of a settled period was paid: its
     ``EndToEndId`` is the instruction's reference (``2026-H2/PAY/BCC``), ``Dbtr``/``Cdtr`` the
@@ -94,10 +96,14 @@ def _answer_pacs008(engine: Engine, message: ParsedMessage,
         mapped = pacs008.map_transactions(message)
     except InvalidInput as error:
         return _rejected_message(original, PACS_008_NAME, error)
+    orders = [m.order for m in mapped if m.order is not None]
     if check is not None:
-        check([m.order for m in mapped if m.order is not None])
-    return _answered(original, PACS_008_NAME,
-                     [_submit(engine, transaction) for transaction in mapped])
+        check(orders)
+    # One transaction for the whole message: it is applied and answered whole, or not at all.
+    results = iter(payments.submit_batch(engine, orders) if orders else ())
+    return _answered(original, PACS_008_NAME, [
+        _transaction_outcome(m, next(results) if m.order is not None else None)
+        for m in mapped])
 
 
 def _answer_pacs009(engine: Engine, message: ParsedMessage) -> StatusReportOutcome:
@@ -146,15 +152,16 @@ def _answer_id() -> str:
     return f"SUCRE-{uuid.uuid4().hex[:24]}"
 
 
-def _submit(engine: Engine, transaction: pacs008.MappedTransaction
-            ) -> pacs002.TransactionOutcome:
+def _transaction_outcome(transaction: pacs008.MappedTransaction,
+                         outcome: payments.OrderOutcome | SucreError | None
+                         ) -> pacs002.TransactionOutcome:
     if transaction.order is None:
         invariant(transaction.error is not None, "an unmapped transaction carries its error")
         return pacs002.rejected(transaction.ids, transaction.error)  # type: ignore[arg-type]
-    try:
-        outcome = payments.submit_order(engine, transaction.order)
-    except SucreError as error:
-        return pacs002.rejected(transaction.ids, error)
+    invariant(outcome is not None, "a mapped transaction was submitted")
+    assert outcome is not None
+    if isinstance(outcome, SucreError):
+        return pacs002.rejected(transaction.ids, outcome)
     if outcome.status is OrderStatus.REJECTED:
         return pacs002.TransactionOutcome(transaction.ids, pacs002.TransactionStatus.REJECTED,
                                           outcome.reason_code, outcome.reason)

@@ -187,6 +187,40 @@ def confirm_all(engine: Engine, by_authority: str, period_code: str) -> int:
         return repo.post_accepted_orders(conn, period.id, creditor_id=authority_id)
 
 
+def submit_batch(engine: Engine, requests: Sequence[OrderRequest]
+                 ) -> list[OrderOutcome | SucreError]:
+    """Submit orders as one atomic batch (one transaction): each gets its outcome or its error.
+
+    Bad orders are not written; the others are limit-checked in sequence and written together
+    (:func:`import_orders` with one batch). Either the whole batch is applied, or nothing is: a
+    caller that answers for every order (an API batch, a pacs.008) never answers for half of
+    them. Replays are answered from the stored order.
+    """
+    if not 1 <= len(requests) <= limits.import_batch_orders_max:
+        raise LimitExceeded(f"a batch holds 1 to {limits.import_batch_orders_max} orders",
+                            field="orders")
+    numbered = list(enumerate(requests))
+    with engine.connect() as conn:
+        known_before = set(repo.existing_keys(conn, _lookup_keys(numbered)))
+    report = import_orders(engine, numbered, batch_orders=len(requests),
+                           errors_listed_max=len(requests))
+    invariant(report.invalid == len(report.errors), "a batch lists every one of its errors")
+    errors = {e.line: SucreError(e.message, field=e.field, reason_code=e.reason_code)
+              for e in report.errors}
+    with engine.connect() as conn:
+        stored = repo.existing_keys(conn, [order_key(r.idempotency_key) for i, r in numbered
+                                           if i not in errors])
+    results: list[OrderOutcome | SucreError] = []
+    for index, request in numbered:
+        if index in errors:
+            results.append(errors[index])
+            continue
+        key = request.idempotency_key.strip()
+        invariant(key in stored, "every order of the batch without error was written")
+        results.append(_outcome(stored[key], replayed=key in known_before))
+    return results
+
+
 # --- bulk import ----------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)

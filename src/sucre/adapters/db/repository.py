@@ -225,7 +225,8 @@ def order_by_id(conn: Connection, order_id: int, *, lock: bool = False) -> dict[
 
 def existing_keys(conn: Connection, keys: Sequence[str]) -> dict[str, dict[str, Any]]:
     o = t.payment_orders.c
-    query = select(o.idempotency_key, o.id, o.body_hash, o.status, o.reason_code, o.reason)
+    query = select(o.idempotency_key, o.id, o.body_hash, o.status, o.reason_code, o.reason,
+                   o.xsu_minor)
     if conn.dialect.name == "postgresql":
         # One array parameter instead of IN with one parameter per key: SQLAlchemy and psycopg
         # build and send one short statement per batch.

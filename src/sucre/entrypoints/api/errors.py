@@ -27,6 +27,8 @@ The table (first match along the error's class hierarchy wins)::
     body fails the schema (types, extra fields) 422     FF01   (details: every problem)
     body is not JSON                            400     FF01
     unknown path / method (routing)             404/405 NARR
+    database unreachable, or still deadlocked   503     NARR   + Retry-After (nothing applied)
+      after its retries (OperationalError)
     anything else (a bug)                       500     NARR   (logged; no detail leaks)
 
 PartyNotActive is a 422, not a 403: the caller is allowed to act; the order's party is not.
@@ -42,8 +44,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 
+from sucre.adapters.db.engine import is_transient
+from sucre.domain import limits
 from sucre.domain.errors import (
     AccessDenied,
     BadIdempotencyKey,
@@ -133,6 +138,19 @@ def error_response(error: SucreError) -> JSONResponse:
                         status_code=status, headers=headers)
 
 
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database cannot be reached or keeps aborting the transaction
+    (the request was not applied: the caller should retry later)."""
+    return isinstance(error, OperationalError) or (
+        isinstance(error, DBAPIError) and is_transient(error))
+
+
+def unavailable_response() -> JSONResponse:
+    return JSONResponse(error_body(NARRATIVE, "the database is unavailable or busy; nothing was "
+                                   "applied: retry later"), status_code=503,
+                        headers={"Retry-After": str(limits.api_retry_after_s)})
+
+
 def validation_response(error: RequestValidationError) -> JSONResponse:
     """Schema failures in the same shape: 400 for non-JSON or a bad Idempotency-Key, else 422."""
     problems = list(error.errors())
@@ -183,6 +201,10 @@ def install(app: FastAPI) -> None:
                             status_code=error.status_code, headers=error.headers)
 
     async def on_bug(request: Request, error: Exception) -> JSONResponse:
+        if database_unavailable(error):
+            log.warning("database unavailable on %s %s: %s", request.method, request.url.path,
+                        type(error).__name__)
+            return unavailable_response()
         log.error("internal error on %s %s", request.method, request.url.path, exc_info=error)
         return JSONResponse(error_body(NARRATIVE, "internal error"), status_code=500)
 
@@ -202,6 +224,7 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         409: "Idempotency-Key reused with another body, still in progress, or a state conflict.",
         413: "The request body is larger than allowed.",
         422: "The request is well-formed but invalid (schema or business rule).",
+        503: "The database is unavailable or busy; nothing was applied (see Retry-After).",
     }
     return {status: {"model": ErrorBody, "description": described[status]}
             for status in statuses}

@@ -24,20 +24,30 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sucre.domain import limits
 from sucre.domain.errors import NotAuthenticated, SucreError
-from sucre.entrypoints.api.errors import BodyTooLarge, BodyTooSlow, error_response
+from sucre.entrypoints.api.errors import (
+    BodyTooLarge,
+    BodyTooSlow,
+    database_unavailable,
+    error_response,
+    unavailable_response,
+)
 from sucre.service import access
+
+log = logging.getLogger("sucre.api")
 
 OPEN_PATHS = frozenset({"/health"})
 XML_PREFIX = "/v1/iso/"
@@ -116,6 +126,11 @@ class Gate:
         try:
             principal = await run_in_threadpool(access.authenticate, self.engine,
                                                 bearer_token(headers))
+        except DBAPIError as error:
+            if not database_unavailable(error):
+                raise
+            await unavailable_response()(scope, receive, send)  # nowhere to log it
+            return
         except NotAuthenticated as error:
             logged.skip = not self.refused.admit(logged.method, logged.path)
             await error_response(error)(scope, receive, logged)
@@ -169,8 +184,15 @@ class _LoggedSend:
         self.send = send
 
     async def log(self, status: int) -> None:
-        await run_in_threadpool(access.log_access, self.engine, self.client_id, self.method,
-                                self.path, status, self.idempotency_key)
+        try:
+            await run_in_threadpool(access.log_access, self.engine, self.client_id, self.method,
+                                    self.path, status, self.idempotency_key)
+        except DBAPIError as error:
+            if not database_unavailable(error):
+                raise
+            # The database went away during the request: answer anyway (a 503, as a rule).
+            log.warning("access log not written (database unavailable): %s %s %d",
+                        self.method, self.path, status)
 
     async def __call__(self, message: Message) -> None:
         if message["type"] == "http.response.start" and not self.started:
