@@ -151,3 +151,14 @@ def test_a_real_server_cuts_off_slow_heads_and_bodies(engine: Engine, database_u
             started = time.monotonic()
             assert sock.recv(1024) == b""
             assert time.monotonic() - started < 5
+
+
+def test_a_path_with_nul_or_an_escape_is_logged_escaped(engine: Engine, keys: Keys) -> None:
+    """``%00`` reached the access log as NUL: PostgreSQL refused the row (a 500)."""
+    with TestClient(create_app(engine)) as client:
+        assert client.get("/v1/periods%00%1b[2J").status_code == 401
+        assert client.get("/v1/x%00", headers=auth(keys.auditor)).status_code == 404
+    a = t.access_log.c
+    with engine.connect() as conn:
+        paths = conn.execute(select(a.path).order_by(a.id)).scalars().all()
+    assert paths[-2:] == ["/v1/periods\\x00\\x1b[2J", "/v1/x\\x00"]

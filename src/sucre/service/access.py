@@ -107,6 +107,7 @@ from sucre.domain.errors import (
 from sucre.domain.members import AuthorityCode, MemberCode, authority_code, member_code
 from sucre.domain.money import format_amount
 from sucre.domain.orders import OrderRequest, OrderStatus
+from sucre.domain.text import printable
 from sucre.service import messaging, payments, reports, setoff_runs
 
 
@@ -472,9 +473,13 @@ def log_access(engine: Engine, client_id: int | None, method: str, path: str, st
 def _append_access(conn: Connection, client_id: int | None, method: str, path: str,
                    status_code: int, idempotency_key: str | None, requests: int = 1) -> None:
     invariant(requests >= 1, "an access-log row stands for at least one request")
-    key = idempotency_key[:limits.api_idempotency_key_chars_max] if idempotency_key else None
+    # What the caller sent, escaped: a path may carry %00 or an escape sequence, which
+    # PostgreSQL would refuse (NUL) or a terminal would later run.
+    key = (printable(idempotency_key)[:limits.api_idempotency_key_chars_max]
+           if idempotency_key else None)
     conn.execute(insert(t.access_log).values(
-        client_id=client_id, method=method[:8], path=path[:limits.api_logged_path_chars_max],
+        client_id=client_id, method=printable(method)[:8],
+        path=printable(path)[:limits.api_logged_path_chars_max],
         status_code=status_code, idempotency_key=key, requests=requests,
         created_at=repo.now()))
 
