@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -25,7 +26,21 @@ LIMITS = {"BCV": (1_000_000, 500_000), "BCC": (200_000, 0), "BCB": (300_000, 100
           "BCN": (300_000, 0), "ECCB": (100_000, 50_000)}
 
 
+#: Puts the finished world into an empty, migrated database faster than building it, or returns
+#: False (then the world is built). Set by ``tests/conftest.py`` for the backend under test: it
+#: copies a world built once per test session (a file on SQLite, template tables on PostgreSQL).
+restore: Callable[[Engine, str], bool] | None = None
+
+
 def build(engine: Engine, *, calendar: str = "semester") -> None:
+    """The world in ``engine``: restored from the session's copy when one is set up."""
+    if restore is not None and restore(engine, calendar):
+        return
+    build_anew(engine, calendar=calendar)
+
+
+def build_anew(engine: Engine, *, calendar: str = "semester") -> None:
+    """The world built through the use cases, as a council and the central banks would."""
     bloc.register_bloc(engine, START, REF)
     if calendar != "semester":
         registry.set_parameter(engine, "calendar", calendar, effective_date=START,
