@@ -53,7 +53,8 @@ from sucre import bootstrap
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.engine import make_engine, normalise_url
 from sucre.domain.money import CurrencyCode
-from sucre.service import access, bloc, registry
+from sucre.domain.roles import Role
+from sucre.service import api_keys, bloc, registry
 
 BENCH_DIR = Path(__file__).resolve().parent
 WORK_DIR = BENCH_DIR / "results" / "work"  # on the real disk (fsync is real), git-ignored
@@ -101,7 +102,7 @@ def build_world(url: str) -> dict[str, str]:
     for code, _, _ in bloc.AUTHORITIES:
         registry.set_allocation(engine, code, DAY, ALLOCATION_MINOR, 0, REFERENCE)
     registry.open_period(engine, DAY)
-    keys = {"bcc": access.add_client(engine, "bench-bcc", access.Role.OPERATOR, "BCC").api_key}
+    keys = {"bcc": api_keys.add_client(engine, "bench-bcc", Role.OPERATOR, "BCC").api_key}
     engine.dispose()
     return keys
 

@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import Engine
 from starlette.exceptions import StarletteDeprecationWarning
 
+from sucre.domain.roles import Role
 from sucre.entrypoints.api import create_app
-from sucre.service import access
-from sucre.service.access import Role
+from sucre.service import api_keys
 from tests import world
 
 with warnings.catch_warnings():
@@ -36,11 +36,11 @@ class Keys:
 
 def make_keys(engine: Engine) -> Keys:
     return Keys(
-        bcv=access.add_client(engine, "bcv-ops", Role.OPERATOR, "BCV").api_key,
-        bcc=access.add_client(engine, "bcc-ops", Role.OPERATOR, "BCC").api_key,
-        chamber=access.add_client(engine, "chamber", Role.CHAMBER).api_key,
-        council=access.add_client(engine, "council", Role.COUNCIL).api_key,
-        auditor=access.add_client(engine, "auditor", Role.AUDITOR).api_key,
+        bcv=api_keys.add_client(engine, "bcv-ops", Role.OPERATOR, "BCV").api_key,
+        bcc=api_keys.add_client(engine, "bcc-ops", Role.OPERATOR, "BCC").api_key,
+        chamber=api_keys.add_client(engine, "chamber", Role.CHAMBER).api_key,
+        council=api_keys.add_client(engine, "council", Role.COUNCIL).api_key,
+        auditor=api_keys.add_client(engine, "auditor", Role.AUDITOR).api_key,
     )
 
 

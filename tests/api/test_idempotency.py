@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.exc import OperationalError
 
+from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.domain.errors import RequestInProgress
+from sucre.domain.roles import Principal
 from sucre.entrypoints.api import create_app
-from sucre.service import access, payments
-from sucre.service.access import RequestInProgress
+from sucre.service import api_keys, idempotency, payments
 from tests import world
 from tests.api.conftest import Keys, TestClient, auth, order_body
 
@@ -125,19 +127,19 @@ def test_a_crash_frees_the_key(engine: Engine, keys: Keys,
     assert statuses[-2:] == [500, 201]
 
 
-def _principal(engine: Engine, key: str) -> access.Principal:
-    return access.authenticate(engine, key)
+def _principal(engine: Engine, key: str) -> Principal:
+    return api_keys.authenticate(engine, key)
 
 
 def test_in_progress_then_taken_over(engine: Engine, keys: Keys) -> None:
     bcc = _principal(engine, keys.bcc)
-    assert access.begin_request(engine, bcc, "p-1", "POST", ORDERS, "h") is None
+    assert idempotency.begin_request(engine, bcc, "p-1", "POST", ORDERS, "h") is None
     with pytest.raises(RequestInProgress):
-        access.begin_request(engine, bcc, "p-1", "POST", ORDERS, "h")
-    long_ago = access.repo.now() - dt.timedelta(hours=1)
+        idempotency.begin_request(engine, bcc, "p-1", "POST", ORDERS, "h")
+    long_ago = repo.now() - dt.timedelta(hours=1)
     with engine.begin() as conn:
         conn.execute(update(t.idempotency_records).values(created_at=long_ago))
-    assert access.begin_request(engine, bcc, "p-1", "POST", ORDERS, "h") is None, (
+    assert idempotency.begin_request(engine, bcc, "p-1", "POST", ORDERS, "h") is None, (
         "a placeholder left by a dead worker is taken over")
 
 
@@ -151,7 +153,7 @@ def test_concurrent_retries_run_once(engine: Engine, keys: Keys) -> None:
     def race() -> None:
         barrier.wait()
         try:
-            reserved = access.begin_request(engine, bcc, "race", "POST", ORDERS, "h")
+            reserved = idempotency.begin_request(engine, bcc, "race", "POST", ORDERS, "h")
             outcome = "ran" if reserved is None else "replayed"
         except RequestInProgress:
             outcome = "in progress"
@@ -164,10 +166,10 @@ def test_concurrent_retries_run_once(engine: Engine, keys: Keys) -> None:
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["in progress"] * 7 + ["ran"]
-    access.finish_request(engine, bcc, "race",
-                          access.StoredResponse(201, "application/json", b'{"ok":true}'))
-    stored = access.begin_request(engine, bcc, "race", "POST", ORDERS, "h")
-    assert stored == access.StoredResponse(201, "application/json", b'{"ok":true}')
+    idempotency.finish_request(engine, bcc, "race",
+                               idempotency.StoredResponse(201, "application/json", b'{"ok":true}'))
+    stored = idempotency.begin_request(engine, bcc, "race", "POST", ORDERS, "h")
+    assert stored == idempotency.StoredResponse(201, "application/json", b'{"ok":true}')
 
 
 INVOICES = "/v1/invoices"
@@ -245,7 +247,7 @@ def test_a_deadlock_victim_storing_the_response_is_run_again(
     """The action committed and storing its response failed transiently: the response is
     stored after all, so the answer is the action's and a retry replays it (before: a 500, the
     order written, and the key stuck in progress)."""
-    failed = _deadlock_once(monkeypatch, access, "_append_access")
+    failed = _deadlock_once(monkeypatch, idempotency, "_append_access")
     response = client.post(ORDERS, headers=auth(keys.bcc, "dl-2"), json=order_body())
     assert failed == [1]
     assert response.status_code == 201, response.text

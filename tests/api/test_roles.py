@@ -5,6 +5,15 @@ to BCV), and order 2, Cuba pays Bolivia (debtor BCC, BCV is not a party). It als
 stored invoices and set-off run 1 over them (:func:`seed_setoff`): two between Cuba and Venezuela,
 two between Bolivia and Nicaragua, part of each pair still open. ``bcv`` and ``bcc`` are the two
 central banks' operators. A refused case (4xx) must leave every business table as it was.
+
+Every case states every role's status (the contract), but not every cell is sent over HTTP.
+The policy is checked once per request, by the route's ``allowed(permission)`` dependency, and
+the use cases branch only on the grant's scope. So two roles holding the case's permission with
+the same scope ``all`` (or both lacking it) take the same path: of such roles only the first
+with a given status is sent (:func:`http_cells`). Every operator cell whose scope is narrowed to
+its authority or member states is sent, since there the data decides. The other cells are held
+by two faster tests: the policy table (tests/unit/test_roles.py: every role x permission ->
+scope) and :func:`test_every_route_requires_its_cases_permission` (route -> permission).
 """
 
 from __future__ import annotations
@@ -14,22 +23,30 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 from sqlalchemy import Engine, func, select
+from starlette.routing import Match
 
 from sucre.adapters.db import tables as t
 from sucre.domain.money import XSU
+from sucre.domain.roles import Permission, Role, Scope
+from sucre.entrypoints.api import create_app
 from sucre.service import setoff_runs
 from sucre.service.setoff_runs import Invoice
 from tests import world
 from tests.api.conftest import Keys, TestClient, auth, order_body
 from tests.iso20022 import samples
+from tests.unit.test_roles import EXPECTED as POLICY_CONTRACT
+from tests.unit.test_roles import ROLES as POLICY_ROLES
 
 ROLES = ("bcv", "bcc", "chamber", "council", "auditor")
+P = Permission
 
 
 @dataclass(frozen=True)
 class Case:
     name: str
+    permission: Permission | None  # what the route requires (None: any valid key)
     method: str
     path: str
     expected: dict[str, int]  # role -> status
@@ -77,59 +94,69 @@ _STATELESS = {"invoices": [
     "rates": {"CUP": "0.0333333333"}}
 
 CASES = [
-    Case("submit for a BCC debtor", "POST", "/v1/payment-orders",
+    Case("submit for a BCC debtor", P.SUBMIT_ORDERS, "POST", "/v1/payment-orders",
          only({"bcc": 201}), order_body("NEW-1")),
-    Case("submit for a BCV debtor", "POST", "/v1/payment-orders", only({"bcv": 201}),
+    Case("submit for a BCV debtor", P.SUBMIT_ORDERS, "POST", "/v1/payment-orders",
+         only({"bcv": 201}),
          order_body("NEW-2", debtor_member="VEN", creditor_member="CUB", origin="CUB")),
-    Case("batch for a BCC debtor", "POST", "/v1/payment-orders/batch",
+    Case("batch for a BCC debtor", P.SUBMIT_ORDERS, "POST", "/v1/payment-orders/batch",
          only({"bcc": 200}), {"orders": [order_body("NEW-3")]}),
-    Case("pacs.008 for a BCC debtor", "POST", "/v1/iso/pacs008", only({"bcc": 200}),
-         xml=_pacs008_of_cuba()),
-    Case("pacs.009 of a leg BCC paid", "POST", "/v1/iso/pacs009",
+    Case("pacs.008 for a BCC debtor", P.SUBMIT_ORDERS, "POST", "/v1/iso/pacs008",
+         only({"bcc": 200}), xml=_pacs008_of_cuba()),
+    Case("pacs.009 of a leg BCC paid", P.CONFIRM_SETTLEMENT, "POST", "/v1/iso/pacs009",
          only({"bcc": 200, "chamber": 200}), xml=_pacs009_of_cuba()),
-    Case("read an order addressed to BCV", "GET", "/v1/payment-orders/1", everyone(200)),
-    Case("read an order BCV is no party to", "GET", "/v1/payment-orders/2",
+    Case("read an order addressed to BCV", P.READ_ORDERS, "GET", "/v1/payment-orders/1",
+         everyone(200)),
+    Case("read an order BCV is no party to", P.READ_ORDERS, "GET", "/v1/payment-orders/2",
          {**everyone(200), "bcv": 404}),
-    Case("list orders", "GET", "/v1/payment-orders", everyone(200)),
-    Case("accept an order addressed to BCV", "POST", "/v1/payment-orders/1/accept",
-         only({"bcv": 200, "bcc": 404})),
-    Case("reject an order addressed to BCV", "POST", "/v1/payment-orders/1/reject",
-         only({"bcv": 200, "bcc": 404}), {"reason_code": "MS02"}),
-    Case("positions", "GET", "/v1/positions", everyone(200)),
-    Case("periods", "GET", "/v1/periods", everyone(200)),
-    Case("close the period", "POST", "/v1/periods/2026-H2/close", only({"chamber": 200})),
-    Case("settlement report (period still open: 409)", "GET",
+    Case("list orders", P.READ_ORDERS, "GET", "/v1/payment-orders", everyone(200)),
+    Case("accept an order addressed to BCV", P.DECIDE_ORDERS, "POST",
+         "/v1/payment-orders/1/accept", only({"bcv": 200, "bcc": 404})),
+    Case("reject an order addressed to BCV", P.DECIDE_ORDERS, "POST",
+         "/v1/payment-orders/1/reject", only({"bcv": 200, "bcc": 404}),
+         {"reason_code": "MS02"}),
+    Case("positions", P.READ_POSITIONS, "GET", "/v1/positions", everyone(200)),
+    Case("periods", P.READ_PERIODS, "GET", "/v1/periods", everyone(200)),
+    Case("close the period", P.CLOSE_PERIODS, "POST", "/v1/periods/2026-H2/close",
+         only({"chamber": 200})),
+    Case("settlement report (period still open: 409)", P.READ_SETTLEMENTS, "GET",
          "/v1/periods/2026-H2/settlement", only({"chamber": 409, "council": 409,
                                                   "auditor": 409})),
-    Case("allocate", "POST", "/v1/council/allocations", only({"council": 201}),
+    Case("allocate", P.DECIDE_PARAMETERS, "POST", "/v1/council/allocations",
+         only({"council": 201}),
          {"authority": "BCV", "effective_date": "2027-01-01", "allocation": "20000.00",
           "reference": "CE-2026-12"}),
-    Case("suspend a member", "POST", "/v1/council/member-status", only({"council": 201}),
+    Case("suspend a member", P.DECIDE_PARAMETERS, "POST", "/v1/council/member-status",
+         only({"council": 201}),
          {"member": "NIC", "status": "suspended", "effective_date": "2026-07-05",
           "reference": "CE-2026-13"}),
-    Case("set a parameter", "POST", "/v1/council/parameters", only({"council": 201}),
+    Case("set a parameter", P.DECIDE_PARAMETERS, "POST", "/v1/council/parameters",
+         only({"council": 201}),
          {"name": "corridor_alert_share", "value": "0.4", "effective_date": "2027-01-01",
           "reference": "CE-2026-14"}),
-    Case("BCV's statement", "GET", "/v1/statements/BCV?period=2026-H2",
+    Case("BCV's statement", P.READ_STATEMENTS, "GET", "/v1/statements/BCV?period=2026-H2",
          {**everyone(200), "bcc": 404}),
-    Case("BCC's statement", "GET", "/v1/statements/BCC?period=2026-H2",
+    Case("BCC's statement", P.READ_STATEMENTS, "GET", "/v1/statements/BCC?period=2026-H2",
          {**everyone(200), "bcv": 404}),
-    Case("store invoices between Cuba and Venezuela", "POST", "/v1/invoices",
-         only({"bcv": 200, "bcc": 200, "chamber": 200}), _invoice("NEW-I1", "CUB", "VEN")),
-    Case("store invoices between Bolivia and Nicaragua", "POST", "/v1/invoices",
-         only({"chamber": 200}), _invoice("NEW-I2", "BOL", "NIC")),
-    Case("store invoices without member states", "POST", "/v1/invoices",
+    Case("store invoices between Cuba and Venezuela", P.SUBMIT_INVOICES, "POST",
+         "/v1/invoices", only({"bcv": 200, "bcc": 200, "chamber": 200}),
+         _invoice("NEW-I1", "CUB", "VEN")),
+    Case("store invoices between Bolivia and Nicaragua", P.SUBMIT_INVOICES, "POST",
+         "/v1/invoices", only({"chamber": 200}), _invoice("NEW-I2", "BOL", "NIC")),
+    Case("store invoices without member states", P.SUBMIT_INVOICES, "POST", "/v1/invoices",
          only({"chamber": 200}), _invoice("NEW-I3", None, None)),
-    Case("record a set-off run", "POST", "/v1/setoff-runs", only({"chamber": 201}),
-         {"value_date": "2026-07-02"}),
-    Case("pay residuals", "POST", "/v1/invoices/residual-orders", only({"chamber": 200}),
-         {"value_date": "2026-07-02"}),
-    Case("list set-off runs", "GET", "/v1/setoff-runs", everyone(200)),
-    Case("read a set-off run", "GET", "/v1/setoff-runs/1", everyone(200)),
-    Case("read an unknown set-off run", "GET", "/v1/setoff-runs/9", everyone(404)),
-    Case("stateless set-off", "POST", "/v1/setoff", everyone(200), _STATELESS),
-    Case("no-op", "POST", "/v1/noop", everyone(200), order_body("NOOP")),
-    Case("OpenAPI document", "GET", "/openapi.json", everyone(200)),
+    Case("record a set-off run", P.RUN_SETOFF, "POST", "/v1/setoff-runs",
+         only({"chamber": 201}), {"value_date": "2026-07-02"}),
+    Case("pay residuals", P.PAY_RESIDUALS, "POST", "/v1/invoices/residual-orders",
+         only({"chamber": 200}), {"value_date": "2026-07-02"}),
+    Case("list set-off runs", P.READ_SETOFF_RUNS, "GET", "/v1/setoff-runs", everyone(200)),
+    Case("read a set-off run", P.READ_SETOFF_RUNS, "GET", "/v1/setoff-runs/1", everyone(200)),
+    Case("read an unknown set-off run", P.READ_SETOFF_RUNS, "GET", "/v1/setoff-runs/9",
+         everyone(404)),
+    Case("stateless set-off", P.COMPUTE_SETOFF, "POST", "/v1/setoff", everyone(200),
+         _STATELESS),
+    Case("no-op", P.PING, "POST", "/v1/noop", everyone(200), order_body("NOOP")),
+    Case("OpenAPI document", None, "GET", "/openapi.json", everyone(200)),
 ]
 
 
@@ -168,8 +195,35 @@ def business_state(engine: Engine) -> tuple[Any, ...]:
     return world.row_counts(engine), world.position_sums(engine), setoff
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def role_of(name: str) -> Role:
+    return Role.OPERATOR if name in ("bcv", "bcc") else Role(name)
+
+
+def contract_scope(name: str, permission: Permission | None) -> Scope | None:
+    """The scope the policy contract (not the code under test) gives ``name`` for a case."""
+    if permission is None:
+        return Scope.ALL  # a route any valid key may use
+    return POLICY_CONTRACT[permission][POLICY_ROLES.index(role_of(name))]
+
+
+def http_cells() -> list[tuple[Case, str]]:
+    """The cells sent over HTTP: per case, every role with a narrowed scope, and of the others
+    the first role with each (status, scope)."""
+    cells = []
+    for case in CASES:
+        seen = set()
+        for role in ROLES:
+            scope = contract_scope(role, case.permission)
+            narrowed = scope in (Scope.AUTHORITY, Scope.MEMBER_STATE)
+            kind = (case.expected[role], scope, role if narrowed else None)
+            if kind not in seen:
+                seen.add(kind)
+                cells.append((case, role))
+    return cells
+
+
+@pytest.mark.parametrize(("case", "role"), http_cells(),
+                         ids=[f"{c.name}-{r}" for c, r in http_cells()])
 def test_role_matrix(engine: Engine, client: TestClient, keys: Keys, case: Case,
                      role: str) -> None:
     seed_orders(client, keys)
@@ -182,6 +236,54 @@ def test_role_matrix(engine: Engine, client: TestClient, keys: Keys, case: Case,
     if expected >= 400:
         assert response.json()["error"]["code"]
         assert business_state(engine) == before, "a refused request wrote nothing"
+
+
+def required_permissions(route: Any) -> set[Permission]:
+    """The permissions the route's ``allowed(...)`` dependencies require."""
+    found: set[Permission] = set()
+    pending = list(route.dependant.dependencies)
+    while pending:
+        dependant = pending.pop()
+        permission = getattr(dependant.call, "__dict__", {}).get("permission")
+        if permission is not None:
+            found.add(permission)
+        pending.extend(dependant.dependencies)
+    return found
+
+
+def api_routes(routes: Any) -> list[APIRoute]:
+    """Every API route, looking into included routers."""
+    found = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        nested = getattr(route, "original_router", route)
+        found += api_routes(getattr(nested, "routes", []))
+    return found
+
+
+def test_every_route_requires_its_cases_permission(engine: Engine) -> None:
+    """Route -> permission: with the policy table, what every cell not sent would check."""
+    every_route = api_routes(create_app(engine).routes)
+    assert len(every_route) >= 20
+    for case in CASES:
+        path = case.path.split("?")[0]
+        scope = {"type": "http", "method": case.method, "path": path, "root_path": ""}
+        routes = [r for r in every_route if r.matches(scope)[0] is Match.FULL]
+        if case.permission is None:
+            assert not routes or not required_permissions(routes[0]), case.name
+            continue
+        assert len(routes) == 1, case.name
+        assert required_permissions(routes[0]) == {case.permission}, case.name
+
+
+def test_the_http_cells_cover_every_case_and_every_narrowed_scope() -> None:
+    cells = http_cells()
+    assert {case.name for case, _ in cells} == {case.name for case in CASES}
+    for case in CASES:
+        for role in ROLES:
+            if contract_scope(role, case.permission) not in (Scope.ALL, None):
+                assert (case, role) in cells, (case.name, role)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)

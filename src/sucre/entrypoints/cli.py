@@ -517,23 +517,23 @@ def api_client_add(
     database: DatabaseOption = None,
 ) -> None:
     """Register an API client and print its first key (once)."""
-    from sucre.service import access
+    from sucre.service import api_keys
 
     with domain_errors():
-        issued = access.add_client(bootstrap.database(database), name,
-                                   access.parse_role(role), authority)
+        issued = api_keys.add_client(bootstrap.database(database), name,
+                                     api_keys.parse_role(role), authority)
     _print_key(issued)
 
 
 @api_key_app.command("rotate")
 def api_key_rotate(name: str, database: DatabaseOption = None) -> None:
     """Issue a new key to a client; revoke the old one once the new one is deployed."""
-    from sucre.service import access
+    from sucre.service import api_keys
 
     with domain_errors():
         engine = bootstrap.database(database)
-        issued = access.issue_key(engine, name)
-        older = [k.key_id for k in access.client_keys(engine, name)
+        issued = api_keys.issue_key(engine, name)
+        older = [k.key_id for k in api_keys.client_keys(engine, name)
                  if k.revoked_at is None and k.key_id != issued.key_id]
     _print_key(issued)
     if older:
@@ -544,10 +544,10 @@ def api_key_rotate(name: str, database: DatabaseOption = None) -> None:
 @api_key_app.command("revoke")
 def api_key_revoke(key_id: str, database: DatabaseOption = None) -> None:
     """Revoke a key at once (by its key id, the part after ``sk_``)."""
-    from sucre.service import access
+    from sucre.service import api_keys
 
     with domain_errors():
-        client = access.revoke_key(bootstrap.database(database), key_id)
+        client = api_keys.revoke_key(bootstrap.database(database), key_id)
     out.print(f"key {key_id} of {client} revoked")
 
 setoff_cli.register(app)

@@ -5,14 +5,19 @@ One shape for the CLI (``--json``), the stored settlement report and, later, the
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
-from sucre.domain.errors import UnknownParty
+from sucre.domain import limits
+from sucre.domain.errors import InvalidInput, LimitExceeded, UnknownParty
+from sucre.domain.members import AuthorityCode, authority_code
 from sucre.domain.money import XSU, format_amount
 from sucre.domain.orders import OrderStatus
 from sucre.domain.periods import ClearingPeriod
@@ -79,13 +84,17 @@ def member_breakdown(conn: Connection, period_id: int) -> dict[str, dict[str, st
                 "net": xsu(s["received"] - s["paid"])} for m, s in sorted(result.items())}
 
 
-def positions_report(engine: Engine, period_code: str | None = None) -> dict[str, Any]:
-    """Live positions of a period: limit, posted net, reserved, and the headroom left."""
+def positions_report(engine: Engine, period_code: str | None = None, *,
+                     only: AuthorityCode | None = None) -> dict[str, Any]:
+    """Live positions of a period: limit, posted net, reserved, and the headroom left (of the
+    authority ``only``, when it is given)."""
     with engine.connect() as conn:
         period = _period_or_latest_open(conn, period_code)
         rows = repo.position_rows(conn, period.id)
     authorities: dict[str, Any] = {}
     for r in rows:
+        if only is not None and r["code"] != only:
+            continue
         net_posted = r["credit_posted_minor"] - r["debit_posted_minor"]
         used = r["debit_posted_minor"] + r["debit_pending_minor"] - r["credit_posted_minor"]
         authorities[r["code"]] = {
@@ -109,3 +118,87 @@ def _period_or_latest_open(conn: Connection, code: str | None) -> ClearingPeriod
         raise UnknownParty("no such clearing period" if code else "no clearing period yet",
                            field="period")
     return chosen[0]
+
+
+def periods(engine: Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        return [{"code": p.code, "start": p.start, "end": p.end, "state": p.state.value}
+                for p in repo.all_periods(conn)]
+
+
+# --- payment orders -------------------------------------------------------------------------
+
+class Side(enum.StrEnum):
+    DEBTOR = "debtor"
+    CREDITOR = "creditor"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilter:
+    period: str | None = None
+    status: OrderStatus | None = None
+    authority: str | None = None  # orders it is the debtor or creditor of (see ``side``)
+    side: Side | None = None
+    after_id: int = 0
+    limit: int = limits.api_page_orders_default
+
+
+def order(engine: Engine, order_id: int, *, visible_to: int | None = None) -> dict[str, Any]:
+    """One order; one the authority ``visible_to`` is no party to does not exist (404)."""
+    with engine.connect() as conn:
+        row = repo.order_view(conn, order_id, visible_to=visible_to)
+    if row is None:
+        raise UnknownParty(f"no payment order {order_id}", field="order_id")
+    return _order_view(row)
+
+
+def orders(engine: Engine, query: OrderFilter, *, visible_to: int | None = None
+           ) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of orders in id order (only those the authority ``visible_to`` is a party to),
+    and the id to continue after (None on the last page)."""
+    if not 1 <= query.limit <= limits.api_page_orders_max:
+        raise LimitExceeded(f"a page holds 1 to {limits.api_page_orders_max} orders",
+                            field="limit")
+    if query.authority is None and query.side is not None:
+        raise InvalidInput("side needs an authority to be the debtor or creditor", field="side")
+    with engine.connect() as conn:
+        party_id = None
+        if query.authority is not None:
+            party_id = repo.authority_ids(conn).get(authority_code(query.authority))
+            if party_id is None:
+                raise UnknownParty(f"no monetary authority {query.authority}",
+                                   field="authority")
+        period_id = None
+        if query.period is not None:
+            period = repo.period_by_code(conn, query.period)
+            if period is None:
+                raise UnknownParty(f"no clearing period {query.period}", field="period")
+            period_id = period.id
+        rows = repo.order_views(
+            conn, visible_to=visible_to, after_id=query.after_id, limit=query.limit + 1,
+            period_id=period_id, status=query.status, party_id=party_id,
+            side=None if query.side is None else query.side.value)
+    page = [_order_view(r) for r in rows[:query.limit]]
+    more = len(rows) > query.limit
+    return page, (int(page[-1]["order_id"]) if more else None)
+
+
+def _order_view(r: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "order_id": r["id"], "order_key": r["idempotency_key"], "status": r["status"],
+        "reason_code": r["reason_code"], "reason": r["reason"], "period": r["period"],
+        "debtor_member": r["debtor_member"], "creditor_member": r["creditor_member"],
+        "debtor_authority": r["debtor_authority"], "creditor_authority": r["creditor_authority"],
+        "amount": format_amount(r["amount_minor"], r["currency"]), "currency": r["currency"],
+        "xsu": xsu(r["xsu_minor"]), "value_date": r["value_date"],
+        "hs_code": r["hs_code"], "quantity": r["quantity"], "unit": r["unit"],
+        "origin": r["origin"], "invoice_ref": r["invoice_ref"], "customs_ref": r["customs_ref"],
+        "debtor_bank": r["debtor_bank"], "creditor_bank": r["creditor_bank"],
+        "importer": r["importer"], "exporter": r["exporter"],
+        "received_at": utc(r["received_at"]),
+    }
+
+
+def utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands back naive datetimes; sucre writes them all in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

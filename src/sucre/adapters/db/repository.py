@@ -19,9 +19,11 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    delete,
     func,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -76,6 +78,103 @@ def load_members(conn: Connection) -> dict[MemberCode, MemberState]:
     return {MemberCode(r.code): MemberState(MemberCode(r.code), r.name, AuthorityCode(r.authority),
                                             MemberStatus(r.status))
             for r in conn.execute(query)}
+
+
+# --- API clients, keys, idempotency records, access log ------------------------------------
+
+def client_id_by_name(conn: Connection, name: str) -> int | None:
+    row = conn.execute(select(t.api_clients.c.id).where(t.api_clients.c.name == name)).first()
+    return None if row is None else int(row.id)
+
+
+def insert_client(conn: Connection, name: str, role: str, authority_id: int | None) -> int:
+    result = conn.execute(insert(t.api_clients).values(
+        name=name, role=role, authority_id=authority_id, created_at=now()))
+    key = result.inserted_primary_key
+    invariant(key is not None, "a client has an id")
+    return int(key[0])  # type: ignore[index]
+
+
+def insert_key(conn: Connection, client_id: int, key_id: str, secret_hash: str) -> None:
+    conn.execute(insert(t.api_keys).values(client_id=client_id, key_id=key_id,
+                                           secret_hash=secret_hash, created_at=now()))
+
+
+def active_key_count(conn: Connection, client_id: int) -> int:
+    k = t.api_keys.c
+    return int(conn.execute(select(func.count()).select_from(t.api_keys).where(
+        k.client_id == client_id, k.revoked_at.is_(None))).scalar_one())
+
+
+def key_and_client(conn: Connection, key_id: str) -> Any:
+    """The key row's ``id`` and ``revoked_at`` with its client's ``name`` (None: no such key)."""
+    return conn.execute(select(t.api_keys.c.id, t.api_keys.c.revoked_at, t.api_clients.c.name)
+                        .join(t.api_clients).where(t.api_keys.c.key_id == key_id)).first()
+
+
+def revoke_key(conn: Connection, key_row_id: int) -> None:
+    conn.execute(update(t.api_keys).where(t.api_keys.c.id == key_row_id).values(revoked_at=now()))
+
+
+def client_keys(conn: Connection, client_id: int) -> list[Any]:
+    """``key_id``, ``created_at`` and ``revoked_at`` of a client's keys, oldest first."""
+    k = t.api_keys.c
+    return list(conn.execute(select(k.key_id, k.created_at, k.revoked_at)
+                             .where(k.client_id == client_id).order_by(k.id)).all())
+
+
+def key_holder(conn: Connection, key_id: str) -> Any:
+    """The key's ``secret_hash`` and ``revoked_at`` with its client's ``id``, ``name``, ``role``,
+    ``authority_id`` and authority ``code`` (None: no such key)."""
+    k, c = t.api_keys.c, t.api_clients.c
+    return conn.execute(
+        select(k.secret_hash, k.revoked_at, c.id, c.name, c.role, c.authority_id,
+               t.authorities.c.code)
+        .join(t.api_clients, c.id == k.client_id)
+        .outerjoin(t.authorities, t.authorities.c.id == c.authority_id)
+        .where(k.key_id == key_id)).first()
+
+
+def idempotency_record(conn: Connection, client_id: int, key: str) -> dict[str, Any] | None:
+    r = t.idempotency_records.c
+    row = conn.execute(select(t.idempotency_records).where(
+        r.client_id == client_id, r.key == key)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def reserve_idempotency(conn: Connection, values: Mapping[str, Any]) -> None:
+    """Insert a placeholder record (the unique (client, key) constraint decides a race)."""
+    conn.execute(insert(t.idempotency_records).values(**values, created_at=now()))
+
+
+def claim_idempotency(conn: Connection, record_id: int, in_progress: int,
+                      cutoff: dt.datetime) -> bool:
+    """Restart the clock of a placeholder still in progress and older than ``cutoff``."""
+    r = t.idempotency_records.c
+    claimed = conn.execute(update(t.idempotency_records).where(
+        r.id == record_id, r.status_code == in_progress, r.created_at < cutoff)
+        .values(created_at=now()))
+    return bool(claimed.rowcount == 1)
+
+
+def finish_idempotency(conn: Connection, client_id: int, key: str, in_progress: int,
+                       status_code: int, response: str) -> int:
+    """Store the response of a placeholder in progress; the number of rows updated."""
+    r = t.idempotency_records.c
+    result = conn.execute(update(t.idempotency_records).where(
+        r.client_id == client_id, r.key == key, r.status_code == in_progress)
+        .values(status_code=status_code, response=response))
+    return int(result.rowcount)
+
+
+def free_idempotency(conn: Connection, client_id: int, key: str, in_progress: int) -> None:
+    r = t.idempotency_records.c
+    conn.execute(delete(t.idempotency_records).where(
+        r.client_id == client_id, r.key == key, r.status_code == in_progress))
+
+
+def append_access(conn: Connection, values: Mapping[str, Any]) -> None:
+    conn.execute(insert(t.access_log).values(**values, created_at=now()))
 
 
 # --- periods and rates ----------------------------------------------------------------------
@@ -357,6 +456,57 @@ def order_counts(conn: Connection, period_id: int | None = None) -> dict[str, in
     if period_id is not None:
         query = query.where(t.payment_orders.c.period_id == period_id)
     return {status: int(count) for status, count in conn.execute(query).tuples()}
+
+
+def _order_view_query(visible_to: int | None) -> Any:
+    """Orders with their authorities' and period's codes; only those ``visible_to`` is debtor
+    or creditor authority of, when it is given."""
+    o = t.payment_orders.c
+    debtor, creditor = t.authorities.alias("debtor"), t.authorities.alias("creditor")
+    query = (select(t.payment_orders, debtor.c.code.label("debtor_authority"),
+                    creditor.c.code.label("creditor_authority"),
+                    t.periods.c.code.label("period"))
+             .join(debtor, debtor.c.id == o.debtor_authority_id)
+             .join(creditor, creditor.c.id == o.creditor_authority_id)
+             .join(t.periods, t.periods.c.id == o.period_id))
+    if visible_to is not None:
+        query = query.where(_party_clause(visible_to, None))
+    return query
+
+
+def _party_clause(authority_id: int, side: str | None) -> Any:
+    o = t.payment_orders.c
+    if side == "debtor":
+        return o.debtor_authority_id == authority_id
+    if side == "creditor":
+        return o.creditor_authority_id == authority_id
+    invariant(side is None, "a side is the debtor or the creditor")
+    return or_(o.debtor_authority_id == authority_id, o.creditor_authority_id == authority_id)
+
+
+def order_view(conn: Connection, order_id: int, *, visible_to: int | None
+               ) -> dict[str, Any] | None:
+    """One order with its codes (see :func:`order_views`); None if absent or not visible."""
+    row = conn.execute(_order_view_query(visible_to).where(t.payment_orders.c.id == order_id)
+                       ).first()
+    return None if row is None else dict(row._mapping)
+
+
+def order_views(conn: Connection, *, visible_to: int | None, after_id: int, limit: int,
+                period_id: int | None = None, status: OrderStatus | None = None,
+                party_id: int | None = None, side: str | None = None) -> list[dict[str, Any]]:
+    """Up to ``limit`` orders with an id above ``after_id``, in id order, each with its
+    authorities' and period's codes: only those ``visible_to`` is a party to (None: all), in
+    ``period_id``, in ``status``, and with ``party_id`` as the debtor or creditor (``side``)."""
+    o = t.payment_orders.c
+    query = _order_view_query(visible_to).where(o.id > after_id)
+    if period_id is not None:
+        query = query.where(o.period_id == period_id)
+    if status is not None:
+        query = query.where(o.status == status.value)
+    if party_id is not None:
+        query = query.where(_party_clause(party_id, side))
+    return [dict(r._mapping) for r in conn.execute(query.order_by(o.id).limit(limit))]
 
 
 # --- journal --------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """The FastAPI application: ``create_app(engine)``.
 
-Routes call the service layer only (:mod:`sucre.service.access` for what a caller may see and do,
-then payments, closing, registry, messaging, setoff_runs); errors are translated in one place
+Routes call the service layer only (each route's ``allowed(permission)`` grants the permission
+once, by the table of :mod:`sucre.domain.roles`; :mod:`sucre.service.access` applies its scope
+around payments, reports and messaging; closing, registry and setoff_runs are called as they
+are); errors are translated in one place
 (:mod:`.errors`); every request but ``/health`` passes the :class:`~.gate.Gate` (authentication,
 body bound, access log). The OpenAPI document is served at ``/openapi.json`` to authenticated
 callers; there is no interactive documentation page (it could not authenticate its own fetch).

@@ -20,9 +20,10 @@ from sqlalchemy import Engine
 
 from sucre.domain import limits
 from sucre.domain.errors import InvalidInput, InvariantBroken, SucreError, invariant
+from sucre.domain.roles import Grant, Permission, Principal, authorize
 from sucre.entrypoints.api.errors import error_response
-from sucre.service import access
-from sucre.service.access import Permission, Principal, StoredResponse
+from sucre.service import idempotency
+from sucre.service.idempotency import StoredResponse
 
 #: Documents the scheme in OpenAPI; the key itself is checked by the gate before routing.
 api_key_scheme = HTTPBearer(
@@ -65,13 +66,18 @@ async def known_query_only(request: Request) -> None:
         raise InvalidInput(f"unknown query parameter {unknown[0]!r}", field=unknown[0])
 
 
-def allowed(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency: the caller, if its role has ``permission`` (403 otherwise)."""
+def allowed(permission: Permission) -> Callable[[Principal], Awaitable[Grant]]:
+    """A dependency: the caller's grant of ``permission`` (403 if its role does not hold it).
 
-    async def dependency(caller: Annotated[Principal, Depends(principal)]) -> Principal:
-        access.require(caller, permission)
-        return caller
+    This is the one check of the role policy per request: the scoped use cases
+    (:mod:`sucre.service.access`) take the grant and read its scope; they never ask again.
+    """
 
+    async def dependency(caller: Annotated[Principal, Depends(principal)]) -> Grant:
+        return authorize(caller, permission)
+
+    # Read by the test that every route requires the permission its contract says.
+    dependency.__dict__["permission"] = permission
     return dependency
 
 
@@ -111,7 +117,7 @@ class Idempotent:
         Domain errors are answers too (a retry gets the same 4xx); an unexpected exception frees
         the key and propagates (500), so that a retry runs the action again.
         """
-        stored = access.begin_request(self.engine, self.principal, self.key, self.method,
+        stored = idempotency.begin_request(self.engine, self.principal, self.key, self.method,
                                       self.path, self.body_sha256)
         if stored is not None:
             return Response(stored.body, status_code=stored.status_code,
@@ -121,14 +127,14 @@ class Idempotent:
         except SucreError as error:
             response = error_response(error)
         except BaseException:
-            access.abandon_request(self.engine, self.principal, self.key)
+            idempotency.abandon_request(self.engine, self.principal, self.key)
             raise
         return self.store(response)
 
     def store(self, response: Response) -> Response:
         """Store the response and, in the same transaction, the request's access-log row."""
         media_type = response.media_type or "application/json"
-        access.finish_request(self.engine, self.principal, self.key,
+        idempotency.finish_request(self.engine, self.principal, self.key,
                               StoredResponse(response.status_code, media_type,
                                              bytes(response.body)),
                               logged_as=(self.method, self.path))
@@ -138,7 +144,7 @@ class Idempotent:
 
 async def idempotent(request: Request, key: IdempotencyKeyHeader, db: EngineDep,
                caller: Annotated[Principal, Depends(principal)]) -> Idempotent:
-    checked = access.idempotency_key(key)
+    checked = idempotency.idempotency_key(key)
     body_sha256 = getattr(request.state, "body_sha256", None)
     invariant(isinstance(body_sha256, str), "the gate hashed the body")
     return Idempotent(db, caller, checked, request.method, request.url.path, str(body_sha256),

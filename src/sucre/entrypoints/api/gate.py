@@ -5,7 +5,7 @@ caller gets 401 whatever it sends (no 404/405/422 that would describe the API to
 oversized body is refused (413) before a byte of it is parsed. In order:
 
 1. ``/health`` passes untouched (and unlogged: load balancers poll it);
-2. the API key from ``Authorization: Bearer sk_...`` is checked (:func:`access.authenticate`):
+2. the API key from ``Authorization: Bearer sk_...`` is checked (:func:`api_keys.authenticate`):
    401 otherwise; the principal is put in the request's state for the routes;
 3. the body is read, at most ``limits.api_body_bytes_max`` bytes (``api_xml_body_bytes_max``
    under ``/v1/iso/``), else 413, within the client timeout, else 408 (a body that trickles in
@@ -45,7 +45,7 @@ from sucre.entrypoints.api.errors import (
     error_response,
     unavailable_response,
 )
-from sucre.service import access
+from sucre.service import api_keys, idempotency
 
 log = logging.getLogger("sucre.api")
 
@@ -124,7 +124,7 @@ class Gate:
         state = scope.setdefault("state", {})
         logged = _LoggedSend(self.engine, scope, headers.get("idempotency-key"), send)
         try:
-            principal = await run_in_threadpool(access.authenticate, self.engine,
+            principal = await run_in_threadpool(api_keys.authenticate, self.engine,
                                                 bearer_token(headers))
         except DBAPIError as error:
             if not database_unavailable(error):
@@ -164,8 +164,8 @@ class Gate:
     async def write_refused(self, *, final: bool = False) -> None:
         """Write the summary rows of a finished window of refusals (any window at shutdown)."""
         for method, path, count in self.refused.due(final=final):
-            await run_in_threadpool(access.log_access, self.engine, None, method, path, 401,
-                                    None, count)
+            await run_in_threadpool(idempotency.log_access, self.engine, None, method, path,
+                                    401, None, count)
 
 
 class _LoggedSend:
@@ -185,8 +185,8 @@ class _LoggedSend:
 
     async def log(self, status: int) -> None:
         try:
-            await run_in_threadpool(access.log_access, self.engine, self.client_id, self.method,
-                                    self.path, status, self.idempotency_key)
+            await run_in_threadpool(idempotency.log_access, self.engine, self.client_id,
+                                    self.method, self.path, status, self.idempotency_key)
         except DBAPIError as error:
             if not database_unavailable(error):
                 raise

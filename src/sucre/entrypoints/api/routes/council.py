@@ -7,15 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from sucre.domain.money import XSU, parse_amount
+from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.entrypoints.api.schemas import AllocationIn, DecisionOut, MemberStatusIn, ParameterIn
 from sucre.service import registry
-from sucre.service.access import Permission, Principal
 
 router = APIRouter(prefix="/v1/council", tags=["council"])
 
-Council = Annotated[Principal, Depends(allowed(Permission.DECIDE_PARAMETERS))]
+Council = Annotated[Grant, Depends(allowed(Permission.DECIDE_PARAMETERS))]
 _ERRORS = responses(400, 401, 403, 404, 409, 413, 422)
 
 

@@ -8,10 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from sucre.domain import limits
+from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.service import access, messaging
-from sucre.service.access import Permission, Principal
 
 router = APIRouter(prefix="/v1/iso", tags=["ISO 20022"])
 
@@ -50,7 +50,7 @@ _OK: dict[int | str, dict[str, Any]] = {200: {
 @router.post("/pacs008", summary="Submit a pacs.008 (one payment order per transaction)",
              openapi_extra=_BODY, response_class=Response,
              responses={**_OK, **responses(400, 401, 403, 409, 413, 422)})
-def pacs008(caller: Annotated[Principal, Depends(allowed(Permission.SUBMIT_ORDERS))],
+def pacs008(caller: Annotated[Grant, Depends(allowed(Permission.SUBMIT_ORDERS))],
             db: EngineDep, idempotent: IdempotentDep,
             data: Annotated[bytes, Depends(xml_body)]) -> Response:
     """A message that is not XML, unsafe (DTD, entities), too large or schema-invalid is refused
@@ -68,7 +68,7 @@ def pacs008(caller: Annotated[Principal, Depends(allowed(Permission.SUBMIT_ORDER
              summary="Confirm settlement legs paid with a pacs.009 (one leg per transaction)",
              openapi_extra=_BODY_009, response_class=Response,
              responses={**_OK_009, **responses(400, 401, 403, 409, 413, 422)})
-def pacs009(caller: Annotated[Principal, Depends(allowed(Permission.CONFIRM_SETTLEMENT))],
+def pacs009(caller: Annotated[Grant, Depends(allowed(Permission.CONFIRM_SETTLEMENT))],
             db: EngineDep, idempotent: IdempotentDep,
             data: Annotated[bytes, Depends(xml_body)]) -> Response:
     """Each leg confirms that one hard-currency instruction of a settled period was paid. An

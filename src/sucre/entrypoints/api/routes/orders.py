@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from sucre.domain import limits
 from sucre.domain.orders import OrderStatus
+from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.entrypoints.api.schemas import (
@@ -20,15 +21,15 @@ from sucre.entrypoints.api.schemas import (
     RejectIn,
 )
 from sucre.service import access
-from sucre.service.access import OrderFilter, Permission, Principal, Side
+from sucre.service.reports import OrderFilter, Side
 
 router = APIRouter(prefix="/v1/payment-orders", tags=["payment orders"])
 
 ID_MAX = 2**63 - 1
 OrderId = Annotated[int, Path(ge=1, le=ID_MAX, description="The order's id.")]
-Submitter = Annotated[Principal, Depends(allowed(Permission.SUBMIT_ORDERS))]
-Decider = Annotated[Principal, Depends(allowed(Permission.DECIDE_ORDERS))]
-Reader = Annotated[Principal, Depends(allowed(Permission.READ_ORDERS))]
+Submitter = Annotated[Grant, Depends(allowed(Permission.SUBMIT_ORDERS))]
+Decider = Annotated[Grant, Depends(allowed(Permission.DECIDE_ORDERS))]
+Reader = Annotated[Grant, Depends(allowed(Permission.READ_ORDERS))]
 
 _REPLAYED = {"model": OrderOutcomeOut,
              "description": "This order_key was already submitted with this same order: its "

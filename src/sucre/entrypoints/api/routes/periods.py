@@ -6,23 +6,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.entrypoints.api.schemas import CloseIn, PeriodOut, PositionsOut, SettlementReportOut
 from sucre.service import access, closing
-from sucre.service.access import Permission, Principal
 
 router = APIRouter(tags=["periods and positions"])
 
 PeriodCode = Annotated[str, Path(max_length=16, pattern=r"^[A-Za-z0-9-]+$",
                                  description="Period code, e.g. 2026-H2.")]
-Closer = Annotated[Principal, Depends(allowed(Permission.CLOSE_PERIODS))]
-SettlementReader = Annotated[Principal, Depends(allowed(Permission.READ_SETTLEMENTS))]
+Closer = Annotated[Grant, Depends(allowed(Permission.CLOSE_PERIODS))]
+SettlementReader = Annotated[Grant, Depends(allowed(Permission.READ_SETTLEMENTS))]
 
 
 @router.get("/v1/positions", response_model=PositionsOut, summary="Positions in a period",
             responses=responses(401, 403, 404, 422))
-def positions(caller: Annotated[Principal, Depends(allowed(Permission.READ_POSITIONS))],
+def positions(caller: Annotated[Grant, Depends(allowed(Permission.READ_POSITIONS))],
               db: EngineDep,
               period: Annotated[str | None, Query(
                   max_length=16, description="Period code (default: the open period).")] = None
@@ -33,7 +33,7 @@ def positions(caller: Annotated[Principal, Depends(allowed(Permission.READ_POSIT
 
 @router.get("/v1/periods", response_model=list[PeriodOut], summary="Clearing periods",
             responses=responses(401, 403, 422))
-def periods(caller: Annotated[Principal, Depends(allowed(Permission.READ_PERIODS))],
+def periods(caller: Annotated[Grant, Depends(allowed(Permission.READ_PERIODS))],
             db: EngineDep) -> list[PeriodOut]:
     return [PeriodOut.model_validate(p) for p in access.periods(db, caller)]
 

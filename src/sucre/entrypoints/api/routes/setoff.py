@@ -1,6 +1,6 @@
 """Set-off of trade invoices: stored invoices, recorded runs, residuals, and a stateless solve.
 
-Who may (see :mod:`sucre.service.access`): an operator stores invoices naming its authority's
+Who may (see :mod:`sucre.domain.roles`): an operator stores invoices naming its authority's
 member states, the chamber any; the chamber records runs and pays residuals; every role reads the
 runs (an operator sees only the clearings of its member states' invoices) and may solve a
 stateless set-off.
@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from sucre.domain import limits
+from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.entrypoints.api.schemas import (
@@ -28,17 +29,16 @@ from sucre.entrypoints.api.schemas import (
     SetoffRunOut,
 )
 from sucre.service import access, setoff_runs
-from sucre.service.access import Permission, Principal
 
 router = APIRouter(tags=["set-off"])
 
 ID_MAX = 2**63 - 1
 RunId = Annotated[int, Path(ge=1, le=ID_MAX, description="The set-off run's id.")]
-InvoiceSubmitter = Annotated[Principal, Depends(allowed(Permission.SUBMIT_INVOICES))]
-Runner = Annotated[Principal, Depends(allowed(Permission.RUN_SETOFF))]
-ResidualPayer = Annotated[Principal, Depends(allowed(Permission.PAY_RESIDUALS))]
-RunReader = Annotated[Principal, Depends(allowed(Permission.READ_SETOFF_RUNS))]
-Solver = Annotated[Principal, Depends(allowed(Permission.COMPUTE_SETOFF))]
+InvoiceSubmitter = Annotated[Grant, Depends(allowed(Permission.SUBMIT_INVOICES))]
+Runner = Annotated[Grant, Depends(allowed(Permission.RUN_SETOFF))]
+ResidualPayer = Annotated[Grant, Depends(allowed(Permission.PAY_RESIDUALS))]
+RunReader = Annotated[Grant, Depends(allowed(Permission.READ_SETOFF_RUNS))]
+Solver = Annotated[Grant, Depends(allowed(Permission.COMPUTE_SETOFF))]
 
 
 @router.post("/v1/invoices", response_model=InvoiceBatchOut,

@@ -8,11 +8,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from sucre.adapters.iso20022.camt053 import build_camt053
+from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.entrypoints.api.schemas import StatementOut
 from sucre.service import access
-from sucre.service.access import Permission, Principal
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])
 
@@ -34,7 +34,7 @@ _OK: dict[int | str, dict[str, Any]] = {200: {
             responses={**_OK, **responses(401, 403, 404, 422)})
 def statement(
     authority: Annotated[str, Path(max_length=12, pattern=r"^[A-Za-z0-9]+$")],
-    caller: Annotated[Principal, Depends(allowed(Permission.READ_STATEMENTS))],
+    caller: Annotated[Grant, Depends(allowed(Permission.READ_STATEMENTS))],
     db: EngineDep,
     period: Annotated[str, Query(max_length=16, description="Period code, e.g. 2026-H2.")],
     format: Annotated[StatementFormat, Query(  # the query parameter's name

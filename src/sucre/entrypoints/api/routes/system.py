@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, allowed
 from sucre.entrypoints.api.errors import NARRATIVE, ErrorBody, error_body, responses
 from sucre.entrypoints.api.schemas import HealthOut, NoopOut, PaymentOrderIn
-from sucre.service.access import Permission, Principal
 
 router = APIRouter(tags=["system"])
 
@@ -32,7 +32,7 @@ def health(db: EngineDep) -> HealthOut | JSONResponse:
 @router.post("/v1/noop", response_model=NoopOut, summary="No-op (framework ceiling)",
              responses=responses(400, 401, 403, 413, 422))
 def noop(body: PaymentOrderIn,
-         caller: Annotated[Principal, Depends(allowed(Permission.PING))]) -> NoopOut:
+         caller: Annotated[Grant, Depends(allowed(Permission.PING))]) -> NoopOut:
     """Authenticates, bounds, logs and validates a payment-order body like a submission, then
     does nothing: the ceiling a single-order submission is measured against."""
-    return NoopOut(ok=True, client=caller.name)
+    return NoopOut(ok=True, client=caller.principal.name)
