@@ -78,9 +78,8 @@ class WorldCopies:
     copied into the emptied tables, and the id sequences set as the build left them.
     """
 
-    def __init__(self, folder: Path, empty_template: str) -> None:
+    def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.empty_template = empty_template
         self.sqlite_files: dict[str, Path] = {}
         self.sequences: dict[str, dict[str, int]] = {}
 
@@ -92,15 +91,15 @@ class WorldCopies:
         return self._postgres(engine, calendar)
 
     def _sqlite(self, engine: Engine, calendar: str) -> bool:
-        if calendar not in self.sqlite_files:
-            built = self.folder / f"world-{calendar}.db"
-            shutil.copyfile(self.empty_template, built)
-            builder = make_engine(f"sqlite:///{built}")
-            world.build_anew(builder, calendar=calendar)
-            builder.dispose()
-            self.sqlite_files[calendar] = built
         target = engine.url.database
         assert target, engine.url
+        if calendar not in self.sqlite_files:  # the first world is built, and kept
+            world.build_anew(engine, calendar=calendar)
+            engine.dispose()  # the last connection closed: the WAL is checkpointed
+            built = self.folder / f"world-{calendar}.db"
+            shutil.copyfile(target, built)
+            self.sqlite_files[calendar] = built
+            return True
         engine.dispose()
         for leftover in (f"{target}-wal", f"{target}-shm"):
             Path(leftover).unlink(missing_ok=True)
@@ -151,10 +150,10 @@ def _sequences(conn: Connection) -> list[str]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def world_copies(database_url: str, tmp_path_factory: pytest.TempPathFactory
+def world_copies(tmp_path_factory: pytest.TempPathFactory
                  ) -> Iterator[WorldCopies]:
     """Installs :class:`WorldCopies` as ``world.restore`` for the session."""
-    copies = WorldCopies(tmp_path_factory.mktemp("worlds"), database_url)
+    copies = WorldCopies(tmp_path_factory.mktemp("worlds"))
     world.restore = copies.restore
     yield copies
     world.restore = None
