@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from sucre.adapters.db import tables as t
 from sucre.domain import limits
-from sucre.entrypoints.setoff_cli import register
+from sucre.entrypoints.cli.setoff import register
 from tests.api.conftest import Keys, TestClient, auth
 
 INVOICES = "/v1/invoices"

@@ -3,7 +3,7 @@
 ``register(app)`` adds the command to a Typer app (the main ``sucre`` app wires it in). Without a
 database, rates for currencies other than XSU come from ``--rate CUR=XSU_PER_UNIT`` (exact
 decimal text); a file with such invoices and no rate is refused. User errors go through
-:func:`sucre.entrypoints.console.fail` (every bad row of a CSV with its line, exit status 2);
+:func:`sucre.entrypoints.cli.console.fail` (every bad row of a CSV with its line, exit status 2);
 nothing is written then. A broken invariant (the run's own proof failing) is a crash, also
 before writing.
 """
@@ -29,7 +29,7 @@ from sucre.domain.errors import InvalidDate, InvalidInput, SucreError
 from sucre.domain.money import XSU, CurrencyCode, currency, format_amount
 from sucre.domain.rates import parse_rate
 from sucre.domain.setoff import InvoiceSet, SetoffResult, cycles_for_display, set_off
-from sucre.entrypoints.console import (
+from sucre.entrypoints.cli.console import (
     DatabaseOption,
     JsonOption,
     cell,
