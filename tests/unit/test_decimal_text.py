@@ -112,7 +112,7 @@ def test_decimals_from_code_obey_the_same_bounds() -> None:
 
 
 def test_the_api_pattern_is_the_domain_rule() -> None:
-    from sucre.entrypoints.api.schemas import PaymentOrderIn
+    from sucre.entrypoints.api.schemas.orders import PaymentOrderIn
 
     schema = PaymentOrderIn.model_json_schema()
     assert schema["properties"]["amount"]["pattern"] == f"^{decimal_text.PATTERN}$"

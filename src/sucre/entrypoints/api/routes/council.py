@@ -9,7 +9,12 @@ from fastapi import APIRouter, Depends, Response
 from sucre.domain.money import XSU, parse_amount
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
-from sucre.entrypoints.api.schemas import AllocationIn, DecisionOut, MemberStatusIn, ParameterIn
+from sucre.entrypoints.api.schemas.council import (
+    AllocationIn,
+    DecisionOut,
+    MemberStatusIn,
+    ParameterIn,
+)
 from sucre.service import registry
 from sucre.service.access import Permission, Principal
 

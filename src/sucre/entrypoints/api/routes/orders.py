@@ -10,7 +10,7 @@ from sucre.domain import limits
 from sucre.domain.orders import OrderStatus
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
-from sucre.entrypoints.api.schemas import (
+from sucre.entrypoints.api.schemas.orders import (
     OrderBatchIn,
     OrderBatchOut,
     OrderOutcomeOut,

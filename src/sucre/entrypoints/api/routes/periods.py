@@ -8,7 +8,12 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
-from sucre.entrypoints.api.schemas import CloseIn, PeriodOut, PositionsOut, SettlementReportOut
+from sucre.entrypoints.api.schemas.periods import (
+    CloseIn,
+    PeriodOut,
+    PositionsOut,
+    SettlementReportOut,
+)
 from sucre.service import access, closing
 from sucre.service.access import Permission, Principal
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from sucre.domain import limits
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
-from sucre.entrypoints.api.schemas import (
+from sucre.entrypoints.api.schemas.setoff import (
     InvoiceBatchIn,
     InvoiceBatchOut,
     ResidualOrdersOut,

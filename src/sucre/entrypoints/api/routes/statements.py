@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from sucre.adapters.iso20022.camt053 import build_camt053
 from sucre.entrypoints.api.deps import EngineDep, allowed
 from sucre.entrypoints.api.errors import responses
-from sucre.entrypoints.api.schemas import StatementOut
+from sucre.entrypoints.api.schemas.statements import StatementOut
 from sucre.service import access
 from sucre.service.access import Permission, Principal
 

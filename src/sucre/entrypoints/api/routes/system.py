@@ -10,7 +10,8 @@ from sqlalchemy import text
 
 from sucre.entrypoints.api.deps import EngineDep, allowed
 from sucre.entrypoints.api.errors import NARRATIVE, ErrorBody, error_body, responses
-from sucre.entrypoints.api.schemas import HealthOut, NoopOut, PaymentOrderIn
+from sucre.entrypoints.api.schemas.orders import PaymentOrderIn
+from sucre.entrypoints.api.schemas.system import HealthOut, NoopOut
 from sucre.service.access import Permission, Principal
 
 router = APIRouter(tags=["system"])
