@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sucre.adapters import invoice_csv
 from sucre.adapters.invoice_csv import (
     CsvRowErrors,
+    blocks,
     decimal_bytes,
     decimal_strings,
     load_invoices,
@@ -180,7 +180,7 @@ amount_texts = st.one_of(
 @given(st.lists(amount_texts, min_size=1, max_size=20))
 def test_the_fast_amount_parser_agrees_with_parse_amount(texts: list[str]) -> None:
     values = np.array([t.strip().encode() for t in texts] or [b""], dtype=np.bytes_)
-    minor, plain = invoice_csv._plain_decimals(values, np.full(len(texts), 2))
+    minor, plain = blocks.plain_decimals(values, np.full(len(texts), 2))
     for k, text in enumerate(texts):
         if plain[k] and int(minor[k]) <= limits.amount_minor_max:   # else: parse_amount decides
             assert int(minor[k]) == parse_amount(text, XSU, allow_zero=True)
