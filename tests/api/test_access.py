@@ -7,8 +7,8 @@ import hashlib
 import pytest
 from sqlalchemy import Engine, select
 
+from sucre import bounds
 from sucre.adapters.db import tables as t
-from sucre.domain import limits
 from sucre.domain.errors import InvalidInput, InvalidState, LimitExceeded, UnknownParty
 from sucre.entrypoints.api import create_app
 from sucre.service import access
@@ -63,7 +63,7 @@ def test_revocation_is_immediate_over_http(bloc: Engine) -> None:
 
 def test_active_keys_are_bounded(bloc: Engine) -> None:
     access.add_client(bloc, "council", Role.COUNCIL)
-    for _ in range(limits.api_keys_per_client_max - 1):
+    for _ in range(bounds.api_keys_per_client_max - 1):
         access.issue_key(bloc, "council")
     with pytest.raises(LimitExceeded):
         access.issue_key(bloc, "council")

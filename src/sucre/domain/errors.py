@@ -11,7 +11,7 @@ the pacs.002 builder translate errors in one place each::
     │   │   └── AmountTooLarge    AM02
     │   ├── InvalidCurrency       AM03  unknown or not the authority's
     │   ├── InvalidDate           DT01  outside the open period, no fixing
-    │   ├── LimitExceeded         (FF01) a bound of limits.py (batch, file, rows)
+    │   ├── LimitExceeded         (FF01) a bound of sucre.bounds (batch, file, rows)
     │   │   ├── MessageTooLarge   (FF01) an ISO 20022 message over an iso_* bound [iso20022]
     │   │   ├── BodyTooLarge      (FF01) an HTTP request body over its bound (413) [api]
     │   │   └── BodyTooSlow       (FF01) a body not received within the client timeout [api]
@@ -88,7 +88,7 @@ class InvalidDate(InvalidInput):
 
 
 class LimitExceeded(InvalidInput):
-    """A bound from :mod:`sucre.domain.limits` was passed (file too large, batch too big)."""
+    """A bound from :mod:`sucre.bounds` was passed (file too large, batch too big)."""
 
 
 class BadRows(InvalidInput):

@@ -15,7 +15,7 @@ API clients and keys
     :func:`hmac.compare_digest` (constant time), and an unknown ``key_id`` is compared against a
     dummy digest so that the time taken does not reveal whether a key id exists.
 
-    Rotation: a client may hold up to ``limits.api_keys_per_client_max`` active keys. Rotating is
+    Rotation: a client may hold up to ``bounds.api_keys_per_client_max`` active keys. Rotating is
     issuing a new key (:func:`issue_key`), deploying it, then revoking the old one
     (:func:`revoke_key`); both work during the overlap. A revoked key is refused at once (no cache).
 
@@ -49,7 +49,7 @@ Idempotency records
     still in progress (409) or gets the stored response. The same key with another method, path
     or body is an :class:`~sucre.domain.errors.IdempotencyConflict`. A request that crashed
     (:func:`abandon_request`) frees its key; a placeholder left by a dead worker is taken over
-    after ``limits.api_idempotency_in_progress_timeout_s``.
+    after ``bounds.api_idempotency_in_progress_timeout_s``.
 
     Reserving, the action and storing the response are separate transactions, so each is run
     again when the database aborts it as a deadlock victim
@@ -85,11 +85,11 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 
+from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.engine import retry_transient
 from sucre.adapters.iso20022 import camt053, pacs009
-from sucre.domain import limits
 from sucre.domain.confirmations import CHAMBER_ID, party_code
 from sucre.domain.errors import (
     AccessDenied,
@@ -256,10 +256,10 @@ def issue_key(engine: Engine, client_name: str) -> IssuedKey:
         client_id = _client_id(conn, client_name)
         active = conn.execute(select(func.count()).select_from(t.api_keys).where(
             t.api_keys.c.client_id == client_id, t.api_keys.c.revoked_at.is_(None))).scalar_one()
-        if active >= limits.api_keys_per_client_max:
+        if active >= bounds.api_keys_per_client_max:
             raise LimitExceeded(
                 f"{client_name} already holds {active} active keys (at most "
-                f"{limits.api_keys_per_client_max}): revoke one first", field="name")
+                f"{bounds.api_keys_per_client_max}): revoke one first", field="name")
         return _issue(conn, client_id, client_name)
 
 
@@ -290,10 +290,10 @@ def client_keys(engine: Engine, client_name: str) -> list[KeyInfo]:
 
 def _client_name(name: str) -> str:
     name = name.strip()
-    if not (0 < len(name) <= limits.api_client_name_chars_max
+    if not (0 < len(name) <= bounds.api_client_name_chars_max
             and _NAME_PATTERN.fullmatch(name)):
         raise InvalidInput(f"{name!r} is not a client name (1 to "
-                           f"{limits.api_client_name_chars_max} letters, digits, '.', '_', '-')",
+                           f"{bounds.api_client_name_chars_max} letters, digits, '.', '_', '-')",
                            field="name")
     return name
 
@@ -364,10 +364,10 @@ def idempotency_key(text: str | None) -> str:
         raise BadIdempotencyKey("an Idempotency-Key header is required on every state-changing "
                                 "request", field="Idempotency-Key")
     key = text.strip()
-    if (len(key) > limits.api_idempotency_key_chars_max
+    if (len(key) > bounds.api_idempotency_key_chars_max
             or not _IDEMPOTENCY_KEY_PATTERN.fullmatch(key)):
         raise BadIdempotencyKey(
-            f"Idempotency-Key must be 1 to {limits.api_idempotency_key_chars_max} visible ASCII "
+            f"Idempotency-Key must be 1 to {bounds.api_idempotency_key_chars_max} visible ASCII "
             "characters", field="Idempotency-Key", reason_code="FF01")
     return key
 
@@ -376,7 +376,7 @@ def idempotency_key(text: str | None) -> str:
 def begin_request(engine: Engine, principal: Principal, key: str, method: str, path: str,
                   body_sha256: str) -> StoredResponse | None:
     """Reserve ``key`` for this request (None: go ahead) or return the stored response."""
-    path = path[:limits.api_logged_path_chars_max]
+    path = path[:bounds.api_logged_path_chars_max]
     try:
         with engine.begin() as conn:
             existing = _record(conn, principal.client_id, key)
@@ -423,7 +423,7 @@ def _answer_from(engine: Engine, record: Mapping[str, Any], method: str, path: s
 
 def _take_over(engine: Engine, record: Mapping[str, Any]) -> bool:
     """Claim a placeholder whose request has been in progress too long (its worker died)."""
-    cutoff = repo.now() - dt.timedelta(seconds=limits.api_idempotency_in_progress_timeout_s)
+    cutoff = repo.now() - dt.timedelta(seconds=bounds.api_idempotency_in_progress_timeout_s)
     r = t.idempotency_records.c
     with engine.begin() as conn:
         claimed = conn.execute(update(t.idempotency_records).where(
@@ -475,11 +475,11 @@ def _append_access(conn: Connection, client_id: int | None, method: str, path: s
     invariant(requests >= 1, "an access-log row stands for at least one request")
     # What the caller sent, escaped: a path may carry %00 or an escape sequence, which
     # PostgreSQL would refuse (NUL) or a terminal would later run.
-    key = (printable(idempotency_key)[:limits.api_idempotency_key_chars_max]
+    key = (printable(idempotency_key)[:bounds.api_idempotency_key_chars_max]
            if idempotency_key else None)
     conn.execute(insert(t.access_log).values(
         client_id=client_id, method=printable(method)[:8],
-        path=printable(path)[:limits.api_logged_path_chars_max],
+        path=printable(path)[:bounds.api_logged_path_chars_max],
         status_code=status_code, idempotency_key=key, requests=requests,
         created_at=repo.now()))
 
@@ -549,8 +549,8 @@ def submit_batch(engine: Engine, principal: Principal,
     written together (:func:`payments.import_orders`). One order for a debtor the principal does
     not serve refuses the whole batch (:func:`check_submissions`).
     """
-    if not 1 <= len(requests) <= limits.api_batch_orders_max:
-        raise LimitExceeded(f"a batch holds 1 to {limits.api_batch_orders_max} orders",
+    if not 1 <= len(requests) <= bounds.api_batch_orders_max:
+        raise LimitExceeded(f"a batch holds 1 to {bounds.api_batch_orders_max} orders",
                             field="orders")
     check_submissions(engine, principal, requests)
     items = []
@@ -640,15 +640,15 @@ class OrderFilter:
     authority: str | None = None  # for roles that see all; operators are confined to theirs
     side: Side | None = None
     after_id: int = 0
-    limit: int = limits.api_page_orders_default
+    limit: int = bounds.api_page_orders_default
 
 
 def orders(engine: Engine, principal: Principal, query: OrderFilter
            ) -> tuple[list[dict[str, Any]], int | None]:
     """A page of orders in id order, and the id to continue after (None on the last page)."""
     require(principal, Permission.READ_ORDERS)
-    if not 1 <= query.limit <= limits.api_page_orders_max:
-        raise LimitExceeded(f"a page holds 1 to {limits.api_page_orders_max} orders",
+    if not 1 <= query.limit <= bounds.api_page_orders_max:
+        raise LimitExceeded(f"a page holds 1 to {bounds.api_page_orders_max} orders",
                             field="limit")
     o = t.payment_orders.c
     with engine.connect() as conn:
@@ -725,8 +725,8 @@ def statement(engine: Engine, principal: Principal, authority: str, period_code:
     if not principal.sees_all and code != principal.authority:
         raise UnknownParty(f"no statement for {code}", field="authority")
     found = messaging.statement(engine, code, period_code)
-    if len(found.entries) > limits.iso_statement_entries_max:
-        raise LimitExceeded(f"the statement has more than {limits.iso_statement_entries_max} "
+    if len(found.entries) > bounds.iso_statement_entries_max:
+        raise LimitExceeded(f"the statement has more than {bounds.iso_statement_entries_max} "
                             "entries", field="period")
     return found
 
@@ -816,8 +816,8 @@ def check_invoices(engine: Engine, principal: Principal,
 def store_invoices(engine: Engine, principal: Principal,
                    invoices: Sequence[setoff_runs.Invoice]) -> tuple[int, int]:
     """:func:`setoff_runs.store_invoices` within the principal's scope: (stored, already_known)."""
-    if not 1 <= len(invoices) <= limits.api_batch_invoices_max:
-        raise LimitExceeded(f"a batch holds 1 to {limits.api_batch_invoices_max} invoices",
+    if not 1 <= len(invoices) <= bounds.api_batch_invoices_max:
+        raise LimitExceeded(f"a batch holds 1 to {bounds.api_batch_invoices_max} invoices",
                             field="invoices")
     check_invoices(engine, principal, invoices)
     return setoff_runs.store_invoices(engine, invoices)
@@ -837,15 +837,15 @@ def _own_members(engine: Engine, principal: Principal) -> list[str]:
 
 
 def setoff_run(engine: Engine, principal: Principal, run_id: int, *,
-               limit: int = limits.api_page_clearings_default, offset: int = 0
+               limit: int = bounds.api_page_clearings_default, offset: int = 0
                ) -> dict[str, Any]:
     """A recorded run and a page of its clearings; an operator's only its member states'.
 
     ``clearings_members`` says which member states the clearings were limited to (None: all).
     """
     require(principal, Permission.READ_SETOFF_RUNS)
-    if not 1 <= limit <= limits.api_page_clearings_max:
-        raise LimitExceeded(f"a page holds 1 to {limits.api_page_clearings_max} clearings",
+    if not 1 <= limit <= bounds.api_page_clearings_max:
+        raise LimitExceeded(f"a page holds 1 to {bounds.api_page_clearings_max} clearings",
                             field="limit")
     members = None if principal.sees_all else _own_members(engine, principal)
     detail = setoff_runs.run_detail(engine, run_id, limit=limit, offset=offset, members=members)

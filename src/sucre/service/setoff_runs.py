@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, true, update
 
+from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
 from sucre.adapters.files import CsvInput, open_input
 from sucre.adapters.invoice_csv import load_invoices
-from sucre.domain import limits
 from sucre.domain.errors import (
     BadRows,
     ErrorRow,
@@ -85,9 +85,9 @@ def store_invoices(engine: Engine, invoices: Sequence[Invoice]) -> tuple[int, in
 
     Returns ``(stored, already_known)``. All or nothing.
     """
-    if len(invoices) > limits.setoff_invoices_max:
+    if len(invoices) > bounds.setoff_invoices_max:
         raise LimitExceeded(f"{len(invoices)} invoices exceed the maximum of "
-                            f"{limits.setoff_invoices_max} per submission", field="invoices")
+                            f"{bounds.setoff_invoices_max} per submission", field="invoices")
     for invoice in invoices:
         _check_labels(invoice)
     with engine.begin() as conn:
@@ -125,9 +125,9 @@ def _check_labels(invoice: Invoice) -> None:
         value = getattr(invoice, field_name)
         where = "id" if field_name == "external_id" else field_name
         if field_name in ("external_id", "debtor", "creditor") and (
-                len(value) > limits.invoice_label_chars_max):
+                len(value) > bounds.invoice_label_chars_max):
             raise InvalidInput(f"invoice {invoice.external_id[:20]!r}: {field_name} is longer "
-                               f"than {limits.invoice_label_chars_max} characters", field=where)
+                               f"than {bounds.invoice_label_chars_max} characters", field=where)
         if value is not None and has_control_character(value):
             # A control character (NUL above all) cannot be stored in PostgreSQL text.
             raise InvalidInput(f"invoice {invoice.external_id[:20]!r}: {field_name} contains a "
@@ -243,7 +243,7 @@ def run_setoff(engine: Engine, value_date: dt.date,
             .order_by(t.invoices.c.id).with_for_update()).all()
         if not rows:
             raise InvalidInput("no open invoices to set off", field="invoices")
-        if len(rows) > limits.setoff_invoices_max:
+        if len(rows) > bounds.setoff_invoices_max:
             raise InvalidInput(f"{len(rows)} open invoices exceed the run maximum",
                                field="invoices")
         result = set_off(_invoice_set(rows), _xsu_per_unit(conn, value_date, rows))
@@ -462,7 +462,7 @@ def _largest_parties(result: SetoffResult) -> list[dict[str, Any]]:
     """The parties with the largest gross debt (owed plus owing) before the run."""
     parties = result.parties
     gross = parties.owes_before_minor + parties.owed_before_minor
-    order = np.lexsort((np.arange(gross.size), -gross))[:limits.setoff_summary_parties_max]
+    order = np.lexsort((np.arange(gross.size), -gross))[:bounds.setoff_summary_parties_max]
     return [{"party": parties.labels[k],
              "owes_before": _xsu(int(parties.owes_before_minor[k])),
              "owes_after": _xsu(int(parties.owes_after_minor[k])),

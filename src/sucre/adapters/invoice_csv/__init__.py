@@ -15,12 +15,12 @@ blanks. Amounts are decimal text in major units, parsed exactly by the rule of
 ``money.parse_amount`` (refused, never rounded, when over-precise).
 
 Every bad row is reported with its line number (the header is line 1) in one
-:class:`CsvRowErrors`; reading stops after ``limits.setoff_csv_errors_max`` errors. Line breaks
+:class:`CsvRowErrors`; reading stops after ``bounds.setoff_csv_errors_max`` errors. Line breaks
 inside quoted fields are refused, so a line number is always a physical line. Blank lines at the
 end of the file are ignored; elsewhere they are errors.
 
 Speed (10^6 rows in about half a second): the file is read in blocks of
-``limits.setoff_csv_block_bytes``. A block of plain records (no quote, no blank to strip, the
+``bounds.setoff_csv_block_bytes``. A block of plain records (no quote, no blank to strip, the
 right number of commas on every line) is parsed with numpy on its bytes: separator positions,
 each field gathered into a fixed-width byte array, amounts parsed digit column by digit column,
 parties mapped through ``np.unique`` so that Python only touches each distinct label once per

@@ -18,7 +18,7 @@ from typing import BinaryIO
 import numpy as np
 from numpy.typing import NDArray
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.errors import BadRows
 
 Int64Array = NDArray[np.int64]
@@ -62,14 +62,14 @@ def _checked(block: bytes, first_line: int, source: str) -> bytes:
 def line_blocks(handle: BinaryIO, source: str) -> Iterator[tuple[int, bytes]]:
     """Blocks of whole lines as (number of the first line, bytes without the final newline)."""
     carry, line = b"", 1
-    while chunk := handle.read(limits.setoff_csv_block_bytes):
+    while chunk := handle.read(bounds.setoff_csv_block_bytes):
         data = carry + chunk
         cut = data.rfind(b"\n")
         if cut < 0:
-            if len(data) > limits.csv_line_bytes_max:
+            if len(data) > bounds.csv_line_bytes_max:
                 # No line break in sight: refused before the whole file is held in memory.
                 raise CsvRowErrors(source, [(line, "file", f"line longer than "
-                                                           f"{limits.csv_line_bytes_max} bytes")])
+                                                           f"{bounds.csv_line_bytes_max} bytes")])
             carry = data
             continue
         block, carry = data[:cut], data[cut + 1:]
@@ -112,7 +112,7 @@ def plain_fields(data: bytes, width: int) -> tuple[NDArray[np.uint8], Int64Array
     ends = np.append(separators, raw.size).reshape(rows, width)
     starts = np.concatenate(([0], separators + 1)).reshape(rows, width)
     lengths = ends - starts
-    if int(lengths.max(initial=0)) > limits.text_chars_max:
+    if int(lengths.max(initial=0)) > bounds.text_chars_max:
         # No valid field is this long, and gathering costs rows x the widest field: one
         # megabyte-long amount would make it gigabytes. The row-by-row path reports it.
         return None
@@ -207,7 +207,7 @@ def plain_decimals(values: Bytes, places: Int64Array) -> tuple[Int64Array, NDArr
     """Parse amounts written as plain decimals (``123``, ``123.4``, ``0.45``), digit by digit.
 
     Returns minor units and a mask of the values that were plain: the rule of
-    ``decimal_text.PATTERN`` (1 to ``limits.decimal_whole_digits_max`` whole digits, at most one
+    ``decimal_text.PATTERN`` (1 to ``bounds.decimal_whole_digits_max`` whole digits, at most one
     dot followed by digits, nothing else) with at most ``places`` decimals. The others are left
     to ``money.parse_amount`` (or ``parse_minor_units``), which accept or refuse them by the same
     rule.
@@ -227,7 +227,7 @@ def plain_decimals(values: Bytes, places: Int64Array) -> tuple[Int64Array, NDArr
         fraction += is_digit & (dots > 0)
         whole += is_digit & (dots == 0)
         dots += is_dot
-    plain = (~bad & (whole >= 1) & (whole <= limits.decimal_whole_digits_max)
+    plain = (~bad & (whole >= 1) & (whole <= bounds.decimal_whole_digits_max)
              & (((dots == 0) & (fraction == 0))
                 | ((dots == 1) & (fraction >= 1) & (fraction <= places))))
     shift = np.clip(places - fraction, 0, None)

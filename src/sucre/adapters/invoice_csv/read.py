@@ -12,6 +12,7 @@ from typing import NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
+from sucre import bounds
 from sucre.adapters.files import open_input
 from sucre.adapters.invoice_csv.blocks import (
     Bytes,
@@ -27,7 +28,6 @@ from sucre.adapters.invoice_csv.blocks import (
     plain_decimals,
     plain_fields,
 )
-from sucre.domain import limits
 from sucre.domain.errors import ErrorRow, InvalidCurrency, InvalidInput, LimitExceeded, SucreError
 from sucre.domain.money import (
     XSU,
@@ -45,7 +45,7 @@ _REQUIRED = ("debtor", "creditor", "amount")
 _OPTIONAL = ("id", "currency", "due_date")
 _EPOCH = dt.date(1970, 1, 1)
 _NO_DAY = -(2**62)
-_LONG_FIELD = f"a field is longer than {limits.csv_field_chars_max} characters"
+_LONG_FIELD = f"a field is longer than {bounds.csv_field_chars_max} characters"
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +117,7 @@ class _Builder:
 
     @property
     def full(self) -> bool:
-        return len(self.errors) >= limits.setoff_csv_errors_max
+        return len(self.errors) >= bounds.setoff_csv_errors_max
 
     def error(self, line: int, field: str, reason: str) -> None:
         self.errors.append((line, field, reason))
@@ -126,7 +126,7 @@ class _Builder:
 
     def add_block(self, data: bytes, first_line: int) -> None:
         rows = data.count(b"\n") + 1
-        rows_max = min(limits.csv_rows_max, limits.setoff_invoices_max)
+        rows_max = min(bounds.csv_rows_max, bounds.setoff_invoices_max)
         if self.lines_seen + rows > rows_max:
             raise LimitExceeded(f"more than {rows_max} invoice rows (line "
                                 f"{first_line + rows_max - self.lines_seen})", field="file")
@@ -136,7 +136,7 @@ class _Builder:
             columns, lines = self._columns_line_by_line(data.decode("utf-8"), first_line)
         else:
             raw, starts, lengths = plain
-            if (int(lengths.max(initial=0)) > limits.csv_field_chars_max
+            if (int(lengths.max(initial=0)) > bounds.csv_field_chars_max
                     and self._long_fields(raw, starts, lengths, first_line)):
                 return  # the file is refused: the block's other rows need not be parsed
             columns = {name: gather(raw, starts[:, i], lengths[:, i])
@@ -160,7 +160,7 @@ class _Builder:
             if fields is None:
                 self.error(number, "row", "unterminated quote (line breaks inside a field "
                                           "are not supported)")
-            elif max(map(len, fields)) > limits.csv_field_chars_max:
+            elif max(map(len, fields)) > bounds.csv_field_chars_max:
                 self.error(number, "row", _LONG_FIELD)
             elif len(fields) != width:
                 self.error(number, "row", f"expected {width} fields, found {len(fields)}")
@@ -176,10 +176,10 @@ class _Builder:
                      first_line: int) -> bool:
         """Report the rows of a plain block holding a field over the bound (in characters)."""
         data, found = raw.tobytes(), False
-        for row, column in zip(*np.nonzero(lengths > limits.csv_field_chars_max), strict=True):
+        for row, column in zip(*np.nonzero(lengths > bounds.csv_field_chars_max), strict=True):
             start = int(starts[row, column])
             text = data[start:start + int(lengths[row, column])].decode("utf-8")
-            if len(text) > limits.csv_field_chars_max:
+            if len(text) > bounds.csv_field_chars_max:
                 self.error(first_line + int(row), "row", _LONG_FIELD)
                 found = True
         return found
@@ -205,8 +205,8 @@ class _Builder:
     def _label_problem(self, label: str) -> str | None:
         if not label:
             return "empty"
-        if len(label) > limits.text_chars_max:
-            return f"longer than {limits.text_chars_max} characters"
+        if len(label) > bounds.text_chars_max:
+            return f"longer than {bounds.text_chars_max} characters"
         return None
 
     def _report(self, problems: list[str | None], inverse: Int64Array, lines: Int64Array,
@@ -270,7 +270,7 @@ class _Builder:
         if self.minor_units:
             places = np.zeros_like(places)
         minor, plain = plain_decimals(values, places)
-        suspect = ~plain | (minor <= 0) | (minor > limits.amount_minor_max)
+        suspect = ~plain | (minor <= 0) | (minor > bounds.amount_minor_max)
         for k in np.flatnonzero(suspect).tolist():
             text = values[k].decode("utf-8", "replace")
             try:
@@ -290,7 +290,7 @@ class _Builder:
     def _ids(self, values: Bytes, lines: Int64Array) -> None:
         """Keep ids as bytes (decoded only on demand); refuse empty and over-long ones."""
         lengths = np.strings.str_len(values)
-        if not bool(lengths.min(initial=1)) or int(lengths.max(initial=0)) > limits.text_chars_max:
+        if not bool(lengths.min(initial=1)) or int(lengths.max(initial=0)) > bounds.text_chars_max:
             for k, text in enumerate(decoded(values)):
                 problem = self._label_problem(text)
                 if problem:
@@ -317,7 +317,7 @@ class _Builder:
                 self.error(line, "id", f"duplicate id {text!r} (first on line {seen})")
 
     def _refuse(self, source: str) -> NoReturn:
-        errors = sorted(self.errors)[:limits.setoff_csv_errors_max]
+        errors = sorted(self.errors)[:bounds.setoff_csv_errors_max]
         raise CsvRowErrors(source, errors, truncated=self.full)
 
     def finish(self, source: str) -> InvoiceSet:

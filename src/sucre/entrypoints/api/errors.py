@@ -47,8 +47,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 
+from sucre import bounds
 from sucre.adapters.db.engine import is_transient
-from sucre.domain import limits
 from sucre.domain.errors import (
     AccessDenied,
     BadIdempotencyKey,
@@ -67,7 +67,7 @@ log = logging.getLogger("sucre.api")
 
 
 class BodyTooLarge(LimitExceeded):
-    """The request body is over its bound in :mod:`sucre.domain.limits` (HTTP 413)."""
+    """The request body is over its bound in :mod:`sucre.bounds` (HTTP 413)."""
 
 
 class BodyTooSlow(LimitExceeded):
@@ -148,7 +148,7 @@ def database_unavailable(error: BaseException) -> bool:
 def unavailable_response() -> JSONResponse:
     return JSONResponse(error_body(NARRATIVE, "the database is unavailable or busy; nothing was "
                                    "applied: retry later"), status_code=503,
-                        headers={"Retry-After": str(limits.api_retry_after_s)})
+                        headers={"Retry-After": str(bounds.api_retry_after_s)})
 
 
 def validation_response(error: RequestValidationError) -> JSONResponse:

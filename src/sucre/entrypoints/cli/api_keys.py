@@ -8,8 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from sucre import bootstrap
-from sucre.domain import limits
+from sucre import bootstrap, bounds
 from sucre.entrypoints.cli.console import DatabaseOption, domain_errors, err, out
 
 api_client_app = typer.Typer(help="API clients: one per participant, with a role.",
@@ -22,9 +21,9 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
           port: Annotated[int, typer.Option(min=1, max=65535)] = 8000,
           workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
           client_timeout: Annotated[int, typer.Option(
-              min=1, max=limits.api_client_seconds_max,
+              min=1, max=bounds.api_client_seconds_max,
               help="Seconds a client may take to send a request's head, then its body "
-                   "(slower ones are cut off).")] = limits.api_client_seconds_default,
+                   "(slower ones are cut off).")] = bounds.api_client_seconds_default,
           database: DatabaseOption = None) -> None:
     """Serve the HTTP API (FastAPI under uvicorn); the database is migrated first, once."""
     import os

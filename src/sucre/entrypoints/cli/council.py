@@ -10,9 +10,8 @@ from typing import Annotated
 
 import typer
 
-from sucre import bootstrap
+from sucre import bootstrap, bounds
 from sucre.adapters.files import CsvInput, open_input
-from sucre.domain import limits
 from sucre.domain.errors import InvalidInput, LimitExceeded
 from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode, currency, parse_amount
@@ -126,9 +125,9 @@ def _fixing_rows(path: Path) -> list[dict[str, str]]:
                 raise InvalidInput(f"{printable(path.name)}: line {line}: expected "
                                    f"{len(reader.header)} fields, found {len(values)}",
                                    field="file")
-            if len(rows) >= limits.fixing_rows_max:
+            if len(rows) >= bounds.fixing_rows_max:
                 raise LimitExceeded(f"{printable(path.name)}: more than "
-                                    f"{limits.fixing_rows_max} fixings", field="file")
+                                    f"{bounds.fixing_rows_max} fixings", field="file")
             rows.append(dict(zip(reader.header, (v.strip() for v in values), strict=True)))
     return rows
 

@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 
-from sucre import bootstrap
+from sucre import bootstrap, bounds
 from sucre.adapters.files import atomic_output, check_output, open_input
 from sucre.adapters.iso20022.camt053 import build_camt053
-from sucre.domain import limits
 from sucre.entrypoints.cli.console import DatabaseOption, domain_errors, err, say
 from sucre.service import messaging
 
@@ -32,8 +31,8 @@ def iso_import(file: Annotated[Path, typer.Argument(
     settlement legs of a closed period were paid (EndToEndId = the instruction's reference, as
     shown by ``sucre report``)."""
     with domain_errors():
-        with open_input(file, bytes_max=limits.iso_message_bytes_max) as handle:
-            data = handle.read(limits.iso_message_bytes_max + 1)
+        with open_input(file, bytes_max=bounds.iso_message_bytes_max) as handle:
+            data = handle.read(bounds.iso_message_bytes_max + 1)
         engine = bootstrap.database(database)
         if report_file is None:
             outcome = messaging.submit_iso(engine, data)

@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 
-from sucre import bootstrap
+from sucre import bootstrap, bounds
 from sucre.adapters.orders_csv import open_order_file
-from sucre.domain import limits
 from sucre.domain.orders import OrderRequest
 from sucre.entrypoints.cli.console import (
     DatabaseOption,
@@ -106,7 +105,7 @@ def import_orders(
     errors += [{"line": e.line, "field": e.field, "reason_code": e.reason_code,
                 "message": e.message} for e in report.errors]
     errors.sort(key=lambda e: int(e["line"] or 0))
-    errors = errors[:limits.import_errors_listed_max]
+    errors = errors[:bounds.import_errors_listed_max]
     invalid = report.invalid + order_file.malformed_count
     document = {"accepted": report.accepted, "rejected": report.rejected,
                 "replayed": report.replayed, "invalid": invalid, "errors": errors,

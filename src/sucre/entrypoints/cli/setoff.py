@@ -21,10 +21,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sucre import bootstrap
+from sucre import bootstrap, bounds
 from sucre.adapters.files import check_output, open_input
 from sucre.adapters.invoice_csv import load_invoices, write_result
-from sucre.domain import limits
 from sucre.domain.errors import InvalidDate, InvalidInput, SucreError
 from sucre.domain.money import XSU, CurrencyCode, currency, format_amount
 from sucre.domain.rates import parse_rate
@@ -122,7 +121,7 @@ def _print_human(result: SetoffResult, document: dict[str, Any], explain: bool,
 
 def _print_cycles(result: SetoffResult, console: Console) -> None:
     try:
-        cycles = cycles_for_display(result, limits.setoff_display_cycles_max)
+        cycles = cycles_for_display(result, bounds.setoff_display_cycles_max)
     except SucreError as error:
         say(console, f"cycles not shown: {error.message}")
         return

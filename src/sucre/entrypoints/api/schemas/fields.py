@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from sucre.domain import decimal_text, limits
+from sucre import bounds
+from sucre.domain import decimal_text
 from sucre.domain.text import CONTROL_CLASS, OPTIONAL_TEXT_PATTERN, STORED_TEXT_PATTERN
 
 
@@ -46,17 +47,17 @@ CurrencyText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$"), _Stri
 OrderKey = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{1,64}$"), _Strict]
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9.]{6,13}$"), _Strict]
 # Stored text follows the domain's one rule (sucre.domain.text): no control character at all.
-UnitText = Annotated[str, StringConstraints(min_length=1, max_length=limits.order_unit_chars_max,
+UnitText = Annotated[str, StringConstraints(min_length=1, max_length=bounds.order_unit_chars_max,
                                             pattern=STORED_TEXT_PATTERN), _Strict]
-FreeText = Annotated[str, StringConstraints(max_length=limits.text_chars_max,
+FreeText = Annotated[str, StringConstraints(max_length=bounds.text_chars_max,
                                             pattern=OPTIONAL_TEXT_PATTERN), _Strict]
-RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=limits.text_chars_max,
+RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=bounds.text_chars_max,
                                                 pattern=STORED_TEXT_PATTERN), _Strict]
 Reference = Annotated[str, StringConstraints(
-    min_length=1, max_length=limits.decision_reference_chars_max, pattern=STORED_TEXT_PATTERN),
+    min_length=1, max_length=bounds.decision_reference_chars_max, pattern=STORED_TEXT_PATTERN),
     _Strict]
 ParameterValue = Annotated[str, StringConstraints(
-    min_length=1, max_length=limits.parameter_value_chars_max, pattern=STORED_TEXT_PATTERN),
+    min_length=1, max_length=bounds.parameter_value_chars_max, pattern=STORED_TEXT_PATTERN),
     _Strict]
 ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{4}$"), _Strict]
 
@@ -69,7 +70,7 @@ PartyName = Annotated[str, StringConstraints(
 InvoiceHsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,10}$"), _Strict]
 InvoiceUnit = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{1,8}$"), _Strict]
 DocumentRef = Annotated[str, StringConstraints(
-    min_length=1, max_length=limits.text_chars_max,
+    min_length=1, max_length=bounds.text_chars_max,
     pattern=rf"^{_VISIBLE}(?:[^{CONTROL_CLASS}]*{_VISIBLE})?$"), _Strict]
 
 

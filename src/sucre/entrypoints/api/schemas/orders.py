@@ -6,7 +6,7 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.orders import OrderRequest, OrderStatus
 from sucre.entrypoints.api.schemas.fields import (
     CurrencyText,
@@ -66,7 +66,7 @@ class PaymentOrderIn(RequestModel):
 
 
 class OrderBatchIn(RequestModel):
-    orders: list[PaymentOrderIn] = Field(min_length=1, max_length=limits.api_batch_orders_max)
+    orders: list[PaymentOrderIn] = Field(min_length=1, max_length=bounds.api_batch_orders_max)
 
 
 class RejectIn(RequestModel):

@@ -8,7 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.errors import InvalidInput
 from sucre.domain.members import member_code
 from sucre.domain.money import CurrencyCode, currency, parse_amount
@@ -95,7 +95,7 @@ def _invoices(items: list[SetoffInvoiceIn] | list[InvoiceIn]) -> list[Invoice]:
 
 
 class InvoiceBatchIn(RequestModel):
-    invoices: list[InvoiceIn] = Field(min_length=1, max_length=limits.api_batch_invoices_max)
+    invoices: list[InvoiceIn] = Field(min_length=1, max_length=bounds.api_batch_invoices_max)
 
     def to_invoices(self) -> list[Invoice]:
         return _invoices(self.invoices)
@@ -111,9 +111,9 @@ class SetoffIn(RequestModel):
     """Invoices to set off now, without storing them."""
 
     invoices: list[SetoffInvoiceIn] = Field(min_length=1,
-                                            max_length=limits.api_setoff_invoices_max)
+                                            max_length=bounds.api_setoff_invoices_max)
     rates: dict[CurrencyText, DecimalText] | None = Field(
-        default=None, max_length=limits.api_setoff_rates_max, description=(
+        default=None, max_length=bounds.api_setoff_rates_max, description=(
             "XSU per one unit of each currency other than XSU, decimal strings, e.g. "
             "{\"USD\": \"0.8\"}. Give these or a value_date, not both."))
     value_date: IsoDate | None = Field(default=None, description=(
@@ -178,7 +178,7 @@ class SetoffOut(BaseModel):
         "XSU per unit of each currency used, exact (an integer or a fraction p/q)."))
     certificate: SetoffCertificateOut
     members: list[SetoffPartyOut] = Field(description=(
-        f"The (at most {limits.setoff_summary_parties_max}) parties with the largest gross "
+        f"The (at most {bounds.setoff_summary_parties_max}) parties with the largest gross "
         "debt before the run."))
     timings_s: dict[str, float]
     out: None = Field(default=None, description="Always null over HTTP (the CLI's --out file).")
