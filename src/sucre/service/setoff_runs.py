@@ -46,6 +46,7 @@ from sucre.domain.errors import (
 from sucre.domain.money import XSU, CurrencyCode, format_amount
 from sucre.domain.orders import OrderRequest, parse_quantity
 from sucre.domain.setoff import InvoiceSet, RowNumbers, SetoffResult, set_off
+from sucre.domain.setoff.invoices import NO_DUE_DAY
 from sucre.domain.text import has_control_character
 from sucre.service import payments
 
@@ -134,7 +135,6 @@ def _check_labels(invoice: Invoice) -> None:
                                "control character", field=where)
 
 
-ORDER_KEY_CHARS_MAX = 64  # payment_orders.idempotency_key is VARCHAR(64)
 
 
 def residual_order_key(external_id: str) -> str:
@@ -142,9 +142,9 @@ def residual_order_key(external_id: str) -> str:
     second payment of the same residual replays the first. Long ids are hashed, never cut (two
     ids sharing a prefix must not share an order)."""
     key = f"INV-{external_id}"
-    if len(key) <= ORDER_KEY_CHARS_MAX:
+    if len(key) <= bounds.order_key_chars_max:
         return key
-    return f"INV-H-{hashlib.sha256(external_id.encode()).hexdigest()}"[:ORDER_KEY_CHARS_MAX]
+    return f"INV-H-{hashlib.sha256(external_id.encode()).hexdigest()}"[:bounds.order_key_chars_max]
 
 
 def _check_members(conn: Connection, invoices: Sequence[Invoice]) -> None:
@@ -187,7 +187,7 @@ def read_invoice_file(path: Path, *, default_currency: CurrencyCode = XSU,
 
 
 _OPTIONAL_TEXT = {"debtor_member": 3, "creditor_member": 3, "hs_code": 10, "quantity": 40,
-                  "unit": 8, "customs_ref": 140}
+                  "unit": bounds.order_unit_chars_max, "customs_ref": bounds.text_chars_max}
 
 
 def _optional_columns(path: Path) -> dict[str, dict[str, Any]]:
@@ -224,9 +224,10 @@ def _optional_columns(path: Path) -> dict[str, dict[str, Any]]:
 
 def _known_invoices(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 500):
+    step = bounds.db_keys_per_query_max
+    for start in range(0, len(ids), step):
         rows = conn.execute(select(t.invoices).where(
-            t.invoices.c.external_id.in_(ids[start:start + 500])))
+            t.invoices.c.external_id.in_(ids[start:start + step])))
         found.update({r.external_id: dict(r._mapping) for r in rows})
     return found
 
@@ -259,7 +260,7 @@ def run_setoff(engine: Engine, value_date: dt.date,
 
 def _invoice_set(rows: Sequence[Any]) -> InvoiceSet:
     epoch = dt.date(1970, 1, 1)
-    due = [(r.due_date - epoch).days if r.due_date else 2**40 for r in rows]
+    due = [(r.due_date - epoch).days if r.due_date else NO_DUE_DAY for r in rows]
     return InvoiceSet.from_records(
         ids=[r.external_id for r in rows], debtors=[r.debtor for r in rows],
         creditors=[r.creditor for r in rows], amounts_minor=[r.remaining_minor for r in rows],
@@ -544,7 +545,7 @@ def _request_set(invoices: Iterable[Invoice]) -> InvoiceSet:
     epoch = dt.date(1970, 1, 1)
     due = None
     if any(i.due_date is not None for i in listed):
-        due = [(i.due_date - epoch).days if i.due_date else 2**40 for i in listed]
+        due = [(i.due_date - epoch).days if i.due_date else NO_DUE_DAY for i in listed]
     return InvoiceSet.from_records(
         ids=[i.external_id for i in listed], debtors=[i.debtor for i in listed],
         creditors=[i.creditor for i in listed], amounts_minor=[i.amount_minor for i in listed],

@@ -44,7 +44,8 @@ ProgressCallback = Callable[[int], None]
 _REQUIRED = ("debtor", "creditor", "amount")
 _OPTIONAL = ("id", "currency", "due_date")
 _EPOCH = dt.date(1970, 1, 1)
-_NO_DAY = -(2**62)
+#: Marks a due_date cell that is not a date: the row is refused, the marker never stored.
+_NOT_A_DAY = -(2**62)
 _LONG_FIELD = f"a field is longer than {bounds.csv_field_chars_max} characters"
 
 
@@ -283,7 +284,7 @@ class _Builder:
     def _due_days(self, values: Bytes, lines: Int64Array) -> Int64Array:
         texts, _, inverse = distinct(values)
         days = [_day_number(text) for text in texts]
-        self._report([None if day != _NO_DAY else f"not a date (YYYY-MM-DD): {text!r}"
+        self._report([None if day != _NOT_A_DAY else f"not a date (YYYY-MM-DD): {text!r}"
                       for text, day in zip(texts, days, strict=True)], inverse, lines, "due_date")
         return np.array(days, dtype=np.int64)[inverse]
 
@@ -347,10 +348,10 @@ class _Builder:
 
 
 def _day_number(text: str) -> int:
-    """Days since 1970-01-01 of a YYYY-MM-DD date, or ``_NO_DAY``."""
+    """Days since 1970-01-01 of a YYYY-MM-DD date, or ``_NOT_A_DAY``."""
     try:
         if len(text) != 10:
-            return _NO_DAY
+            return _NOT_A_DAY
         return (dt.date.fromisoformat(text) - _EPOCH).days
     except ValueError:
-        return _NO_DAY
+        return _NOT_A_DAY

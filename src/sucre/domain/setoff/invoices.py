@@ -101,6 +101,11 @@ def _ids_unique(ids: Sequence[str]) -> bool:
     return len(set(ids)) == len(ids)
 
 
+#: The ``due_day`` of an invoice without a due date, in a set that has some: after every real
+#: date (2^40 days is three billion years), so undated invoices clear last.
+NO_DUE_DAY = 2**40
+
+
 @dataclass(frozen=True, slots=True)
 class InvoiceSet:
     """The invoices of one run, column-wise (no per-invoice Python objects at 10^6 rows).

@@ -161,8 +161,10 @@ def validation_response(error: RequestValidationError) -> JSONResponse:
     header = [p for p in problems if _is_idempotency_header(p["loc"])]
     if header:
         missing = header[0]["type"] == "missing"
+        chars_max = bounds.api_idempotency_key_chars_max
         message = ("an Idempotency-Key header is required on every state-changing request"
-                   if missing else "Idempotency-Key must be 1 to 64 visible ASCII characters")
+                   if missing else f"Idempotency-Key must be 1 to {chars_max} visible ASCII "
+                   "characters")
         return JSONResponse(error_body("CH21" if missing else "FF01", message, "Idempotency-Key"),
                             status_code=400)
     first = issues[0] if issues else ErrorIssue(field=None, message="invalid request")

@@ -83,7 +83,8 @@ def reject(order_id: int, authority: Annotated[str, typer.Option(help="Receiving
 
 def import_orders(
     file: Annotated[Path, typer.Argument(help="CSV with one order per row.")],
-    batch: Annotated[int, typer.Option(help="Orders per atomic batch.")] = 1000,
+    batch: Annotated[int, typer.Option(help="Orders per atomic batch.")
+                  ] = bounds.import_batch_orders_default,
     database: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:

@@ -44,7 +44,8 @@ IsoDate = Annotated[dt.date, BeforeValidator(_date_text)]
 MemberText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$"), _Strict]
 AuthorityText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{2,12}$"), _Strict]
 CurrencyText = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$"), _Strict]
-OrderKey = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{1,64}$"), _Strict]
+OrderKey = Annotated[str, StringConstraints(
+    pattern=rf"^[\x21-\x7e]{{1,{bounds.order_key_chars_max}}}$"), _Strict]
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9.]{6,13}$"), _Strict]
 # Stored text follows the domain's one rule (sucre.domain.text): no control character at all.
 UnitText = Annotated[str, StringConstraints(min_length=1, max_length=bounds.order_unit_chars_max,
@@ -63,12 +64,15 @@ ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{4}$"), _Strict
 
 # Set-off invoices (traders, not member states, owe each other).
 _VISIBLE = rf"[^\s{CONTROL_CLASS}]"  # a character that is neither blank nor a control
-InvoiceId = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{1,64}$"), _Strict]
+InvoiceId = Annotated[str, StringConstraints(
+    pattern=rf"^[\x21-\x7e]{{1,{bounds.invoice_label_chars_max}}}$"), _Strict]
 PartyName = Annotated[str, StringConstraints(
-    min_length=1, max_length=64, pattern=rf"^{_VISIBLE}(?:[^{CONTROL_CLASS}]*{_VISIBLE})?$"),
+    min_length=1, max_length=bounds.invoice_label_chars_max,
+    pattern=rf"^{_VISIBLE}(?:[^{CONTROL_CLASS}]*{_VISIBLE})?$"),
     _Strict]
 InvoiceHsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6,10}$"), _Strict]
-InvoiceUnit = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{1,8}$"), _Strict]
+InvoiceUnit = Annotated[str, StringConstraints(
+    pattern=rf"^[\x21-\x7e]{{1,{bounds.order_unit_chars_max}}}$"), _Strict]
 DocumentRef = Annotated[str, StringConstraints(
     min_length=1, max_length=bounds.text_chars_max,
     pattern=rf"^{_VISIBLE}(?:[^{CONTROL_CLASS}]*{_VISIBLE})?$"), _Strict]
