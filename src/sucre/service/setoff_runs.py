@@ -30,8 +30,7 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select,
 from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
-from sucre.adapters.files import CsvInput, open_input
-from sucre.adapters.invoice_csv import load_invoices
+from sucre.adapters.invoice_csv import load_invoice_columns
 from sucre.domain.errors import (
     BadRows,
     ErrorRow,
@@ -162,22 +161,25 @@ def read_invoice_file(path: Path, *, default_currency: CurrencyCode = XSU,
                       on_progress: Callable[[int], None] | None = None) -> list[Invoice]:
     """Invoices to store, from a CSV: the set-off columns plus optional member and goods ones.
 
-    ``id,debtor,creditor,amount,currency,due_date`` are read and checked by
-    :func:`sucre.adapters.invoice_csv.load_invoices` (every bad row with its line); the optional
-    ``debtor_member,creditor_member`` (ISO 3166 alpha-3) and ``hs_code,quantity,unit,customs_ref``
-    columns (what a payment order for the residual needs) are taken as text. A stored invoice
+    The file is read once, by :func:`sucre.adapters.invoice_csv.load_invoice_columns`:
+    ``id,debtor,creditor,amount,currency,due_date`` are checked there (every bad row with its
+    line); the optional ``debtor_member,creditor_member`` (ISO 3166 alpha-3) and
+    ``hs_code,quantity,unit,customs_ref`` columns (what a payment order for the residual needs)
+    come back as text and are checked here, once the set-off columns passed. A stored invoice
     needs its own ``id``: the row number would not identify it on a second submission.
     """
-    loaded = load_invoices(path, default_currency=default_currency, on_progress=on_progress)
+    read = load_invoice_columns(path, text_columns=tuple(_OPTIONAL_TEXT),
+                                default_currency=default_currency, on_progress=on_progress)
+    loaded = read.invoices
     if isinstance(loaded.ids, RowNumbers):
         raise InvalidInput("stored invoices need an id column (the row number would not "
                            "identify an invoice when the file is sent again)", field="id")
-    extras = _optional_columns(path)
+    extras = _optional_columns(path.name, read.text, read.lines.tolist())
     epoch = dt.date(1970, 1, 1)
     due = loaded.due_day
     invoices = []
     for k, external_id in enumerate(loaded.ids):
-        extra = extras.get(external_id, {})
+        extra = extras[k] if extras else {}
         day = None if due is None or int(due[k]) < 0 else epoch + dt.timedelta(int(due[k]))
         invoices.append(Invoice(
             external_id, loaded.party_labels[int(loaded.debtor[k])],
@@ -190,35 +192,32 @@ _OPTIONAL_TEXT = {"debtor_member": 3, "creditor_member": 3, "hs_code": 10, "quan
                   "unit": bounds.order_unit_chars_max, "customs_ref": bounds.text_chars_max}
 
 
-def _optional_columns(path: Path) -> dict[str, dict[str, Any]]:
-    with open_input(path) as handle:
-        reader = CsvInput(handle, path.name, lowercase=True)
-        names = {name: i for i, name in enumerate(reader.header)}
-        wanted = {column: names[column] for column in _OPTIONAL_TEXT if column in names}
-        if not wanted:
-            return {}
-        extras: dict[str, dict[str, Any]] = {}
-        errors: list[ErrorRow] = []
-        for line, fields in reader.rows():
-            row = dict(enumerate(fields))
-            values = {column: (row.get(i) or "").strip() or None
-                      for column, i in wanted.items()}
-            for column, value in values.items():
-                if value is not None and len(value) > _OPTIONAL_TEXT[column]:
-                    errors.append((line, column, f"longer than {_OPTIONAL_TEXT[column]} "
-                                                 "characters"))
-            quantity = values.get("quantity")
-            if quantity is not None and len(str(quantity)) <= _OPTIONAL_TEXT["quantity"]:
-                try:
-                    parse_quantity(str(quantity), field="quantity")
-                except InvalidInput as error:
-                    errors.append((line, "quantity", error.message))
-            for column in ("debtor_member", "creditor_member"):
-                if values.get(column):
-                    values[column] = str(values[column]).upper()
-            extras[(row.get(names["id"]) or "").strip()] = values
-        if errors:
-            raise BadRows(path.name, errors)
+def _optional_columns(source: str, text: dict[str, list[str | None]],
+                      lines: list[int]) -> list[dict[str, Any]]:
+    """Per invoice, its optional columns checked (every bad cell with its line), as fields."""
+    wanted = [column for column in _OPTIONAL_TEXT if column in text]
+    if not wanted:
+        return []
+    extras: list[dict[str, Any]] = []
+    errors: list[ErrorRow] = []
+    for k, line in enumerate(lines):
+        values: dict[str, Any] = {column: text[column][k] for column in wanted}
+        for column, value in values.items():
+            if value is not None and len(value) > _OPTIONAL_TEXT[column]:
+                errors.append((line, column, f"longer than {_OPTIONAL_TEXT[column]} "
+                                             "characters"))
+        quantity = values.get("quantity")
+        if quantity is not None and len(str(quantity)) <= _OPTIONAL_TEXT["quantity"]:
+            try:
+                parse_quantity(str(quantity), field="quantity")
+            except InvalidInput as error:
+                errors.append((line, "quantity", error.message))
+        for column in ("debtor_member", "creditor_member"):
+            if values.get(column):
+                values[column] = str(values[column]).upper()
+        extras.append(values)
+    if errors:
+        raise BadRows(source, errors)
     return extras
 
 

@@ -32,7 +32,8 @@ time, measured).
 """
 
 from sucre.adapters.invoice_csv.blocks import CsvRowErrors
-from sucre.adapters.invoice_csv.read import load_invoices
+from sucre.adapters.invoice_csv.read import LoadedInvoices, load_invoice_columns, load_invoices
 from sucre.adapters.invoice_csv.write import decimal_bytes, decimal_strings, write_result
 
-__all__ = ["CsvRowErrors", "decimal_bytes", "decimal_strings", "load_invoices", "write_result"]
+__all__ = ["CsvRowErrors", "LoadedInvoices", "decimal_bytes", "decimal_strings",
+           "load_invoice_columns", "load_invoices", "write_result"]

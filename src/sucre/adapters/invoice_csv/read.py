@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NoReturn
@@ -60,7 +60,20 @@ class _Columns:
         return name in self.position
 
 
-def _read_header(data: bytes, source: str) -> _Columns:
+@dataclass(frozen=True, slots=True)
+class LoadedInvoices:
+    """An invoice set with the text of further columns, read in the same pass.
+
+    ``text[column][k]`` is invoice ``k``'s cell, stripped, ``None`` when empty; only columns the
+    file has are keys. ``lines[k]`` is the line invoice ``k`` was read from (the header is 1).
+    """
+
+    invoices: InvoiceSet
+    text: dict[str, list[str | None]]
+    lines: Int64Array
+
+
+def _read_header(data: bytes, source: str, text_columns: Sequence[str] = ()) -> _Columns:
     text = data.decode("utf-8").removeprefix("\ufeff")
     names = [name.strip().lower() for name in (line_fields(text) or [])]
     errors = [(1, name, f"missing column {name!r}") for name in _REQUIRED if name not in names]
@@ -69,7 +82,8 @@ def _read_header(data: bytes, source: str) -> _Columns:
     if errors:
         raise CsvRowErrors(source, errors)
     return _Columns(width=len(names), position={
-        name: i for i, name in enumerate(names) if name in _REQUIRED + _OPTIONAL})
+        name: i for i, name in enumerate(names)
+        if name in _REQUIRED or name in _OPTIONAL or name in text_columns})
 
 
 def load_invoices(path: Path, *, default_currency: CurrencyCode = XSU, minor_units: bool = False,
@@ -79,6 +93,17 @@ def load_invoices(path: Path, *, default_currency: CurrencyCode = XSU, minor_uni
     Amounts are decimal text in the invoice's currency (``1250.50``), or with ``minor_units``
     whole numbers of its minor unit (``125050``), as published obligation networks write them.
     """
+    return load_invoice_columns(path, default_currency=default_currency, minor_units=minor_units,
+                                on_progress=on_progress).invoices
+
+
+def load_invoice_columns(path: Path, *, text_columns: Sequence[str] = (),
+                         default_currency: CurrencyCode = XSU, minor_units: bool = False,
+                         on_progress: ProgressCallback | None = None) -> LoadedInvoices:
+    """:func:`load_invoices`, and in the same one pass the cells of ``text_columns`` as text.
+
+    The text columns are taken as they are (stripped); checking them is the caller's business.
+    """
     source = path.name
     with open_input(path) as handle, gc_paused():
         blocks = line_blocks(handle, source)
@@ -86,21 +111,23 @@ def load_invoices(path: Path, *, default_currency: CurrencyCode = XSU, minor_uni
         if first is None:
             raise CsvRowErrors(source, [(1, "file", "the file is empty")])
         header, newline, rest = first[1].partition(b"\n")
-        builder = _Builder(_read_header(header, source), default_currency, minor_units)
+        builder = _Builder(_read_header(header, source, text_columns), default_currency,
+                           minor_units, text_columns)
         for first_line, data in itertools.chain([(2, rest)] if newline else [], blocks):
             builder.add_block(data, first_line)
             if on_progress is not None:
                 on_progress(builder.lines_seen)
             if builder.full:
                 break
-        return builder.finish(source)
+        invoices = builder.finish(source)
+        return LoadedInvoices(invoices, builder.text(), builder.record_lines())
 
 
 class _Builder:
     """Validates blocks of rows into int64 columns, collecting every error with its line."""
 
     def __init__(self, columns: _Columns, default_currency: CurrencyCode,
-                 minor_units: bool = False) -> None:
+                 minor_units: bool = False, text_columns: Sequence[str] = ()) -> None:
         self.columns = columns
         self.default_currency = default_currency
         self.minor_units = minor_units
@@ -113,6 +140,9 @@ class _Builder:
         self.lines_seen = 0
         self.ids: list[Bytes] = []
         self.id_lines: list[Int64Array] = []
+        self.text_parts: dict[str, list[Bytes]] = {
+            name: [] for name in text_columns if columns.has(name)}
+        self.line_parts: list[Int64Array] = []
         self.parts: dict[str, list[Int64Array]] = {
             "debtor": [], "creditor": [], "amount": [], "currency": [], "due": []}
 
@@ -202,6 +232,9 @@ class _Builder:
                                ("currency", currency_index), ("due", due)):
                 if part is not None:
                     self.parts[name].append(part)
+            for name, text_parts in self.text_parts.items():
+                text_parts.append(columns[name])
+            self.line_parts.append(lines)
 
     def _label_problem(self, label: str) -> str | None:
         if not label:
@@ -345,6 +378,16 @@ class _Builder:
                 raise
             self._duplicate_id_errors()
             self._refuse(source)
+
+
+    def text(self) -> dict[str, list[str | None]]:
+        """The text columns of every record, stripped (``None`` for an empty cell)."""
+        return {name: [value.strip() or None for parts in text_parts for value in decoded(parts)]
+                for name, text_parts in self.text_parts.items()}
+
+    def record_lines(self) -> Int64Array:
+        return (np.concatenate(self.line_parts) if self.line_parts
+                else np.zeros(0, dtype=np.int64))
 
 
 def _day_number(text: str) -> int:
