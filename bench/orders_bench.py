@@ -56,10 +56,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine, make_url
 
-from sucre import bootstrap
+from sucre import bootstrap, bounds
 from sucre.adapters.db import tables as t
 from sucre.adapters.orders_csv import COLUMNS, open_order_file
-from sucre.domain import limits
 from sucre.service import bloc, closing, demo, payments, registry
 
 BENCH_DIR = Path(__file__).resolve().parent
@@ -433,7 +432,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg-url", default=os.environ.get("SUCRE_BENCH_DATABASE_URL",
                                                            PG_URL_DEFAULT))
-    parser.add_argument("--batch", type=int, default=limits.import_batch_orders_default)
+    parser.add_argument("--batch", type=int, default=bounds.import_batch_orders_default)
     parser.add_argument("--seed", type=int, default=20260701)
     parser.add_argument(
         "--pg-plan-cache-mode", choices=("force_custom_plan", "auto", "server"),
@@ -441,8 +440,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="plan_cache_mode set on the bench database ('server': leave it alone). sucre's "
              "engine sets force_custom_plan on its own connections, which takes precedence.")
     args = parser.parse_args(argv)
-    if not 1 <= args.orders <= limits.orders_per_period_max:
-        parser.error(f"--orders must be 1..{limits.orders_per_period_max}")
+    if not 1 <= args.orders <= bounds.orders_per_period_max:
+        parser.error(f"--orders must be 1..{bounds.orders_per_period_max}")
     return args
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from sucre.domain import limits
+from sucre import bounds
 
 #: Numbers that no edge may accept, as an amount, a rate, a council share or a quantity: each is
 #: refused with a clear error (exit 2 on the CLI, 4xx over HTTP), at once, never rounded,
@@ -90,7 +90,7 @@ def write_hostile_file(path: Path, kind: str, header: list[str], row: list[str])
     elif kind == "latin1":
         path.write_bytes(csv_text(header, ["Bogotá-1", *row[1:]]).encode("latin-1"))
     elif kind == "huge_field":
-        path.write_text(csv_text(header, ["x" * (limits.csv_field_chars_max + 1), *row[1:]]),
+        path.write_text(csv_text(header, ["x" * (bounds.csv_field_chars_max + 1), *row[1:]]),
                         encoding="utf-8")
     elif kind == "duplicate_column":
         path.write_text(csv_text([*header, header[0]], [*row, row[0]]), encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sucre.domain import limits
+from sucre import bounds
 
 DEFAULT_DATABASE_URL = "sqlite:///sucre.db"
 
@@ -17,5 +17,5 @@ class Settings(BaseSettings):
     database_url: str = DEFAULT_DATABASE_URL
 
     #: Seconds a client of ``sucre serve`` may take to send a request head, and then its body.
-    client_timeout_s: int = Field(default=limits.api_client_seconds_default, ge=1,
-                                  le=limits.api_client_seconds_max)
+    client_timeout_s: int = Field(default=bounds.api_client_seconds_default, ge=1,
+                                  le=bounds.api_client_seconds_max)

@@ -7,8 +7,8 @@ import hashlib
 import pytest
 from sqlalchemy import Engine, select
 
+from sucre import bounds
 from sucre.adapters.db import tables as t
-from sucre.domain import limits
 from sucre.domain.errors import (
     InvalidInput,
     InvalidState,
@@ -69,7 +69,7 @@ def test_revocation_is_immediate_over_http(bloc: Engine) -> None:
 
 def test_active_keys_are_bounded(bloc: Engine) -> None:
     api_keys.add_client(bloc, "council", Role.COUNCIL)
-    for _ in range(limits.api_keys_per_client_max - 1):
+    for _ in range(bounds.api_keys_per_client_max - 1):
         api_keys.issue_key(bloc, "council")
     with pytest.raises(LimitExceeded):
         api_keys.issue_key(bloc, "council")

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
+from sucre import bounds
 from sucre.adapters.db import tables as t
-from sucre.domain import limits
 from sucre.service import api_keys
 from tests import world
 from tests.api.conftest import Keys, TestClient, auth, order_body
@@ -114,7 +114,7 @@ def test_control_characters_are_refused(checked: TestClient, keys: Keys, field: 
 
 
 def test_oversized_body_with_content_length(checked: TestClient, keys: Keys) -> None:
-    body = json.dumps(order_body(importer="x" * limits.api_body_bytes_max)).encode()
+    body = json.dumps(order_body(importer="x" * bounds.api_body_bytes_max)).encode()
     response = checked.post(ORDERS, headers={**auth(keys.bcc, "bad-1"),
                                              "Content-Type": "application/json"}, content=body)
     error = error_of(response, 413)
@@ -123,7 +123,7 @@ def test_oversized_body_with_content_length(checked: TestClient, keys: Keys) -> 
 
 def test_oversized_body_streamed_without_length(checked: TestClient, keys: Keys) -> None:
     def chunks() -> Iterator[bytes]:
-        for _ in range(limits.api_body_bytes_max // 65536 + 2):
+        for _ in range(bounds.api_body_bytes_max // 65536 + 2):
             yield b" " * 65536
 
     response = checked.post(ORDERS, headers={**auth(keys.bcc, "bad-1"),
@@ -133,7 +133,7 @@ def test_oversized_body_streamed_without_length(checked: TestClient, keys: Keys)
 
 
 def test_oversized_and_empty_batches(checked: TestClient, keys: Keys) -> None:
-    too_many = {"orders": [order_body(f"B{i}") for i in range(limits.api_batch_orders_max + 1)]}
+    too_many = {"orders": [order_body(f"B{i}") for i in range(bounds.api_batch_orders_max + 1)]}
     error = error_of(post(checked, keys.bcc, too_many, path=f"{ORDERS}/batch"), 422)
     assert error["field"] == "orders"
     error_of(post(checked, keys.bcc, {"orders": []}, idempotency_key="bad-2",
@@ -141,7 +141,7 @@ def test_oversized_and_empty_batches(checked: TestClient, keys: Keys) -> None:
 
 
 def test_page_size_is_bounded(checked: TestClient, keys: Keys) -> None:
-    response = checked.get(f"{ORDERS}?limit={limits.api_page_orders_max + 1}",
+    response = checked.get(f"{ORDERS}?limit={bounds.api_page_orders_max + 1}",
                            headers=auth(keys.auditor))
     assert error_of(response, 422)["field"] == "limit"
 
@@ -299,12 +299,12 @@ def test_bad_invoices_are_refused_with_their_field(
 
 
 @pytest.mark.parametrize(("path", "bound", "make"), [
-    (INVOICES, limits.api_batch_invoices_max, invoice_body),
-    (STATELESS, limits.api_setoff_invoices_max, stateless_body)])
+    (INVOICES, bounds.api_batch_invoices_max, invoice_body),
+    (STATELESS, bounds.api_setoff_invoices_max, stateless_body)])
 def test_oversized_and_empty_invoice_batches(checked_invoices: TestClient, keys: Keys,
                                              path: str, bound: int, make: Any) -> None:
     too_many = {"invoices": [make(f"I{i}") for i in range(bound + 1)]}
-    assert len(json.dumps(too_many)) < limits.api_body_bytes_max
+    assert len(json.dumps(too_many)) < bounds.api_body_bytes_max
     error = error_of(post(checked_invoices, keys.chamber, too_many, path=path), 422)
     assert error["field"] == "invoices"
     empty = error_of(post(checked_invoices, keys.chamber, {"invoices": []}, "bad-2",
@@ -356,9 +356,9 @@ def test_unknown_invoice_fields(checked_invoices: TestClient, keys: Keys) -> Non
 
 
 def test_run_and_page_bounds(checked_invoices: TestClient, keys: Keys) -> None:
-    for query, field in ((f"limit={limits.api_page_clearings_max + 1}", "limit"),
+    for query, field in ((f"limit={bounds.api_page_clearings_max + 1}", "limit"),
                          ("limit=0", "limit"), ("offset=-1", "offset"),
-                         (f"offset={limits.setoff_invoices_max + 1}", "offset")):
+                         (f"offset={bounds.setoff_invoices_max + 1}", "offset")):
         response = checked_invoices.get(f"/v1/setoff-runs/1?{query}",
                                         headers=auth(keys.auditor))
         assert error_of(response, 422)["field"] == field

@@ -15,7 +15,7 @@ import pytest
 from lxml import etree
 from sqlalchemy import Engine
 
-from sucre.domain import limits
+from sucre import bounds
 from tests import world
 from tests.api.conftest import Keys, TestClient, auth, order_body
 from tests.iso20022 import samples
@@ -155,5 +155,5 @@ def test_xxe_reads_no_file_and_opens_no_connection(untouched: TestClient, keys: 
 def test_oversized_upload_is_refused_before_parsing(untouched: TestClient, keys: Keys) -> None:
     response = untouched.post(PATH, content=b"<" * 64, headers={
         **auth(keys.bcc, "big"), "Content-Type": "application/xml",
-        "Content-Length": str(limits.api_xml_body_bytes_max + 1)})
+        "Content-Length": str(bounds.api_xml_body_bytes_max + 1)})
     assert response.status_code == 413

@@ -11,9 +11,9 @@ import typer
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
+from sucre import bounds
 from sucre.adapters.db import tables as t
-from sucre.domain import limits
-from sucre.entrypoints.setoff_cli import register
+from sucre.entrypoints.cli.setoff import register
 from tests.api.conftest import Keys, TestClient, auth
 
 INVOICES = "/v1/invoices"
@@ -144,7 +144,7 @@ def test_store_run_read_and_page(engine: Engine, client: TestClient, keys: Keys)
     assert {k: page[k] for k in summary} == summary
     beyond = client.get(f"{RUNS}/1?offset=50", headers=auth(keys.auditor)).json()
     assert (beyond["clearings_total"], beyond["clearings"]) == (3, [])
-    too_big = client.get(f"{RUNS}/1?limit={limits.api_page_clearings_max + 1}",
+    too_big = client.get(f"{RUNS}/1?limit={bounds.api_page_clearings_max + 1}",
                          headers=auth(keys.auditor))
     assert (too_big.status_code, too_big.json()["error"]["field"]) == (422, "limit")
     again = client.post(RUNS, headers=auth(keys.chamber, "run-2"),

@@ -38,7 +38,7 @@ def test_the_tally_writes_the_first_refusals_and_counts_the_rest() -> None:
 
 
 def test_the_tally_bounds_the_paths_it_counts(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gate.limits, "api_refused_paths_max", 3)
+    monkeypatch.setattr(gate.bounds, "api_refused_paths_max", 3)
     tally = gate.RefusedTally(per_window=0, window_s=60, clock=Clock())
     for number in range(10):
         assert not tally.admit("GET", f"/probe/{number}")

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from sucre import bounds
 from sucre.adapters.db.engine import make_engine
-from sucre.domain import limits
 from sucre.entrypoints.api import create_app
 from sucre.service import payments
 from tests import world
@@ -38,7 +38,7 @@ def test_a_transaction_still_deadlocked_after_its_retries_is_a_503(
             patched.setattr(payments, "submit_order", deadlocked)
             busy = client.post(ORDERS, headers=auth(keys.bcc, "busy-1"), json=order_body())
         assert busy.status_code == 503
-        assert busy.headers["Retry-After"] == str(limits.api_retry_after_s)
+        assert busy.headers["Retry-After"] == str(bounds.api_retry_after_s)
         assert busy.json()["error"]["code"] == "NARR"
         assert (world.row_counts(engine), world.position_sums(engine)) == before
         retried = client.post(ORDERS, headers=auth(keys.bcc, "busy-1"), json=order_body())
@@ -59,5 +59,5 @@ def test_an_unreachable_database_is_a_503_on_every_request(tmp_path: Path) -> No
             for method, path in (("GET", "/v1/periods"), ("POST", ORDERS)):
                 response = client.request(method, path, headers=auth(WELL_FORMED_KEY, "k-1"))
                 assert response.status_code == 503, (url, path, response.text)
-                assert response.headers["Retry-After"] == str(limits.api_retry_after_s)
+                assert response.headers["Retry-After"] == str(bounds.api_retry_after_s)
                 assert "retry later" in response.json()["error"]["message"]

@@ -16,11 +16,10 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from sucre import bootstrap
+from sucre import bootstrap, bounds
 from sucre.adapters.db import tables as t
 from sucre.adapters.files import csv_cell
 from sucre.adapters.orders_csv import COLUMNS, write_orders
-from sucre.domain import limits
 from sucre.entrypoints.cli import app
 from tests import world
 from tests.hostile import (
@@ -106,7 +105,7 @@ def test_hostile_csv_files_are_refused(engine: Engine, url: str, tmp_path: Path,
     before = nothing_written(engine)
     stderr = refused_clearly(runner.invoke(app, command.argv(path, url)))
     expected = {"binary": ("NUL", "UTF-8"), "latin1": ("UTF-8",),
-                "huge_field": (str(limits.csv_field_chars_max),),
+                "huge_field": (str(bounds.csv_field_chars_max),),
                 "duplicate_column": ("twice", "more than once")}[kind]
     assert any(word in stderr for word in expected), stderr
     assert nothing_written(engine) == before
@@ -226,15 +225,15 @@ def test_twenty_thousand_bad_rows_print_a_bounded_report(engine: Engine, url: st
     result = runner.invoke(app, ["import-orders", str(path), "-d", url])
     assert result.exit_code == 1, result.output
     lines = result.stderr.strip().splitlines()
-    assert len(lines) <= limits.import_errors_listed_max + 1
-    assert "20000 more" in lines[-1] or f"{20_000 - limits.import_errors_listed_max} more" in (
+    assert len(lines) <= bounds.import_errors_listed_max + 1
+    assert "20000 more" in lines[-1] or f"{20_000 - bounds.import_errors_listed_max} more" in (
         lines[-1])
     assert "accepted 1," in result.stdout and "invalid 20000" in result.stdout
     document = json.loads(runner.invoke(app, ["import-orders", str(path), "-d", url,
                                               "--json"]).stdout)
     assert document["invalid"] == 20_000 and document["replayed"] == 1
-    assert len(document["errors"]) == limits.import_errors_listed_max
-    assert document["errors_not_listed"] == 20_000 - limits.import_errors_listed_max
+    assert len(document["errors"]) == bounds.import_errors_listed_max
+    assert document["errors_not_listed"] == 20_000 - bounds.import_errors_listed_max
 
 
 # --- stored text on the CLI: refused; printed text: never markup ------------------------------

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from lxml import etree
 
+from sucre import bounds
 from sucre.adapters.iso20022.camt053 import AccountStatement, StatementEntry, build_camt053
 from sucre.adapters.iso20022.parse import CAMT_053, MessageTooLarge, parse_message
-from sucre.domain import limits
 from sucre.domain.errors import InvariantBroken
 from sucre.domain.money import XSU
 from tests.iso20022.samples import CREATED_AT
@@ -99,6 +99,6 @@ def test_entries_outside_the_period_are_a_bug() -> None:
 
 
 def test_too_many_entries_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(limits, "iso_statement_entries_max", 2)
+    monkeypatch.setattr(bounds, "iso_statement_entries_max", 2)
     with pytest.raises(MessageTooLarge):
         build_camt053(statement())

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sucre import bounds
 from sucre.adapters.iso20022 import pacs008
 from sucre.adapters.iso20022.parse import InvalidMessage, MessageTooLarge
-from sucre.domain import limits
 from sucre.domain.errors import InvalidDate, InvalidInput
 from sucre.domain.members import AuthorityCode, MemberCode, MemberState, MonetaryAuthority
 from sucre.domain.money import CurrencyCode
@@ -146,7 +146,7 @@ def test_settlement_outside_the_chamber_is_refused() -> None:
 
 def test_too_many_transactions_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     data = build(order(), order(), order())
-    monkeypatch.setattr(limits, "iso_transactions_max", 2)
+    monkeypatch.setattr(bounds, "iso_transactions_max", 2)
     with pytest.raises(MessageTooLarge):
         read(data)
 

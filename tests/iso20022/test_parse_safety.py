@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from sucre import bounds
 from sucre.adapters.iso20022 import parse
 from sucre.adapters.iso20022.parse import (
     PACS_008,
@@ -20,7 +21,6 @@ from sucre.adapters.iso20022.parse import (
     UnsafeMessage,
     parse_message,
 )
-from sucre.domain import limits
 from sucre.domain.errors import InvalidInput, SucreError
 from tests.iso20022 import samples
 
@@ -190,19 +190,19 @@ def nested(depth: int) -> bytes:
 
 def test_deep_nesting_is_cut_off_while_parsing() -> None:
     error = rejected(nested(100), MessageTooLarge)  # over sucre's bound, under libxml2's 256
-    assert str(limits.iso_depth_max) in error.message
+    assert str(bounds.iso_depth_max) in error.message
     error = rejected(nested(100_000), InvalidInput)  # libxml2 stops first (huge_tree=False)
     assert "depth" in error.message
 
 
 def test_too_many_elements_are_cut_off_while_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(limits, "iso_elements_max", 1_000)
+    monkeypatch.setattr(bounds, "iso_elements_max", 1_000)
     data = (f'<Document xmlns="{NS}">' + "<a/>" * 1_001 + "</Document>").encode()
     rejected(data, MessageTooLarge)
 
 
 def test_oversized_message_is_refused_before_parsing() -> None:
-    data = b" " * (limits.iso_message_bytes_max + 1)
+    data = b" " * (bounds.iso_message_bytes_max + 1)
     error = rejected(data, MessageTooLarge)
     assert issubclass(MessageTooLarge, InvalidInput)
     assert "bytes" in error.message

@@ -10,8 +10,8 @@ from dataclasses import fields
 import pytest
 from sqlalchemy import Engine, String, func, select
 
+from sucre import bounds
 from sucre.adapters.db import tables as t
-from sucre.domain import limits
 from sucre.domain.orders import OrderRequest
 from sucre.service import payments
 from tests import world
@@ -68,11 +68,11 @@ def test_control_characters_in_an_order_are_row_errors(bloc_engine: Engine, text
 
 
 def test_the_report_keeps_the_first_errors_and_counts_them_all(bloc_engine: Engine) -> None:
-    bad = limits.import_errors_listed_max + 150
+    bad = bounds.import_errors_listed_max + 150
     rows = [(k + 2, world.order(f"B{k}", amount="1.001")) for k in range(bad)]
     report = payments.import_orders(bloc_engine, [*rows, (bad + 2, world.order("GOOD"))])
     assert report.accepted == 1 and report.invalid == bad
-    assert len(report.errors) == limits.import_errors_listed_max
-    assert [e.line for e in report.errors] == list(range(2, limits.import_errors_listed_max + 2))
+    assert len(report.errors) == bounds.import_errors_listed_max
+    assert [e.line for e in report.errors] == list(range(2, bounds.import_errors_listed_max + 2))
     with bloc_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.payment_orders)).scalar_one() == 1

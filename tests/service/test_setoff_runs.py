@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
+from sucre import bounds
 from sucre.adapters.db import tables as t
 from sucre.domain.errors import (
     BadRows,
@@ -159,6 +161,45 @@ def test_an_overlong_goods_field_is_reported_with_its_line(tmp_path: Path) -> No
     with pytest.raises(BadRows) as caught:
         setoff_runs.read_invoice_file(path)
     assert caught.value.errors == [(3, "unit", "longer than 8 characters")]
+
+
+def test_an_invoice_file_is_read_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The member and goods columns come from the loader's one pass, not a second read."""
+    path = tmp_path / "invoices.csv"
+    path.write_text("id,debtor,creditor,amount,debtor_member,unit\ni1,a,b,1.00,cub,t\n")
+    opened: list[str] = []
+    real_open = os.open
+
+    def counting_open(name: str | os.PathLike[str], *args: int) -> int:
+        opened.append(os.fspath(name))
+        return real_open(name, *args)
+
+    monkeypatch.setattr(os, "open", counting_open)
+    [read] = setoff_runs.read_invoice_file(path)
+    monkeypatch.undo()
+    assert opened.count(os.fspath(path)) == 1
+    assert (read.debtor_member, read.unit) == ("CUB", "t")
+
+
+def test_goods_columns_are_read_on_every_parsing_path(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Quoted rows (parsed line by line) and plain blocks alike; bad cells named by line."""
+    path = tmp_path / "invoices.csv"
+    plain = "".join(f"p{k},a,b,1.00,ven,100630,2,t\n" for k in range(40))
+    path.write_text("id,debtor,creditor,amount,creditor_member,hs_code,quantity,unit\n"
+                    'q1,"a, inc",b,1.00, cub ,,," kg "\n' + plain)
+    monkeypatch.setattr(bounds, "setoff_csv_block_bytes", 128)
+    first, *rest = setoff_runs.read_invoice_file(path)
+    assert (first.debtor, first.creditor_member, first.hs_code, first.unit) == (
+        "a, inc", "CUB", None, "kg")
+    assert len(rest) == 40
+    assert {(i.creditor_member, i.hs_code, i.quantity, i.unit) for i in rest} == {
+        ("VEN", "100630", "2", "t")}
+    path.write_text(path.read_text().replace("p30,a,b,1.00,ven,100630,2,t",
+                                             "p30,a,b,1.00,ven,100630,two,t"))
+    with pytest.raises(BadRows) as caught:
+        setoff_runs.read_invoice_file(path)
+    assert [(line, field) for line, field, _ in caught.value.errors] == [(33, "quantity")]
 
 
 def test_an_invoice_owed_to_its_own_debtor_is_never_stored(bloc_engine: Engine) -> None:

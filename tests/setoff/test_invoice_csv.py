@@ -11,15 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sucre.adapters import invoice_csv
+from sucre import bounds
 from sucre.adapters.invoice_csv import (
     CsvRowErrors,
+    blocks,
     decimal_bytes,
     decimal_strings,
     load_invoices,
     write_result,
 )
-from sucre.domain import limits
 from sucre.domain.errors import LimitExceeded, SucreError
 from sucre.domain.money import XSU, CurrencyCode, format_amount, parse_amount
 from sucre.domain.rates import parse_rate
@@ -94,11 +94,11 @@ def test_missing_columns_empty_files_and_header_only(tmp_path: Path) -> None:
 def test_files_that_are_too_large_are_refused(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     path = write(tmp_path, "debtor,creditor,amount\n" + "A,B,1\n" * 50)
-    monkeypatch.setattr(limits, "csv_bytes_max", 100)
+    monkeypatch.setattr(bounds, "csv_bytes_max", 100)
     with pytest.raises(LimitExceeded, match="bytes"):
         load_invoices(path)
-    monkeypatch.setattr(limits, "csv_bytes_max", 10**6)
-    monkeypatch.setattr(limits, "setoff_invoices_max", 20)
+    monkeypatch.setattr(bounds, "csv_bytes_max", 10**6)
+    monkeypatch.setattr(bounds, "setoff_invoices_max", 20)
     with pytest.raises(LimitExceeded, match=r"more than 20 invoice rows \(line 22\)"):
         load_invoices(path)
 
@@ -112,8 +112,8 @@ def test_bytes_that_are_not_text_are_refused_with_their_line(tmp_path: Path) -> 
 
 def test_reading_stops_after_the_error_bound(tmp_path: Path,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(limits, "setoff_csv_errors_max", 5)
-    monkeypatch.setattr(limits, "setoff_csv_block_bytes", 64)
+    monkeypatch.setattr(bounds, "setoff_csv_errors_max", 5)
+    monkeypatch.setattr(bounds, "setoff_csv_block_bytes", 64)
     with pytest.raises(CsvRowErrors) as caught:
         load_invoices(write(tmp_path, "debtor,creditor,amount\n" + "A,A,1\n" * 100))
     assert caught.value.truncated and len(caught.value.errors) == 5
@@ -159,7 +159,7 @@ def test_small_blocks_give_the_same_invoices_and_line_numbers(
                                               rng.integers(1, 10**7, 500), strict=True))]
     path = write(tmp_path, "id,debtor,creditor,amount\n" + "\n".join(rows) + "\n")
     whole = load_invoices(path)
-    monkeypatch.setattr(limits, "setoff_csv_block_bytes", 97)
+    monkeypatch.setattr(bounds, "setoff_csv_block_bytes", 97)
     seen: list[int] = []
     pieces = load_invoices(path, on_progress=seen.append)
     assert seen == sorted(seen) and seen[-1] == 500 and len(seen) > 10
@@ -180,9 +180,9 @@ amount_texts = st.one_of(
 @given(st.lists(amount_texts, min_size=1, max_size=20))
 def test_the_fast_amount_parser_agrees_with_parse_amount(texts: list[str]) -> None:
     values = np.array([t.strip().encode() for t in texts] or [b""], dtype=np.bytes_)
-    minor, plain = invoice_csv._plain_decimals(values, np.full(len(texts), 2))
+    minor, plain = blocks.plain_decimals(values, np.full(len(texts), 2))
     for k, text in enumerate(texts):
-        if plain[k] and int(minor[k]) <= limits.amount_minor_max:   # else: parse_amount decides
+        if plain[k] and int(minor[k]) <= bounds.amount_minor_max:   # else: parse_amount decides
             assert int(minor[k]) == parse_amount(text, XSU, allow_zero=True)
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from sucre.domain import setoff
 from sucre.domain.errors import InvariantBroken
-from sucre.entrypoints.setoff_cli import register
+from sucre.entrypoints.cli.setoff import register
 from tests.setoff.helpers import EXAMPLES
 
 MICRO = EXAMPLES / "informal_mtcs_micro.csv"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
+from sucre import bounds
 from sucre.adapters.db import engine as db_engine
 from sucre.adapters.db.engine import is_transient, retry_transient
-from sucre.domain import limits
 
 
 class DriverError(Exception):
@@ -51,7 +51,7 @@ def test_a_transient_failure_runs_the_whole_function_again(sqlstate: str,
     assert use_case(21) == 42
     assert calls == [21, 21, 21]
     assert len(no_sleep) == 2
-    assert all(0 <= s <= limits.db_retry_backoff_max_s for s in no_sleep)
+    assert all(0 <= s <= bounds.db_retry_backoff_max_s for s in no_sleep)
 
 
 def test_attempts_are_bounded_and_the_last_error_is_raised(no_sleep: list[float]) -> None:
@@ -64,8 +64,8 @@ def test_attempts_are_bounded_and_the_last_error_is_raised(no_sleep: list[float]
 
     with pytest.raises(OperationalError):
         always_deadlocks()
-    assert len(calls) == limits.db_transaction_attempts_max
-    assert len(no_sleep) == limits.db_transaction_attempts_max - 1
+    assert len(calls) == bounds.db_transaction_attempts_max
+    assert len(no_sleep) == bounds.db_transaction_attempts_max - 1
 
 
 def test_other_errors_are_not_retried() -> None:

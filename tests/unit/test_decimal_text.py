@@ -18,8 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sucre import bounds
 from sucre.adapters.invoice_csv import CsvRowErrors, load_invoices
-from sucre.domain import decimal_text, limits
+from sucre.domain import decimal_text
 from sucre.domain.errors import InvalidAmount, InvalidInput
 from sucre.domain.money import XSU, parse_amount, parse_minor_units
 from sucre.domain.orders import parse_quantity
@@ -76,14 +77,14 @@ def test_over_precise_amounts_are_refused_not_rounded() -> None:
     assert parse_amount("99.990000000000", XSU) == 9999   # zeros are not precision
 
 
-@given(st.integers(0, 10**limits.decimal_whole_digits_max - 1),
-       st.integers(0, limits.decimal_places_max), st.integers(0, 10**12))
+@given(st.integers(0, 10**bounds.decimal_whole_digits_max - 1),
+       st.integers(0, bounds.decimal_places_max), st.integers(0, 10**12))
 def test_the_value_is_exact(whole: int, places: int, fraction: int) -> None:
     digits = str(fraction % 10**places).zfill(places) if places else ""
     text = f"{whole}.{digits}" if places else str(whole)
     number = decimal_text.parse_decimal(text, field="x")
     assert number.fraction() == Fraction(Decimal(text))
-    for scale in range(0, limits.decimal_places_max + 1):
+    for scale in range(0, bounds.decimal_places_max + 1):
         scaled = number.scaled(scale)
         exact = Fraction(Decimal(text)) * 10**scale
         assert scaled == (exact.numerator if exact.denominator == 1 else None)
@@ -112,7 +113,7 @@ def test_decimals_from_code_obey_the_same_bounds() -> None:
 
 
 def test_the_api_pattern_is_the_domain_rule() -> None:
-    from sucre.entrypoints.api.schemas import PaymentOrderIn
+    from sucre.entrypoints.api.schemas.orders import PaymentOrderIn
 
     schema = PaymentOrderIn.model_json_schema()
     assert schema["properties"]["amount"]["pattern"] == f"^{decimal_text.PATTERN}$"

@@ -22,13 +22,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.errors import InvalidInput, LimitExceeded
 from sucre.domain.text import printable
 
 # The csv module's bound is process-wide; set it to ours (equal to its default) so that the
-# bound is named in limits.py and a longer field is refused, never read.
-csv.field_size_limit(limits.csv_field_chars_max)
+# bound is named in bounds.py and a longer field is refused, never read.
+csv.field_size_limit(bounds.csv_field_chars_max)
 
 _BOM = "\ufeff"
 
@@ -39,12 +39,12 @@ def _name(path: Path) -> str:
 
 def open_input(path: Path, *, field: str = "file", bytes_max: int | None = None) -> BinaryIO:
     """``path`` opened for reading in binary, if it is a regular file of at most ``bytes_max``
-    (default ``limits.csv_bytes_max``).
+    (default ``bounds.csv_bytes_max``).
 
     The file is checked with ``stat`` before opening, opened without blocking (a FIFO swapped in
     meanwhile cannot hang the open) and checked again on the open descriptor.
     """
-    bytes_max = limits.csv_bytes_max if bytes_max is None else bytes_max
+    bytes_max = bounds.csv_bytes_max if bytes_max is None else bytes_max
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -109,13 +109,13 @@ class CsvInput:
         except csv.Error as error:
             if "field larger than field limit" in str(error):
                 raise LimitExceeded(f"{self.source}: line {self._reader.line_num}: a field is "
-                                    f"longer than {limits.csv_field_chars_max} characters",
+                                    f"longer than {bounds.csv_field_chars_max} characters",
                                     field="file") from None
             raise InvalidInput(f"{self.source}: line {self._reader.line_num}: not CSV ({error})",
                                field="file") from None
 
     def _lines(self, handle: BinaryIO) -> Iterator[str]:
-        bound = limits.csv_line_bytes_max
+        bound = bounds.csv_line_bytes_max
         while raw := handle.readline(bound + 1):
             self.line += 1
             if len(raw) > bound and not raw.endswith(b"\n"):

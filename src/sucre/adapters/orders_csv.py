@@ -14,8 +14,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TextIO
 
+from sucre import bounds
 from sucre.adapters.files import CsvInput, count_rows, open_input
-from sucre.domain import limits
 from sucre.domain.errors import InvalidInput, LimitExceeded
 from sucre.domain.orders import OrderRequest
 from sucre.domain.text import printable
@@ -33,7 +33,7 @@ class OrderFile:
     """An order file checked whole (:func:`open_order_file`); its rows are read on demand.
 
     Rows that cannot be read are counted in ``malformed_count``; the first
-    ``limits.import_errors_listed_max`` are kept in ``malformed`` as ``(line, reason)``.
+    ``bounds.import_errors_listed_max`` are kept in ``malformed`` as ``(line, reason)``.
     """
 
     path: Path
@@ -47,7 +47,7 @@ class OrderFile:
 
     def _malformed(self, line: int, reason: str) -> None:
         self.malformed_count += 1
-        if len(self.malformed) < limits.import_errors_listed_max:
+        if len(self.malformed) < bounds.import_errors_listed_max:
             self.malformed.append((line, reason))
 
 
@@ -55,9 +55,9 @@ def open_order_file(path: Path) -> OrderFile:
     """The file, read once to its end with every structural check (encoding, binary data, field
     and line bounds, columns named twice) before any of it is imported."""
     rows = count_rows(path)
-    if rows > limits.csv_rows_max:
+    if rows > bounds.csv_rows_max:
         raise LimitExceeded(f"{printable(path.name)} has {rows} rows; the limit is "
-                            f"{limits.csv_rows_max}", field="file")
+                            f"{bounds.csv_rows_max}", field="file")
     return OrderFile(path, rows)
 
 
@@ -74,8 +74,8 @@ def read_orders(source: CsvInput, malformed: MalformedSink) -> Iterator[tuple[in
                            field="file")
     in_order = tuple(names) == COLUMNS  # then fields go in by position, without a dict
     for count, (line, values) in enumerate(source.rows(), start=1):
-        if count > limits.csv_rows_max:
-            raise LimitExceeded(f"more than {limits.csv_rows_max} rows", field="file")
+        if count > bounds.csv_rows_max:
+            raise LimitExceeded(f"more than {bounds.csv_rows_max} rows", field="file")
         if len(values) != len(names):
             malformed(line, f"expected {len(names)} fields, found {len(values)}")
             continue

@@ -3,8 +3,8 @@
 Amounts, exchange rates, fixings, basket weights, council shares and goods quantities are written
 the same way at every edge (CLI arguments, CSV files, JSON bodies, pacs.009 legs):
 
-* one to ``limits.decimal_whole_digits_max`` ASCII digits,
-* optionally a dot followed by one to ``limits.decimal_places_max`` ASCII digits,
+* one to ``bounds.decimal_whole_digits_max`` ASCII digits,
+* optionally a dot followed by one to ``bounds.decimal_places_max`` ASCII digits,
 * and nothing else: no sign (every such number is positive or zero, so ``-1`` is refused rather
   than negated, and ``+1`` rather than guessed), no exponent (``1e2``), no ``_`` separator, no
   digits of other scripts (``１０``), no ``NaN`` or ``Infinity``, no bare dot (``.5``, ``5.``).
@@ -25,22 +25,22 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final, NamedTuple
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.errors import InvalidInput
 
 #: The syntax above as a regular expression, without anchors: the API's schema builds its pattern
 #: from this very string, so the rule is written once. :func:`parse_decimal` checks the same rule
 #: with string methods (faster, and it can say which bound was passed); a property test holds
 #: the two equal.
-PATTERN: Final = (rf"[0-9]{{1,{limits.decimal_whole_digits_max}}}"
-                  rf"(?:\.[0-9]{{1,{limits.decimal_places_max}}})?")
+PATTERN: Final = (rf"[0-9]{{1,{bounds.decimal_whole_digits_max}}}"
+                  rf"(?:\.[0-9]{{1,{bounds.decimal_places_max}}})?")
 #: Longest text that can match :data:`PATTERN`.
-CHARS_MAX: Final = limits.decimal_whole_digits_max + 1 + limits.decimal_places_max
+CHARS_MAX: Final = bounds.decimal_whole_digits_max + 1 + bounds.decimal_places_max
 
 _SHOWN_CHARS = 32
 RULE: Final = (f"ASCII digits with an optional '.' and decimals, at most "
-               f"{limits.decimal_whole_digits_max} whole digits and "
-               f"{limits.decimal_places_max} decimals; no sign, exponent or separator")
+               f"{bounds.decimal_whole_digits_max} whole digits and "
+               f"{bounds.decimal_places_max} decimals; no sign, exponent or separator")
 
 
 class ExactDecimal(NamedTuple):
@@ -94,12 +94,12 @@ def parse_decimal(value: str | Decimal | int, *, field: str, what: str = "a numb
             raise error(f"{what} must be positive and written without a sign, not {shown(text)}",
                         field=field)
         raise error(f"not {what}: {shown(text)} (decimal text: {RULE})", field=field)
-    if len(whole) > limits.decimal_whole_digits_max:
+    if len(whole) > bounds.decimal_whole_digits_max:
         raise (too_large or error)(
-            f"{shown(text)} has more than {limits.decimal_whole_digits_max} whole digits",
+            f"{shown(text)} has more than {bounds.decimal_whole_digits_max} whole digits",
             field=field)
-    if len(places) > limits.decimal_places_max:
-        raise error(f"{shown(text)} has more than {limits.decimal_places_max} decimals, the "
+    if len(places) > bounds.decimal_places_max:
+        raise error(f"{shown(text)} has more than {bounds.decimal_places_max} decimals, the "
                     "most sucre reads", field=field)
     return ExactDecimal(int(whole + places), len(places), text)
 
@@ -115,11 +115,11 @@ def _as_text(value: object, *, field: str, what: str, error: type[InvalidInput])
     if isinstance(value, Decimal):
         sign, digits, exponent = value.as_tuple()
         if (isinstance(exponent, int) and len(digits) <= CHARS_MAX
-                and -limits.decimal_places_max <= exponent
-                and len(digits) + exponent <= limits.decimal_whole_digits_max):
+                and -bounds.decimal_places_max <= exponent
+                and len(digits) + exponent <= bounds.decimal_whole_digits_max):
             return ("-" if sign else "") + format(value.copy_abs(), "f")
     elif isinstance(value, int) and not isinstance(value, bool):
-        if abs(value) < 10**limits.decimal_whole_digits_max:
+        if abs(value) < 10**bounds.decimal_whole_digits_max:
             return str(value)
     else:
         raise error(f"not {what}: a {type(value).__name__} (decimal text: {RULE})", field=field)

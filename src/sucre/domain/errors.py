@@ -5,18 +5,34 @@ applies), a human message, and an ISO 20022 ExternalStatusReason code, so that t
 the pacs.002 builder translate errors in one place each::
 
     SucreError
-    ├── InvalidInput            FF01  malformed value, bad format (field named)
-    │   ├── InvalidAmount       AM12  negative, non-numeric, over-precise
-    │   │   ├── ZeroAmount      AM01
-    │   │   └── AmountTooLarge  AM02
-    │   ├── InvalidCurrency     AM03  unknown or not the authority's
-    │   ├── InvalidDate         DT01  outside the open period, no fixing
-    │   └── LimitExceeded       (FF01) a bound of limits.py (batch, file, rows)
-    ├── UnknownParty            RC01/BE09  unknown member state, authority or order
-    ├── PartyNotActive          AG01  member suspended, AC04 withdrawn
-    ├── IdempotencyConflict     DUPL  same key, different body
-    ├── InvalidState            (no ISO code) period or order in the wrong state
-    └── InsufficientPosition    AM04  the order would breach allocation + credit line
+    ├── InvalidInput              FF01  malformed value, bad format (field named)
+    │   ├── InvalidAmount         AM12  negative, non-numeric, over-precise
+    │   │   ├── ZeroAmount        AM01
+    │   │   └── AmountTooLarge    AM02
+    │   ├── InvalidCurrency       AM03  unknown or not the authority's
+    │   ├── InvalidDate           DT01  outside the open period, no fixing
+    │   ├── LimitExceeded         (FF01) a bound of sucre.bounds (batch, file, rows)
+    │   │   ├── MessageTooLarge   (FF01) an ISO 20022 message over an iso_* bound [iso20022]
+    │   │   ├── BodyTooLarge      (FF01) an HTTP request body over its bound (413) [api]
+    │   │   └── BodyTooSlow       (FF01) a body not received within the client timeout [api]
+    │   ├── BadRows               (FF01) every bad row of an input file, each with its line
+    │   │   └── CsvRowErrors      (FF01) of an invoice file [invoice_csv]
+    │   ├── BadIdempotencyKey     CH21  Idempotency-Key header missing (FF01: malformed)
+    │   └── InvalidMessage        FF01  an ISO 20022 message refused whole [iso20022]
+    │       └── UnsafeMessage     FF01  DTD, entities: XML that only attacks use [iso20022]
+    ├── UnknownParty              RC01/BE09  unknown member state, authority or order
+    │   └── NotFound              NARR  a named record that does not exist or is not theirs
+    ├── PartyNotActive            AG01  member suspended, AC04 withdrawn
+    ├── IdempotencyConflict       DUPL  same key, different body
+    │   └── RequestInProgress     (DUPL) a request with this key is still being processed
+    ├── NotAuthenticated          AUTH  no API key, or a malformed, unknown or revoked one
+    ├── AccessDenied              AG01  the role (or authority) may not do this
+    ├── InvalidState              (no ISO code) period or order in the wrong state
+    └── InsufficientPosition      AM04  the order would breach allocation + credit line
+
+Classes marked [...] live beside the edge that raises them (``sucre.adapters.iso20022.parse``,
+``sucre.adapters.invoice_csv``, ``sucre.entrypoints.api.errors``); every subclass of ``SucreError``
+anywhere in sucre is drawn here (tests/unit/test_error_tree.py checks the drawing against the code).
 
 :class:`InvariantBroken` is not a ``SucreError``: it means sucre itself is wrong, and it crashes.
 """
@@ -72,7 +88,7 @@ class InvalidDate(InvalidInput):
 
 
 class LimitExceeded(InvalidInput):
-    """A bound from :mod:`sucre.domain.limits` was passed (file too large, batch too big)."""
+    """A bound from :mod:`sucre.bounds` was passed (file too large, batch too big)."""
 
 
 class BadRows(InvalidInput):

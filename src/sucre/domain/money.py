@@ -18,7 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import NewType
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.decimal_text import parse_decimal, shown
 from sucre.domain.errors import (
     AmountTooLarge,
@@ -72,7 +72,7 @@ def parse_amount(
     Refuses floats (they cannot carry an exact decimal), anything but decimal text
     (:mod:`sucre.domain.decimal_text`: no sign, exponent or other script), zero (unless
     ``allow_zero``), more decimals than the currency has, and amounts above
-    ``limits.amount_minor_max``.
+    ``bounds.amount_minor_max``.
     """
     if isinstance(value, (bool, float)):
         raise InvalidAmount("amounts must be given as decimal text, not binary floats", field=field)
@@ -113,9 +113,9 @@ def _check_range(minor: int, *, allow_zero: bool, field: str) -> None:
         raise InvalidAmount("amount must be positive", field=field)
     if minor == 0 and not allow_zero:
         raise ZeroAmount("amount must be greater than zero", field=field)
-    if minor > limits.amount_minor_max:
+    if minor > bounds.amount_minor_max:
         raise AmountTooLarge(
-            f"amount exceeds the maximum of {limits.amount_minor_max} minor units", field=field
+            f"amount exceeds the maximum of {bounds.amount_minor_max} minor units", field=field
         )
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, fields
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.decimal_text import parse_decimal
 from sucre.domain.errors import InvalidAmount, InvalidCurrency, InvalidDate, InvalidInput, invariant
 from sucre.domain.members import (
@@ -168,13 +168,13 @@ def validate_order(request: OrderRequest, context: ClearingContext) -> PaymentOr
 
 
 def _text(value: str, field: str, *, required: bool = False,
-          chars_max: int = limits.text_chars_max) -> str:
+          chars_max: int = bounds.text_chars_max) -> str:
     return stored_text(value, field, chars_max=chars_max, required=required)
 
 
 def order_key(text: str) -> str:
     """An order's idempotency key, checked (it is looked up before the rest is validated)."""
-    return _text(text, "idempotency_key", required=True, chars_max=limits.order_key_chars_max)
+    return _text(text, "idempotency_key", required=True, chars_max=bounds.order_key_chars_max)
 
 
 def rejection_reason(text: str) -> str:
@@ -231,7 +231,7 @@ def _goods(request: OrderRequest, exporter: MemberState) -> Goods:
         raise InvalidInput(f"{request.hs_code!r} is not an HS code (6 to 10 digits)",
                            field="hs_code")
     quantity = parse_quantity(request.quantity, field="quantity")
-    unit = _text(request.unit, "unit", required=True, chars_max=limits.order_unit_chars_max)
+    unit = _text(request.unit, "unit", required=True, chars_max=bounds.order_unit_chars_max)
     origin = member_code(request.origin, field="origin")
     if origin != exporter.code:
         raise InvalidInput(

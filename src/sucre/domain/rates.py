@@ -11,7 +11,7 @@ and every value date ``t`` with a complete set of fixings gets::
     usd_per_xsu(t)   = sum_i a_i / E_i(t)
     local_per_xsu(t) = E_c(t) * usd_per_xsu(t)      for every currency c with a fixing
 
-Published rates are rounded once, half to even, to ``limits.rate_decimals`` places; an operation
+Published rates are rounded once, half to even, to ``bounds.rate_decimals`` places; an operation
 uses the published rate of its value date and it is never recomputed.
 """
 
@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.decimal_text import parse_decimal
 from sucre.domain.errors import InvalidDate, InvalidInput, invariant
 from sucre.domain.money import (
@@ -50,7 +50,7 @@ def parse_rate(text: str | Decimal, *, field: str) -> Fraction:
 
 def publish(value: Fraction) -> Fraction:
     """Round a computed rate to its published precision (the one rounding rule, half to even)."""
-    scale = 10**limits.rate_decimals
+    scale = 10**bounds.rate_decimals
     published = Fraction(round_half_even(value * scale), scale)
     invariant(published > 0, "a published rate is positive")
     return published
@@ -58,9 +58,9 @@ def publish(value: Fraction) -> Fraction:
 
 def rate_text(value: Fraction) -> str:
     """A published rate as exact decimal text."""
-    scale = 10**limits.rate_decimals
+    scale = 10**bounds.rate_decimals
     invariant((value * scale).denominator == 1, "only published rates are shown")
-    return str(Decimal(int(value * scale)).scaleb(-limits.rate_decimals).normalize())
+    return str(Decimal(int(value * scale)).scaleb(-bounds.rate_decimals).normalize())
 
 
 @dataclass(frozen=True, slots=True)

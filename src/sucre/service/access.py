@@ -25,9 +25,9 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.iso20022 import camt053, pacs009
-from sucre.domain import limits
 from sucre.domain.confirmations import CHAMBER_ID, party_code
 from sucre.domain.errors import (
     AccessDenied,
@@ -106,8 +106,8 @@ def submit_batch(engine: Engine, grant: Grant,
     written together (:func:`payments.import_orders`). One order for a debtor the grant does
     not cover refuses the whole batch (:func:`check_submissions`).
     """
-    if not 1 <= len(requests) <= limits.api_batch_orders_max:
-        raise LimitExceeded(f"a batch holds 1 to {limits.api_batch_orders_max} orders",
+    if not 1 <= len(requests) <= bounds.api_batch_orders_max:
+        raise LimitExceeded(f"a batch holds 1 to {bounds.api_batch_orders_max} orders",
                             field="orders")
     check_submissions(engine, grant, requests)
     items = []
@@ -174,8 +174,8 @@ def statement(engine: Engine, grant: Grant, authority: str, period_code: str
     if not may_see_authority(grant, code):
         raise UnknownParty(f"no statement for {code}", field="authority")
     found = messaging.statement(engine, code, period_code)
-    if len(found.entries) > limits.iso_statement_entries_max:
-        raise LimitExceeded(f"the statement has more than {limits.iso_statement_entries_max} "
+    if len(found.entries) > bounds.iso_statement_entries_max:
+        raise LimitExceeded(f"the statement has more than {bounds.iso_statement_entries_max} "
                             "entries", field="period")
     return found
 
@@ -260,8 +260,8 @@ def check_invoices(engine: Engine, grant: Grant,
 def store_invoices(engine: Engine, grant: Grant,
                    invoices: Sequence[setoff_runs.Invoice]) -> tuple[int, int]:
     """:func:`setoff_runs.store_invoices` within the grant's scope: (stored, already_known)."""
-    if not 1 <= len(invoices) <= limits.api_batch_invoices_max:
-        raise LimitExceeded(f"a batch holds 1 to {limits.api_batch_invoices_max} invoices",
+    if not 1 <= len(invoices) <= bounds.api_batch_invoices_max:
+        raise LimitExceeded(f"a batch holds 1 to {bounds.api_batch_invoices_max} invoices",
                             field="invoices")
     check_invoices(engine, grant, invoices)
     return setoff_runs.store_invoices(engine, invoices)
@@ -275,15 +275,15 @@ def setoff_runs_list(engine: Engine, grant: Grant) -> list[dict[str, Any]]:
 
 
 def setoff_run(engine: Engine, grant: Grant, run_id: int, *,
-               limit: int = limits.api_page_clearings_default, offset: int = 0
+               limit: int = bounds.api_page_clearings_default, offset: int = 0
                ) -> dict[str, Any]:
     """A recorded run and a page of its clearings; an operator's only its member states'.
 
     ``clearings_members`` says which member states the clearings were limited to (None: all).
     """
     _granted(grant, Permission.READ_SETOFF_RUNS)
-    if not 1 <= limit <= limits.api_page_clearings_max:
-        raise LimitExceeded(f"a page holds 1 to {limits.api_page_clearings_max} clearings",
+    if not 1 <= limit <= bounds.api_page_clearings_max:
+        raise LimitExceeded(f"a page holds 1 to {bounds.api_page_clearings_max} clearings",
                             field="limit")
     members = None
     if grant.scope is not Scope.ALL:

@@ -14,7 +14,7 @@ to exhaust the server. The stored digest is compared with :func:`hmac.compare_di
 time), and an unknown ``key_id`` is compared against a dummy digest so that the time taken does
 not reveal whether a key id exists.
 
-Rotation: a client may hold up to ``limits.api_keys_per_client_max`` active keys. Rotating is
+Rotation: a client may hold up to ``bounds.api_keys_per_client_max`` active keys. Rotating is
 issuing a new key (:func:`issue_key`), deploying it, then revoking the old one
 (:func:`revoke_key`); both work during the overlap. A revoked key is refused at once (no cache).
 """
@@ -30,8 +30,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
 
+from sucre import bounds
 from sucre.adapters.db import repository as repo
-from sucre.domain import limits
 from sucre.domain.errors import (
     InvalidInput,
     InvalidState,
@@ -106,10 +106,10 @@ def issue_key(engine: Engine, client_name: str) -> IssuedKey:
     with engine.begin() as conn:
         client_id = _client_id(conn, client_name)
         active = repo.active_key_count(conn, client_id)
-        if active >= limits.api_keys_per_client_max:
+        if active >= bounds.api_keys_per_client_max:
             raise LimitExceeded(
                 f"{client_name} already holds {active} active keys (at most "
-                f"{limits.api_keys_per_client_max}): revoke one first", field="name")
+                f"{bounds.api_keys_per_client_max}): revoke one first", field="name")
         return _issue(conn, client_id, client_name)
 
 
@@ -133,10 +133,10 @@ def client_keys(engine: Engine, client_name: str) -> list[KeyInfo]:
 
 def _client_name(name: str) -> str:
     name = name.strip()
-    if not (0 < len(name) <= limits.api_client_name_chars_max
+    if not (0 < len(name) <= bounds.api_client_name_chars_max
             and _NAME_PATTERN.fullmatch(name)):
         raise InvalidInput(f"{name!r} is not a client name (1 to "
-                           f"{limits.api_client_name_chars_max} letters, digits, '.', '_', '-')",
+                           f"{bounds.api_client_name_chars_max} letters, digits, '.', '_', '-')",
                            field="name")
     return name
 

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.engine import retry_transient
@@ -41,7 +42,6 @@ from sucre.domain.settlement import InstructionKind
 #: Runs of one message's judgement: a second run only when a concurrent message took a UETR
 #: that the first run saw free (a unique-constraint race the period locks do not cover).
 _ATTEMPTS_MAX = 2
-_KEYS_PER_QUERY = 500
 
 
 @retry_transient
@@ -97,8 +97,8 @@ def _ledger(conn: Connection, legs: Sequence[PaidLeg]) -> Ledger:
     by_reference = _confirmations(conn, c.period_id.in_([p.id for p in periods]))
     uetrs = sorted({leg.uetr for leg in legs if leg.uetr is not None})
     by_uetr: dict[str, Confirmation] = {}
-    for start in range(0, len(uetrs), _KEYS_PER_QUERY):
-        found = _confirmations(conn, c.uetr.in_(uetrs[start:start + _KEYS_PER_QUERY]))
+    for start in range(0, len(uetrs), bounds.db_keys_per_query_max):
+        found = _confirmations(conn, c.uetr.in_(uetrs[start:start + bounds.db_keys_per_query_max]))
         by_uetr.update({x.uetr: x for x in found.values()})
     return Ledger(frozenset(repo.load_authorities(conn)), instructions,
                   frozenset(p.code for p in periods), by_reference, by_uetr)

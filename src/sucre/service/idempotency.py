@@ -8,7 +8,7 @@ Idempotency records
     still in progress (409) or gets the stored response. The same key with another method, path
     or body is an :class:`~sucre.domain.errors.IdempotencyConflict`. A request that crashed
     (:func:`abandon_request`) frees its key; a placeholder left by a dead worker is taken over
-    after ``limits.api_idempotency_in_progress_timeout_s``.
+    after ``bounds.api_idempotency_in_progress_timeout_s``.
 
     Reserving, the action and storing the response are separate transactions, so each is run
     again when the database aborts it as a deadlock victim
@@ -37,9 +37,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db.engine import retry_transient
-from sucre.domain import limits
 from sucre.domain.errors import (
     BadIdempotencyKey,
     IdempotencyConflict,
@@ -69,10 +69,10 @@ def idempotency_key(text: str | None) -> str:
         raise BadIdempotencyKey("an Idempotency-Key header is required on every state-changing "
                                 "request", field="Idempotency-Key")
     key = text.strip()
-    if (len(key) > limits.api_idempotency_key_chars_max
+    if (len(key) > bounds.api_idempotency_key_chars_max
             or not _IDEMPOTENCY_KEY_PATTERN.fullmatch(key)):
         raise BadIdempotencyKey(
-            f"Idempotency-Key must be 1 to {limits.api_idempotency_key_chars_max} visible ASCII "
+            f"Idempotency-Key must be 1 to {bounds.api_idempotency_key_chars_max} visible ASCII "
             "characters", field="Idempotency-Key", reason_code="FF01")
     return key
 
@@ -81,7 +81,7 @@ def idempotency_key(text: str | None) -> str:
 def begin_request(engine: Engine, principal: Principal, key: str, method: str, path: str,
                   body_sha256: str) -> StoredResponse | None:
     """Reserve ``key`` for this request (None: go ahead) or return the stored response."""
-    path = path[:limits.api_logged_path_chars_max]
+    path = path[:bounds.api_logged_path_chars_max]
     try:
         with engine.begin() as conn:
             existing = repo.idempotency_record(conn, principal.client_id, key)
@@ -121,7 +121,7 @@ def _answer_from(engine: Engine, record: Mapping[str, Any], method: str, path: s
 
 def _take_over(engine: Engine, record: Mapping[str, Any]) -> bool:
     """Claim a placeholder whose request has been in progress too long (its worker died)."""
-    cutoff = repo.now() - dt.timedelta(seconds=limits.api_idempotency_in_progress_timeout_s)
+    cutoff = repo.now() - dt.timedelta(seconds=bounds.api_idempotency_in_progress_timeout_s)
     with engine.begin() as conn:
         return repo.claim_idempotency(conn, int(record["id"]), _IN_PROGRESS, cutoff)
 
@@ -163,9 +163,9 @@ def _append_access(conn: Connection, client_id: int | None, method: str, path: s
     invariant(requests >= 1, "an access-log row stands for at least one request")
     # What the caller sent, escaped: a path may carry %00 or an escape sequence, which
     # PostgreSQL would refuse (NUL) or a terminal would later run.
-    key = (printable(idempotency_key)[:limits.api_idempotency_key_chars_max]
+    key = (printable(idempotency_key)[:bounds.api_idempotency_key_chars_max]
            if idempotency_key else None)
     repo.append_access(conn, {
         "client_id": client_id, "method": printable(method)[:8],
-        "path": printable(path)[:limits.api_logged_path_chars_max],
+        "path": printable(path)[:bounds.api_logged_path_chars_max],
         "status_code": status_code, "idempotency_key": key, "requests": requests})

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db.engine import retry_transient
-from sucre.domain import limits
 from sucre.domain.errors import (
     IdempotencyConflict,
     InvalidInput,
@@ -196,8 +196,8 @@ def submit_batch(engine: Engine, requests: Sequence[OrderRequest]
     caller that answers for every order (an API batch, a pacs.008) never answers for half of
     them. Replays are answered from the stored order.
     """
-    if not 1 <= len(requests) <= limits.import_batch_orders_max:
-        raise LimitExceeded(f"a batch holds 1 to {limits.import_batch_orders_max} orders",
+    if not 1 <= len(requests) <= bounds.import_batch_orders_max:
+        raise LimitExceeded(f"a batch holds 1 to {bounds.import_batch_orders_max} orders",
                             field="orders")
     numbered = list(enumerate(requests))
     with engine.connect() as conn:
@@ -240,7 +240,7 @@ class ImportReport:
     replayed: int = 0
     invalid: int = 0  # bad rows, nothing written for them: the exact count
     errors: list[RowError] = field(default_factory=list)  # the first errors_listed_max of them
-    errors_listed_max: int = limits.import_errors_listed_max
+    errors_listed_max: int = bounds.import_errors_listed_max
 
     def add_error(self, error: RowError) -> None:
         self.invalid += 1
@@ -249,9 +249,9 @@ class ImportReport:
 
 
 def import_orders(engine: Engine, rows: Iterable[tuple[int, OrderRequest]], *,
-                  batch_orders: int = limits.import_batch_orders_default,
+                  batch_orders: int = bounds.import_batch_orders_default,
                   on_progress: Callable[[int], None] | None = None,
-                  errors_listed_max: int = limits.import_errors_listed_max) -> ImportReport:
+                  errors_listed_max: int = bounds.import_errors_listed_max) -> ImportReport:
     """Import numbered requests; bad rows are counted, good rows commit per batch.
 
     The first ``errors_listed_max`` bad rows are kept with their reason; the others are only
@@ -261,8 +261,8 @@ def import_orders(engine: Engine, rows: Iterable[tuple[int, OrderRequest]], *,
     position rows locked (in authority order), each order limit-checked in sequence against the
     running positions, and all rows written together.
     """
-    if not 1 <= batch_orders <= limits.import_batch_orders_max:
-        raise LimitExceeded(f"batch size must be 1..{limits.import_batch_orders_max}",
+    if not 1 <= batch_orders <= bounds.import_batch_orders_max:
+        raise LimitExceeded(f"batch size must be 1..{bounds.import_batch_orders_max}",
                             field="batch_orders")
     report = ImportReport(errors_listed_max=errors_listed_max)
     batch: list[tuple[int, OrderRequest]] = []

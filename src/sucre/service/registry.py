@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
-from sucre.domain import limits
 from sucre.domain.decimal_text import parse_decimal
 from sucre.domain.errors import InvalidInput, InvalidState, UnknownParty, invariant
 from sucre.domain.members import (
@@ -51,7 +51,7 @@ def record_decision(conn: Connection, kind: str, effective_date: dt.date, refere
                     payload: Mapping[str, Any]) -> int:
     if not reference.strip():
         raise InvalidInput("every council decision needs a reference", field="reference")
-    text = stored_text(reference, "reference", chars_max=limits.decision_reference_chars_max)
+    text = stored_text(reference, "reference", chars_max=bounds.decision_reference_chars_max)
     result = conn.execute(insert(t.decisions).values(
         kind=kind, effective_date=effective_date, reference=text,
         payload=json.dumps(payload, sort_keys=True, default=str), recorded_at=repo.now()))
@@ -85,7 +85,7 @@ def register_member(engine: Engine, code: str, name: str, authority: str, *,
 
 
 def _party_name(name: str) -> str:
-    return stored_text(name, "name", chars_max=limits.party_name_chars_max, required=True)
+    return stored_text(name, "name", chars_max=bounds.party_name_chars_max, required=True)
 
 
 def change_member_status(engine: Engine, code: str, status: MemberStatus, *,
@@ -109,7 +109,7 @@ def set_parameter(engine: Engine, name: str, value: str, *, effective_date: dt.d
                   reference: str) -> None:
     if name not in PARAMETER_DEFAULTS:
         raise InvalidInput(f"unknown parameter {name!r}", field="name")
-    value = stored_text(value, "value", chars_max=limits.parameter_value_chars_max, required=True)
+    value = stored_text(value, "value", chars_max=bounds.parameter_value_chars_max, required=True)
     _check_parameter(name, value)
     with engine.begin() as conn:
         decision = record_decision(conn, "parameter", effective_date, reference,

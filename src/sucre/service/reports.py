@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
+from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
-from sucre.domain import limits
 from sucre.domain.errors import InvalidInput, LimitExceeded, UnknownParty
 from sucre.domain.members import AuthorityCode, authority_code
 from sucre.domain.money import XSU, format_amount
@@ -140,7 +140,7 @@ class OrderFilter:
     authority: str | None = None  # orders it is the debtor or creditor of (see ``side``)
     side: Side | None = None
     after_id: int = 0
-    limit: int = limits.api_page_orders_default
+    limit: int = bounds.api_page_orders_default
 
 
 def order(engine: Engine, order_id: int, *, visible_to: int | None = None) -> dict[str, Any]:
@@ -156,8 +156,8 @@ def orders(engine: Engine, query: OrderFilter, *, visible_to: int | None = None
            ) -> tuple[list[dict[str, Any]], int | None]:
     """A page of orders in id order (only those the authority ``visible_to`` is a party to),
     and the id to continue after (None on the last page)."""
-    if not 1 <= query.limit <= limits.api_page_orders_max:
-        raise LimitExceeded(f"a page holds 1 to {limits.api_page_orders_max} orders",
+    if not 1 <= query.limit <= bounds.api_page_orders_max:
+        raise LimitExceeded(f"a page holds 1 to {bounds.api_page_orders_max} orders",
                             field="limit")
     if query.authority is None and query.side is not None:
         raise InvalidInput("side needs an authority to be the debtor or creditor", field="side")

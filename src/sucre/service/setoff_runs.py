@@ -27,11 +27,10 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, true, update
 
+from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
-from sucre.adapters.files import CsvInput, open_input
-from sucre.adapters.invoice_csv import load_invoices
-from sucre.domain import limits
+from sucre.adapters.invoice_csv import load_invoice_columns
 from sucre.domain.errors import (
     BadRows,
     ErrorRow,
@@ -46,6 +45,7 @@ from sucre.domain.errors import (
 from sucre.domain.money import XSU, CurrencyCode, format_amount
 from sucre.domain.orders import OrderRequest, parse_quantity
 from sucre.domain.setoff import InvoiceSet, RowNumbers, SetoffResult, set_off
+from sucre.domain.setoff.invoices import NO_DUE_DAY
 from sucre.domain.text import has_control_character
 from sucre.service import payments
 
@@ -85,9 +85,9 @@ def store_invoices(engine: Engine, invoices: Sequence[Invoice]) -> tuple[int, in
 
     Returns ``(stored, already_known)``. All or nothing.
     """
-    if len(invoices) > limits.setoff_invoices_max:
+    if len(invoices) > bounds.setoff_invoices_max:
         raise LimitExceeded(f"{len(invoices)} invoices exceed the maximum of "
-                            f"{limits.setoff_invoices_max} per submission", field="invoices")
+                            f"{bounds.setoff_invoices_max} per submission", field="invoices")
     for invoice in invoices:
         _check_labels(invoice)
     with engine.begin() as conn:
@@ -125,16 +125,15 @@ def _check_labels(invoice: Invoice) -> None:
         value = getattr(invoice, field_name)
         where = "id" if field_name == "external_id" else field_name
         if field_name in ("external_id", "debtor", "creditor") and (
-                len(value) > limits.invoice_label_chars_max):
+                len(value) > bounds.invoice_label_chars_max):
             raise InvalidInput(f"invoice {invoice.external_id[:20]!r}: {field_name} is longer "
-                               f"than {limits.invoice_label_chars_max} characters", field=where)
+                               f"than {bounds.invoice_label_chars_max} characters", field=where)
         if value is not None and has_control_character(value):
             # A control character (NUL above all) cannot be stored in PostgreSQL text.
             raise InvalidInput(f"invoice {invoice.external_id[:20]!r}: {field_name} contains a "
                                "control character", field=where)
 
 
-ORDER_KEY_CHARS_MAX = 64  # payment_orders.idempotency_key is VARCHAR(64)
 
 
 def residual_order_key(external_id: str) -> str:
@@ -142,9 +141,9 @@ def residual_order_key(external_id: str) -> str:
     second payment of the same residual replays the first. Long ids are hashed, never cut (two
     ids sharing a prefix must not share an order)."""
     key = f"INV-{external_id}"
-    if len(key) <= ORDER_KEY_CHARS_MAX:
+    if len(key) <= bounds.order_key_chars_max:
         return key
-    return f"INV-H-{hashlib.sha256(external_id.encode()).hexdigest()}"[:ORDER_KEY_CHARS_MAX]
+    return f"INV-H-{hashlib.sha256(external_id.encode()).hexdigest()}"[:bounds.order_key_chars_max]
 
 
 def _check_members(conn: Connection, invoices: Sequence[Invoice]) -> None:
@@ -162,22 +161,25 @@ def read_invoice_file(path: Path, *, default_currency: CurrencyCode = XSU,
                       on_progress: Callable[[int], None] | None = None) -> list[Invoice]:
     """Invoices to store, from a CSV: the set-off columns plus optional member and goods ones.
 
-    ``id,debtor,creditor,amount,currency,due_date`` are read and checked by
-    :func:`sucre.adapters.invoice_csv.load_invoices` (every bad row with its line); the optional
-    ``debtor_member,creditor_member`` (ISO 3166 alpha-3) and ``hs_code,quantity,unit,customs_ref``
-    columns (what a payment order for the residual needs) are taken as text. A stored invoice
+    The file is read once, by :func:`sucre.adapters.invoice_csv.load_invoice_columns`:
+    ``id,debtor,creditor,amount,currency,due_date`` are checked there (every bad row with its
+    line); the optional ``debtor_member,creditor_member`` (ISO 3166 alpha-3) and
+    ``hs_code,quantity,unit,customs_ref`` columns (what a payment order for the residual needs)
+    come back as text and are checked here, once the set-off columns passed. A stored invoice
     needs its own ``id``: the row number would not identify it on a second submission.
     """
-    loaded = load_invoices(path, default_currency=default_currency, on_progress=on_progress)
+    read = load_invoice_columns(path, text_columns=tuple(_OPTIONAL_TEXT),
+                                default_currency=default_currency, on_progress=on_progress)
+    loaded = read.invoices
     if isinstance(loaded.ids, RowNumbers):
         raise InvalidInput("stored invoices need an id column (the row number would not "
                            "identify an invoice when the file is sent again)", field="id")
-    extras = _optional_columns(path)
+    extras = _optional_columns(path.name, read.text, read.lines.tolist())
     epoch = dt.date(1970, 1, 1)
     due = loaded.due_day
     invoices = []
     for k, external_id in enumerate(loaded.ids):
-        extra = extras.get(external_id, {})
+        extra = extras[k] if extras else {}
         day = None if due is None or int(due[k]) < 0 else epoch + dt.timedelta(int(due[k]))
         invoices.append(Invoice(
             external_id, loaded.party_labels[int(loaded.debtor[k])],
@@ -187,46 +189,44 @@ def read_invoice_file(path: Path, *, default_currency: CurrencyCode = XSU,
 
 
 _OPTIONAL_TEXT = {"debtor_member": 3, "creditor_member": 3, "hs_code": 10, "quantity": 40,
-                  "unit": 8, "customs_ref": 140}
+                  "unit": bounds.order_unit_chars_max, "customs_ref": bounds.text_chars_max}
 
 
-def _optional_columns(path: Path) -> dict[str, dict[str, Any]]:
-    with open_input(path) as handle:
-        reader = CsvInput(handle, path.name, lowercase=True)
-        names = {name: i for i, name in enumerate(reader.header)}
-        wanted = {column: names[column] for column in _OPTIONAL_TEXT if column in names}
-        if not wanted:
-            return {}
-        extras: dict[str, dict[str, Any]] = {}
-        errors: list[ErrorRow] = []
-        for line, fields in reader.rows():
-            row = dict(enumerate(fields))
-            values = {column: (row.get(i) or "").strip() or None
-                      for column, i in wanted.items()}
-            for column, value in values.items():
-                if value is not None and len(value) > _OPTIONAL_TEXT[column]:
-                    errors.append((line, column, f"longer than {_OPTIONAL_TEXT[column]} "
-                                                 "characters"))
-            quantity = values.get("quantity")
-            if quantity is not None and len(str(quantity)) <= _OPTIONAL_TEXT["quantity"]:
-                try:
-                    parse_quantity(str(quantity), field="quantity")
-                except InvalidInput as error:
-                    errors.append((line, "quantity", error.message))
-            for column in ("debtor_member", "creditor_member"):
-                if values.get(column):
-                    values[column] = str(values[column]).upper()
-            extras[(row.get(names["id"]) or "").strip()] = values
-        if errors:
-            raise BadRows(path.name, errors)
+def _optional_columns(source: str, text: dict[str, list[str | None]],
+                      lines: list[int]) -> list[dict[str, Any]]:
+    """Per invoice, its optional columns checked (every bad cell with its line), as fields."""
+    wanted = [column for column in _OPTIONAL_TEXT if column in text]
+    if not wanted:
+        return []
+    extras: list[dict[str, Any]] = []
+    errors: list[ErrorRow] = []
+    for k, line in enumerate(lines):
+        values: dict[str, Any] = {column: text[column][k] for column in wanted}
+        for column, value in values.items():
+            if value is not None and len(value) > _OPTIONAL_TEXT[column]:
+                errors.append((line, column, f"longer than {_OPTIONAL_TEXT[column]} "
+                                             "characters"))
+        quantity = values.get("quantity")
+        if quantity is not None and len(str(quantity)) <= _OPTIONAL_TEXT["quantity"]:
+            try:
+                parse_quantity(str(quantity), field="quantity")
+            except InvalidInput as error:
+                errors.append((line, "quantity", error.message))
+        for column in ("debtor_member", "creditor_member"):
+            if values.get(column):
+                values[column] = str(values[column]).upper()
+        extras.append(values)
+    if errors:
+        raise BadRows(source, errors)
     return extras
 
 
 def _known_invoices(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 500):
+    step = bounds.db_keys_per_query_max
+    for start in range(0, len(ids), step):
         rows = conn.execute(select(t.invoices).where(
-            t.invoices.c.external_id.in_(ids[start:start + 500])))
+            t.invoices.c.external_id.in_(ids[start:start + step])))
         found.update({r.external_id: dict(r._mapping) for r in rows})
     return found
 
@@ -243,7 +243,7 @@ def run_setoff(engine: Engine, value_date: dt.date,
             .order_by(t.invoices.c.id).with_for_update()).all()
         if not rows:
             raise InvalidInput("no open invoices to set off", field="invoices")
-        if len(rows) > limits.setoff_invoices_max:
+        if len(rows) > bounds.setoff_invoices_max:
             raise InvalidInput(f"{len(rows)} open invoices exceed the run maximum",
                                field="invoices")
         result = set_off(_invoice_set(rows), _xsu_per_unit(conn, value_date, rows))
@@ -259,7 +259,7 @@ def run_setoff(engine: Engine, value_date: dt.date,
 
 def _invoice_set(rows: Sequence[Any]) -> InvoiceSet:
     epoch = dt.date(1970, 1, 1)
-    due = [(r.due_date - epoch).days if r.due_date else 2**40 for r in rows]
+    due = [(r.due_date - epoch).days if r.due_date else NO_DUE_DAY for r in rows]
     return InvoiceSet.from_records(
         ids=[r.external_id for r in rows], debtors=[r.debtor for r in rows],
         creditors=[r.creditor for r in rows], amounts_minor=[r.remaining_minor for r in rows],
@@ -462,7 +462,7 @@ def _largest_parties(result: SetoffResult) -> list[dict[str, Any]]:
     """The parties with the largest gross debt (owed plus owing) before the run."""
     parties = result.parties
     gross = parties.owes_before_minor + parties.owed_before_minor
-    order = np.lexsort((np.arange(gross.size), -gross))[:limits.setoff_summary_parties_max]
+    order = np.lexsort((np.arange(gross.size), -gross))[:bounds.setoff_summary_parties_max]
     return [{"party": parties.labels[k],
              "owes_before": _xsu(int(parties.owes_before_minor[k])),
              "owes_after": _xsu(int(parties.owes_after_minor[k])),
@@ -544,7 +544,7 @@ def _request_set(invoices: Iterable[Invoice]) -> InvoiceSet:
     epoch = dt.date(1970, 1, 1)
     due = None
     if any(i.due_date is not None for i in listed):
-        due = [(i.due_date - epoch).days if i.due_date else 2**40 for i in listed]
+        due = [(i.due_date - epoch).days if i.due_date else NO_DUE_DAY for i in listed]
     return InvoiceSet.from_records(
         ids=[i.external_id for i in listed], debtors=[i.debtor for i in listed],
         creditors=[i.creditor for i in listed], amounts_minor=[i.amount_minor for i in listed],

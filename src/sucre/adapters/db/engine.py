@@ -26,7 +26,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.errors import InvalidInput
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -91,7 +91,7 @@ def is_transient(error: BaseException) -> bool:
 
 def retry_transient(function: Callable[P, R]) -> Callable[P, R]:
     """Run ``function`` again from its start when the database aborted it as a deadlock victim or
-    a serialization failure, at most ``limits.db_transaction_attempts_max`` times in all.
+    a serialization failure, at most ``bounds.db_transaction_attempts_max`` times in all.
 
     Only for a use case that is one transaction, or whose committed steps are each safe to run
     again (resumable, or idempotent by key); never around a call made inside an open
@@ -100,7 +100,7 @@ def retry_transient(function: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
-        for attempt in range(1, limits.db_transaction_attempts_max):
+        for attempt in range(1, bounds.db_transaction_attempts_max):
             try:
                 return function(*args, **kwargs)
             except DBAPIError as error:
@@ -115,6 +115,6 @@ def retry_transient(function: Callable[P, R]) -> Callable[P, R]:
 
 
 def _backoff_s(attempt: int) -> float:
-    bound = min(limits.db_retry_backoff_max_s,
-                limits.db_retry_backoff_first_s * 2 ** (attempt - 1))
+    bound = min(bounds.db_retry_backoff_max_s,
+                bounds.db_retry_backoff_first_s * 2 ** (attempt - 1))
     return random.uniform(0, bound)  # noqa: S311 -- jitter, not a secret

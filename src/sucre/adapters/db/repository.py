@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 
+from sucre import bounds
 from sucre.adapters.db import tables as t
 from sucre.domain.errors import invariant
 from sucre.domain.ledger import EntryKind, JournalEntry
@@ -333,7 +334,7 @@ def existing_keys(conn: Connection, keys: Sequence[str]) -> dict[str, dict[str, 
             o.idempotency_key == any_(bindparam("keys", list(keys), type_=ARRAY(String)))))
         return {r.idempotency_key: dict(r._mapping) for r in rows}
     found: dict[str, dict[str, Any]] = {}
-    chunk = 500
+    chunk = bounds.db_keys_per_query_max
     for i in range(0, len(keys), chunk):
         rows = conn.execute(query.where(o.idempotency_key.in_(keys[i:i + chunk])))
         found.update({r.idempotency_key: dict(r._mapping) for r in rows})

@@ -21,6 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from sucre import bounds
+
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -36,7 +38,7 @@ authorities = Table(
     "authorities", metadata,
     Column("id", Integer, primary_key=True),
     Column("code", String(12), nullable=False, unique=True),
-    Column("name", String(140), nullable=False),
+    Column("name", String(bounds.party_name_chars_max), nullable=False),
     Column("currency", String(3), nullable=False),
 )
 
@@ -44,7 +46,7 @@ members = Table(
     "members", metadata,
     Column("id", Integer, primary_key=True),
     Column("code", String(3), nullable=False, unique=True),
-    Column("name", String(140), nullable=False),
+    Column("name", String(bounds.party_name_chars_max), nullable=False),
     Column("authority_id", ForeignKey("authorities.id"), nullable=False),
     Column("status", String(12), nullable=False),
 )
@@ -55,7 +57,7 @@ decisions = Table(
     Column("id", Id, primary_key=True),
     Column("kind", String(32), nullable=False),
     Column("effective_date", Date, nullable=False),
-    Column("reference", String(200), nullable=False),
+    Column("reference", String(bounds.decision_reference_chars_max), nullable=False),
     Column("payload", Text, nullable=False),  # canonical JSON of the decision
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
@@ -64,7 +66,7 @@ parameters = Table(
     "parameters", metadata,
     Column("id", Id, primary_key=True),
     Column("name", String(64), nullable=False),
-    Column("value", String(200), nullable=False),
+    Column("value", String(bounds.parameter_value_chars_max), nullable=False),
     Column("effective_date", Date, nullable=False),
     Column("decision_id", ForeignKey("decisions.id"), nullable=False),
     Index("ix_parameters_name_date", "name", "effective_date"),
@@ -140,7 +142,7 @@ positions = Table(
 payment_orders = Table(
     "payment_orders", metadata,
     Column("id", Id, primary_key=True),
-    Column("idempotency_key", String(64), nullable=False, unique=True),
+    Column("idempotency_key", String(bounds.order_key_chars_max), nullable=False, unique=True),
     Column("body_hash", String(64), nullable=False),
     Column("status", String(12), nullable=False),
     Column("reason_code", String(4)),
@@ -156,14 +158,14 @@ payment_orders = Table(
     Column("value_date", Date, nullable=False),
     Column("hs_code", String(10), nullable=False),
     Column("quantity", String(40), nullable=False),
-    Column("unit", String(8), nullable=False),
+    Column("unit", String(bounds.order_unit_chars_max), nullable=False),
     Column("origin", String(3), nullable=False),
-    Column("invoice_ref", String(140), nullable=False),
-    Column("customs_ref", String(140), nullable=False),
-    Column("debtor_bank", String(140), nullable=False),
-    Column("creditor_bank", String(140), nullable=False),
-    Column("importer", String(140), nullable=False),
-    Column("exporter", String(140), nullable=False),
+    Column("invoice_ref", String(bounds.text_chars_max), nullable=False),
+    Column("customs_ref", String(bounds.text_chars_max), nullable=False),
+    Column("debtor_bank", String(bounds.text_chars_max), nullable=False),
+    Column("creditor_bank", String(bounds.text_chars_max), nullable=False),
+    Column("importer", String(bounds.text_chars_max), nullable=False),
+    Column("exporter", String(bounds.text_chars_max), nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Index("ix_payment_orders_period_status", "period_id", "status"),
 )
@@ -215,9 +217,9 @@ settlement_confirmations = Table(
 invoices = Table(
     "invoices", metadata,
     Column("id", Id, primary_key=True),
-    Column("external_id", String(64), nullable=False, unique=True),
-    Column("debtor", String(64), nullable=False),  # the trader who owes
-    Column("creditor", String(64), nullable=False),
+    Column("external_id", String(bounds.invoice_label_chars_max), nullable=False, unique=True),
+    Column("debtor", String(bounds.invoice_label_chars_max), nullable=False),  # the trader who owes
+    Column("creditor", String(bounds.invoice_label_chars_max), nullable=False),
     Column("debtor_member", String(3)),  # member state of the debtor, if known
     Column("creditor_member", String(3)),
     Column("amount_minor", Minor, nullable=False),
@@ -230,7 +232,7 @@ invoices = Table(
     Column("hs_code", String(10)),
     Column("quantity", String(40)),
     Column("unit", String(8)),
-    Column("customs_ref", String(140)),
+    Column("customs_ref", String(bounds.text_chars_max)),
 )
 
 setoff_runs = Table(
@@ -258,7 +260,7 @@ setoff_clearings = Table(
 api_clients = Table(
     "api_clients", metadata,
     Column("id", Integer, primary_key=True),
-    Column("name", String(64), nullable=False, unique=True),
+    Column("name", String(bounds.api_client_name_chars_max), nullable=False, unique=True),
     Column("role", String(16), nullable=False),  # operator, chamber, council, auditor
     Column("authority_id", ForeignKey("authorities.id")),  # set for central-bank operators
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -278,7 +280,7 @@ idempotency_records = Table(
     "idempotency_records", metadata,
     Column("id", Id, primary_key=True),
     Column("client_id", ForeignKey("api_clients.id"), nullable=False),
-    Column("key", String(64), nullable=False),
+    Column("key", String(bounds.api_idempotency_key_chars_max), nullable=False),
     Column("method", String(8), nullable=False),
     Column("path", String(200), nullable=False),
     Column("body_hash", String(64), nullable=False),
@@ -293,9 +295,9 @@ access_log = Table(
     Column("id", Id, primary_key=True),
     Column("client_id", ForeignKey("api_clients.id")),
     Column("method", String(8), nullable=False),
-    Column("path", String(200), nullable=False),
+    Column("path", String(bounds.api_logged_path_chars_max), nullable=False),
     Column("status_code", Integer, nullable=False),
-    Column("idempotency_key", String(64)),
+    Column("idempotency_key", String(bounds.api_idempotency_key_chars_max)),
     # More than 1 on a row that counts refused (401) requests beyond the per-window bound.
     Column("requests", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -9,9 +9,9 @@ from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sucre import bounds
 from sucre.adapters.iso20022._tree import Element, Reader, present
 from sucre.adapters.iso20022.parse import InvalidMessage, MessageTooLarge, ParsedMessage
-from sucre.domain import limits
 
 #: The only settlement method of a clearing chamber: INDA/INGA/COVE settle elsewhere.
 CLEARING_SETTLEMENT_METHOD = "CLRG"
@@ -44,11 +44,11 @@ def _not_blank(text: str | None, path: str) -> str:
 
 
 def transactions(message: ParsedMessage) -> list[Element]:
-    """The CdtTrfTxInf elements, refused beyond ``limits.iso_transactions_max``."""
+    """The CdtTrfTxInf elements, refused beyond ``bounds.iso_transactions_max``."""
     found = reader_for(message).findall(message.message, "CdtTrfTxInf")
-    if len(found) > limits.iso_transactions_max:
+    if len(found) > bounds.iso_transactions_max:
         raise MessageTooLarge(
-            f"{len(found)} transactions exceed the maximum of {limits.iso_transactions_max} "
+            f"{len(found)} transactions exceed the maximum of {bounds.iso_transactions_max} "
             "per message", field="CdtTrfTxInf")
     return found
 

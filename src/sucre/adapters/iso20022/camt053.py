@@ -26,9 +26,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sucre import bounds
 from sucre.adapters.iso20022._tree import Builder, Element, serialise, xml_text
 from sucre.adapters.iso20022.parse import CAMT_053, InvalidMessage, MessageTooLarge, validate
-from sucre.domain import limits
 from sucre.domain.errors import invariant
 from sucre.domain.money import CurrencyCode, format_amount
 
@@ -102,10 +102,10 @@ def build_camt053(statement: AccountStatement) -> bytes:
 
 
 def _check(statement: AccountStatement) -> None:
-    if len(statement.entries) > limits.iso_statement_entries_max:
+    if len(statement.entries) > bounds.iso_statement_entries_max:
         raise MessageTooLarge(
             f"{len(statement.entries)} entries exceed the maximum of "
-            f"{limits.iso_statement_entries_max} per statement", field="entries")
+            f"{bounds.iso_statement_entries_max} per statement", field="entries")
     invariant(statement.created_at.tzinfo is not None, "ISO timestamps carry their offset")
     invariant(statement.period_start <= statement.period_end, "a period ends after it starts")
     for value in (statement.message_id, statement.statement_id):

@@ -23,10 +23,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from sucre import bounds
 from sucre.adapters.iso20022._group import TransactionIds
 from sucre.adapters.iso20022._tree import Builder, Element, serialise, xml_text
 from sucre.adapters.iso20022.parse import PACS_002, InvalidMessage, validate
-from sucre.domain import limits
 from sucre.domain.errors import SucreError, invariant
 
 __all__ = ["TransactionOutcome", "TransactionStatus", "accepted", "build_message_rejection",
@@ -74,7 +74,7 @@ def build_pacs002(*, message_id: str, created_at: dt.datetime, original_message_
                   original_message_name_id: str,
                   outcomes: Sequence[TransactionOutcome]) -> bytes:
     """A status report for every transaction of one original message."""
-    invariant(0 < len(outcomes) <= limits.iso_transactions_max,
+    invariant(0 < len(outcomes) <= bounds.iso_transactions_max,
               "a report answers between 1 and iso_transactions_max transactions")
     counts = Counter(outcome.status for outcome in outcomes)
     group_status = next(iter(counts)).value if len(counts) == 1 else "PART"

@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 import pycountry
 
+from sucre import bounds
 from sucre.adapters.iso20022._tree import Builder, Element, serialise
 from sucre.adapters.iso20022.pacs008 import (
     CUSTOMS_DOCUMENT_TYPE,
@@ -24,7 +25,6 @@ from sucre.adapters.iso20022.pacs008 import (
     UNIT_KEY,
 )
 from sucre.adapters.iso20022.parse import PACS_008, InvalidMessage, validate
-from sucre.domain import limits
 from sucre.domain.errors import InvalidAmount, InvalidInput, invariant
 from sucre.domain.orders import OrderRequest
 
@@ -44,8 +44,8 @@ def build_pacs008(*, message_id: str, created_at: dt.datetime,
                   transfers: Sequence[OutgoingTransfer], with_control_sum: bool = True) -> bytes:
     """A schema-valid pacs.008.001.08 carrying ``transfers`` the way :mod:`.pacs008` reads them."""
     invariant(created_at.tzinfo is not None, "ISO timestamps carry their offset")
-    if not 0 < len(transfers) <= limits.iso_transactions_max:
-        raise InvalidInput(f"a pacs.008 carries 1 to {limits.iso_transactions_max} transfers",
+    if not 0 < len(transfers) <= bounds.iso_transactions_max:
+        raise InvalidInput(f"a pacs.008 carries 1 to {bounds.iso_transactions_max} transfers",
                            field="transfers")
     document = _builder.root("Document")
     message = _sub(document, PACS_008.root_tag)

@@ -3,7 +3,7 @@
 
 The order of the checks is the point (see ``shared/research/iso20022-notes.md`` §4):
 
-1. **Size cap before parsing** (``limits.iso_message_bytes_max``): nothing is allocated for a
+1. **Size cap before parsing** (``bounds.iso_message_bytes_max``): nothing is allocated for a
    message that is too large.
 2. **No DTD at all.** ISO 20022 messages are defined by XSD and never need a DOCTYPE, so a raw
    ``<!DOCTYPE`` is refused before libxml2 sees it; after parsing, ``docinfo`` is checked again
@@ -42,7 +42,7 @@ from typing import Any, cast
 
 from lxml import etree
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.errors import InvalidInput, LimitExceeded, invariant
 
 ISO_NAMESPACE_PREFIX = "urn:iso:std:iso:20022:tech:xsd:"
@@ -63,7 +63,7 @@ class UnsafeMessage(InvalidMessage):
 
 
 class MessageTooLarge(LimitExceeded):
-    """A message over one of the ``iso_*`` bounds of :mod:`sucre.domain.limits`."""
+    """A message over one of the ``iso_*`` bounds of :mod:`sucre.bounds`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +111,10 @@ class ParsedMessage:
 def parse_message(data: bytes, *expected: MessageDefinition) -> ParsedMessage:
     """Parse untrusted bytes into a schema-valid message of one of the ``expected`` kinds."""
     invariant(len(expected) > 0, "parse_message needs at least one expected message kind")
-    if len(data) > limits.iso_message_bytes_max:
+    if len(data) > bounds.iso_message_bytes_max:
         raise MessageTooLarge(
             f"message of {len(data)} bytes exceeds the maximum of "
-            f"{limits.iso_message_bytes_max} bytes", field="message")
+            f"{bounds.iso_message_bytes_max} bytes", field="message")
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise UnsafeMessage("a DOCTYPE or entity declaration is not allowed in ISO 20022 "
                             "messages", field="message")
@@ -143,11 +143,11 @@ def _parse_bounded(data: bytes) -> etree._Element:
             for event, _ in parser.read_events():
                 depth += 1 if event == "start" else -1
                 elements += event == "start"
-                if depth > limits.iso_depth_max:
-                    raise MessageTooLarge(f"elements nested deeper than {limits.iso_depth_max}",
+                if depth > bounds.iso_depth_max:
+                    raise MessageTooLarge(f"elements nested deeper than {bounds.iso_depth_max}",
                                           field="message")
-                if elements > limits.iso_elements_max:
-                    raise MessageTooLarge(f"more than {limits.iso_elements_max} elements",
+                if elements > bounds.iso_elements_max:
+                    raise MessageTooLarge(f"more than {bounds.iso_elements_max} elements",
                                           field="message")
         root = parser.close()
     except etree.XMLSyntaxError as error:

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.errors import (
     LimitExceeded,
     invariant,
@@ -23,13 +23,13 @@ def cycles_for_display(result: SetoffResult, max_cycles: int) -> tuple[ClearedCy
     has at most as many cycles as pairs with set-off and sums back exactly to the cleared total.
     The decomposition is not unique and is for display only: the optimum was found as a flow,
     not by cancelling cycles (which, done greedily on the debts themselves, is sub-optimal).
-    Only for small runs (``limits.setoff_display_pairs_max``); at most ``max_cycles`` cycles.
+    Only for small runs (``bounds.setoff_display_pairs_max``); at most ``max_cycles`` cycles.
     """
     pairs = result.pairs
     active = np.flatnonzero(pairs.setoff_xsu_minor > 0).tolist()
-    if len(active) > limits.setoff_display_pairs_max:
+    if len(active) > bounds.setoff_display_pairs_max:
         raise LimitExceeded(f"{len(active)} pairs with set-off are too many to display cycles "
-                            f"(at most {limits.setoff_display_pairs_max})", field="explain")
+                            f"(at most {bounds.setoff_display_pairs_max})", field="explain")
     left = {k: int(pairs.setoff_xsu_minor[k]) for k in active}
     leaving: dict[int, list[int]] = {}
     for k in active:

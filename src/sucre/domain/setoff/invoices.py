@@ -10,7 +10,7 @@ from typing import overload
 import numpy as np
 from numpy.typing import NDArray
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.errors import (
     AmountTooLarge,
     InvalidAmount,
@@ -101,6 +101,11 @@ def _ids_unique(ids: Sequence[str]) -> bool:
     return len(set(ids)) == len(ids)
 
 
+#: The ``due_day`` of an invoice without a due date, in a set that has some: after every real
+#: date (2^40 days is three billion years), so undated invoices clear last.
+NO_DUE_DAY = 2**40
+
+
 @dataclass(frozen=True, slots=True)
 class InvoiceSet:
     """The invoices of one run, column-wise (no per-invoice Python objects at 10^6 rows).
@@ -123,9 +128,9 @@ class InvoiceSet:
         count = len(self.ids)
         if count == 0:
             raise InvalidInput("a set-off run needs at least one invoice", field="invoices")
-        if count > limits.setoff_invoices_max:
+        if count > bounds.setoff_invoices_max:
             raise LimitExceeded(f"{count} invoices exceed the maximum of "
-                                f"{limits.setoff_invoices_max} per run", field="invoices")
+                                f"{bounds.setoff_invoices_max} per run", field="invoices")
         columns = [self.debtor, self.creditor, self.amount_minor, self.currency_index]
         if self.due_day is not None:
             columns.append(self.due_day)
@@ -147,8 +152,8 @@ class InvoiceSet:
                            "debtor and creditor are the same party", InvalidInput)
         self._refuse_first(self.amount_minor <= 0, "amount", "amount must be positive",
                            InvalidAmount)
-        self._refuse_first(self.amount_minor > limits.amount_minor_max, "amount",
-                           f"amount exceeds {limits.amount_minor_max} minor units", AmountTooLarge)
+        self._refuse_first(self.amount_minor > bounds.amount_minor_max, "amount",
+                           f"amount exceeds {bounds.amount_minor_max} minor units", AmountTooLarge)
         if not _ids_unique(self.ids):
             raise InvalidInput("invoice ids must be unique", field="id")
 

@@ -9,7 +9,7 @@ from fractions import Fraction
 import numpy as np
 from numpy.typing import NDArray
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.errors import (
     AmountTooLarge,
     InvalidInput,
@@ -68,11 +68,11 @@ def xsu_minor_amounts(invoices: InvoiceSet,
         _refuse_overflowing(invoices, mask, numerator, denominator)
         result[mask] = scale_half_even(invoices.amount_minor[mask], numerator, denominator)
         _spot_check_conversion(invoices, result, position, _xsu_rate(code, xsu_per_unit))
-    too_large = result > limits.amount_minor_max
+    too_large = result > bounds.amount_minor_max
     if bool(too_large.any()):
         first = int(np.flatnonzero(too_large)[0])
         raise AmountTooLarge(f"invoice {invoices.ids[first]!r} is worth more than "
-                             f"{limits.amount_minor_max} XSU minor units", field="amount")
+                             f"{bounds.amount_minor_max} XSU minor units", field="amount")
     return result
 
 
@@ -87,7 +87,7 @@ def _refuse_overflowing(invoices: InvoiceSet, mask: slice | NDArray[np.bool_], n
     positions = np.arange(invoices.count, dtype=np.int64)[mask]
     first = int(positions[np.flatnonzero(amounts >= threshold)[0]])
     raise AmountTooLarge(f"invoice {invoices.ids[first]!r} is worth more than "
-                         f"{limits.amount_minor_max} XSU minor units", field="amount")
+                         f"{bounds.amount_minor_max} XSU minor units", field="amount")
 
 
 def _spot_check_conversion(invoices: InvoiceSet, xsu_minor: Int64Array, position: int,

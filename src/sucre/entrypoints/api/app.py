@@ -14,7 +14,7 @@ from __future__ import annotations
 from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.entrypoints.api import errors
 from sucre.entrypoints.api.deps import known_query_only
 from sucre.entrypoints.api.gate import Gate
@@ -52,7 +52,7 @@ banks, cleared in XSU and settled per period.
 
 
 def create_app(engine: Engine,
-               client_seconds: float = limits.api_client_seconds_default) -> FastAPI:
+               client_seconds: float = bounds.api_client_seconds_default) -> FastAPI:
     """The API on ``engine`` (a migrated database; see :func:`sucre.bootstrap.database`);
     a request body must arrive within ``client_seconds``."""
     app = FastAPI(title="sucre clearing chamber API", version="1", description=DESCRIPTION,

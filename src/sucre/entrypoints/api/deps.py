@@ -18,7 +18,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.errors import InvalidInput, InvariantBroken, SucreError, invariant
 from sucre.domain.roles import Grant, Permission, Principal, authorize
 from sucre.entrypoints.api.errors import error_response
@@ -83,7 +83,7 @@ def allowed(permission: Permission) -> Callable[[Principal], Awaitable[Grant]]:
 
 EngineDep = Annotated[Engine, Depends(engine)]
 IdempotencyKeyHeader = Annotated[str, Header(
-    alias="Idempotency-Key", min_length=1, max_length=limits.api_idempotency_key_chars_max,
+    alias="Idempotency-Key", min_length=1, max_length=bounds.api_idempotency_key_chars_max,
     pattern=r"^[\x21-\x7e]+$",
     description=("Required on every state-changing request. A retry with the same key and the "
                  "same body gets the stored response (with `Idempotency-Replayed: true`); the "

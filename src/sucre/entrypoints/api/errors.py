@@ -47,8 +47,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException
 
+from sucre import bounds
 from sucre.adapters.db.engine import is_transient
-from sucre.domain import limits
 from sucre.domain.errors import (
     AccessDenied,
     BadIdempotencyKey,
@@ -67,7 +67,7 @@ log = logging.getLogger("sucre.api")
 
 
 class BodyTooLarge(LimitExceeded):
-    """The request body is over its bound in :mod:`sucre.domain.limits` (HTTP 413)."""
+    """The request body is over its bound in :mod:`sucre.bounds` (HTTP 413)."""
 
 
 class BodyTooSlow(LimitExceeded):
@@ -148,7 +148,7 @@ def database_unavailable(error: BaseException) -> bool:
 def unavailable_response() -> JSONResponse:
     return JSONResponse(error_body(NARRATIVE, "the database is unavailable or busy; nothing was "
                                    "applied: retry later"), status_code=503,
-                        headers={"Retry-After": str(limits.api_retry_after_s)})
+                        headers={"Retry-After": str(bounds.api_retry_after_s)})
 
 
 def validation_response(error: RequestValidationError) -> JSONResponse:
@@ -161,8 +161,10 @@ def validation_response(error: RequestValidationError) -> JSONResponse:
     header = [p for p in problems if _is_idempotency_header(p["loc"])]
     if header:
         missing = header[0]["type"] == "missing"
+        chars_max = bounds.api_idempotency_key_chars_max
         message = ("an Idempotency-Key header is required on every state-changing request"
-                   if missing else "Idempotency-Key must be 1 to 64 visible ASCII characters")
+                   if missing else f"Idempotency-Key must be 1 to {chars_max} visible ASCII "
+                   "characters")
         return JSONResponse(error_body("CH21" if missing else "FF01", message, "Idempotency-Key"),
                             status_code=400)
     first = issues[0] if issues else ErrorIssue(field=None, message="invalid request")

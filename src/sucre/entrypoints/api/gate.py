@@ -7,7 +7,7 @@ oversized body is refused (413) before a byte of it is parsed. In order:
 1. ``/health`` passes untouched (and unlogged: load balancers poll it);
 2. the API key from ``Authorization: Bearer sk_...`` is checked (:func:`api_keys.authenticate`):
    401 otherwise; the principal is put in the request's state for the routes;
-3. the body is read, at most ``limits.api_body_bytes_max`` bytes (``api_xml_body_bytes_max``
+3. the body is read, at most ``bounds.api_body_bytes_max`` bytes (``api_xml_body_bytes_max``
    under ``/v1/iso/``), else 413, within the client timeout, else 408 (a body that trickles in
    would otherwise hold the connection); its SHA-256 goes into the state for idempotency;
 4. the app runs; when the response starts, one access-log row is written (client, method, path,
@@ -36,7 +36,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.errors import NotAuthenticated, SucreError
 from sucre.entrypoints.api.errors import (
     BodyTooLarge,
@@ -59,8 +59,8 @@ def bearer_token(headers: Headers) -> str | None:
 
 
 def body_bytes_max(path: str) -> int:
-    return limits.api_xml_body_bytes_max if path.startswith(XML_PREFIX) else (
-        limits.api_body_bytes_max)
+    return bounds.api_xml_body_bytes_max if path.startswith(XML_PREFIX) else (
+        bounds.api_body_bytes_max)
 
 
 class RefusedTally:
@@ -71,8 +71,8 @@ class RefusedTally:
     counted per (method, path), and :meth:`due` hands the counts over once the window is over.
     """
 
-    def __init__(self, per_window: int = limits.api_refused_logged_per_window,
-                 window_s: float = limits.api_refused_window_s,
+    def __init__(self, per_window: int = bounds.api_refused_logged_per_window,
+                 window_s: float = bounds.api_refused_window_s,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.per_window = per_window
         self.window_s = window_s
@@ -89,7 +89,7 @@ class RefusedTally:
             self.written += 1
             return True
         key = (method, path)
-        if key not in self.counts and len(self.counts) >= limits.api_refused_paths_max:
+        if key not in self.counts and len(self.counts) >= bounds.api_refused_paths_max:
             key = (method, "*")
         self.counts[key] += 1
         return False
@@ -106,7 +106,7 @@ class RefusedTally:
 
 class Gate:
     def __init__(self, app: ASGIApp, engine: Engine,
-                 client_seconds: float = limits.api_client_seconds_default) -> None:
+                 client_seconds: float = bounds.api_client_seconds_default) -> None:
         self.app = app
         self.engine = engine
         self.client_seconds = client_seconds

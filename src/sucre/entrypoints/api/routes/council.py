@@ -10,7 +10,12 @@ from sucre.domain.money import XSU, parse_amount
 from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
-from sucre.entrypoints.api.schemas import AllocationIn, DecisionOut, MemberStatusIn, ParameterIn
+from sucre.entrypoints.api.schemas.council import (
+    AllocationIn,
+    DecisionOut,
+    MemberStatusIn,
+    ParameterIn,
+)
 from sucre.service import registry
 
 router = APIRouter(prefix="/v1/council", tags=["council"])

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
@@ -25,11 +25,11 @@ async def xml_body(request: Request) -> bytes:
 
 _BODY: dict[str, Any] = {"requestBody": {
     "required": True,
-    "description": f"A pacs.008.001.08 message, at most {limits.api_xml_body_bytes_max} bytes.",
+    "description": f"A pacs.008.001.08 message, at most {bounds.api_xml_body_bytes_max} bytes.",
     "content": {XML: {"schema": {"type": "string"}}}}}
 _BODY_009: dict[str, Any] = {"requestBody": {
     "required": True,
-    "description": f"A pacs.009.001.08 message, at most {limits.api_xml_body_bytes_max} bytes: "
+    "description": f"A pacs.009.001.08 message, at most {bounds.api_xml_body_bytes_max} bytes: "
                    "one CdtTrfTxInf per settlement leg paid, EndToEndId = the instruction's "
                    "reference (e.g. 2026-H2/PAY/BCC), Dbtr/Cdtr = ClrSysMmbId/MmbId of the "
                    "authority and of the chamber (SUCRE).",

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.orders import OrderStatus
 from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
-from sucre.entrypoints.api.schemas import (
+from sucre.entrypoints.api.schemas.orders import (
     OrderBatchIn,
     OrderBatchOut,
     OrderOutcomeOut,
@@ -87,8 +87,8 @@ def list_orders(
         "is the debtor, or the creditor.")] = None,
     after: Annotated[int, Query(ge=0, le=ID_MAX, description="Cursor: the next_after of the "
                                 "previous page.")] = 0,
-    limit: Annotated[int, Query(ge=1, le=limits.api_page_orders_max)] = (
-        limits.api_page_orders_default),
+    limit: Annotated[int, Query(ge=1, le=bounds.api_page_orders_max)] = (
+        bounds.api_page_orders_default),
 ) -> OrderPageOut:
     """Orders in id order, ``limit`` at a time; follow ``next_after`` for the next page."""
     page, next_after = access.orders(db, caller, OrderFilter(

@@ -9,7 +9,12 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
-from sucre.entrypoints.api.schemas import CloseIn, PeriodOut, PositionsOut, SettlementReportOut
+from sucre.entrypoints.api.schemas.periods import (
+    CloseIn,
+    PeriodOut,
+    PositionsOut,
+    SettlementReportOut,
+)
 from sucre.service import access, closing
 
 router = APIRouter(tags=["periods and positions"])

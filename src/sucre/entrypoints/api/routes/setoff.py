@@ -12,11 +12,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
-from sucre.entrypoints.api.schemas import (
+from sucre.entrypoints.api.schemas.setoff import (
     InvoiceBatchIn,
     InvoiceBatchOut,
     ResidualOrdersOut,
@@ -102,9 +102,9 @@ def list_runs(caller: RunReader, db: EngineDep) -> SetoffRunListOut:
             responses=responses(401, 403, 404, 422))
 def get_run(
     run_id: RunId, caller: RunReader, db: EngineDep,
-    limit: Annotated[int, Query(ge=1, le=limits.api_page_clearings_max)] = (
-        limits.api_page_clearings_default),
-    offset: Annotated[int, Query(ge=0, le=limits.setoff_invoices_max)] = 0,
+    limit: Annotated[int, Query(ge=1, le=bounds.api_page_clearings_max)] = (
+        bounds.api_page_clearings_default),
+    offset: Annotated[int, Query(ge=0, le=bounds.setoff_invoices_max)] = 0,
 ) -> SetoffRunDetailOut:
     """The run's summary and table per member state (bloc-wide, for every role), then
     ``limit`` clearings from ``offset`` in invoice order. An operator's clearings are only those

@@ -11,7 +11,7 @@ from sucre.adapters.iso20022.camt053 import build_camt053
 from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, allowed
 from sucre.entrypoints.api.errors import responses
-from sucre.entrypoints.api.schemas import StatementOut
+from sucre.entrypoints.api.schemas.statements import StatementOut
 from sucre.service import access
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])

@@ -11,7 +11,8 @@ from sqlalchemy import text
 from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, allowed
 from sucre.entrypoints.api.errors import NARRATIVE, ErrorBody, error_body, responses
-from sucre.entrypoints.api.schemas import HealthOut, NoopOut, PaymentOrderIn
+from sucre.entrypoints.api.schemas.orders import PaymentOrderIn
+from sucre.entrypoints.api.schemas.system import HealthOut, NoopOut
 
 router = APIRouter(tags=["system"])
 

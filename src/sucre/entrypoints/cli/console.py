@@ -19,7 +19,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from sucre.domain import limits
+from sucre import bounds
 from sucre.domain.errors import BadRows, SucreError
 from sucre.domain.text import printable
 
@@ -57,7 +57,7 @@ def fail(error: SucreError) -> NoReturn:
     if isinstance(error, BadRows):
         stopped = " (reading stopped there)" if error.truncated else ""
         say(err, f"error: {len(error.errors)} bad row(s){stopped} ({error.reason_code})")
-        listed = error.errors[:limits.import_errors_listed_max]
+        listed = error.errors[:bounds.import_errors_listed_max]
         for line, field, reason in listed:
             say(err, f"  line {line}: {field}: {reason}")
         if len(error.errors) > len(listed):

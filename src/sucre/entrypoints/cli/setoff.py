@@ -3,7 +3,7 @@
 ``register(app)`` adds the command to a Typer app (the main ``sucre`` app wires it in). Without a
 database, rates for currencies other than XSU come from ``--rate CUR=XSU_PER_UNIT`` (exact
 decimal text); a file with such invoices and no rate is refused. User errors go through
-:func:`sucre.entrypoints.console.fail` (every bad row of a CSV with its line, exit status 2);
+:func:`sucre.entrypoints.cli.console.fail` (every bad row of a CSV with its line, exit status 2);
 nothing is written then. A broken invariant (the run's own proof failing) is a crash, also
 before writing.
 """
@@ -21,15 +21,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sucre import bootstrap
+from sucre import bootstrap, bounds
 from sucre.adapters.files import check_output, open_input
 from sucre.adapters.invoice_csv import load_invoices, write_result
-from sucre.domain import limits
 from sucre.domain.errors import InvalidDate, InvalidInput, SucreError
 from sucre.domain.money import XSU, CurrencyCode, currency, format_amount
 from sucre.domain.rates import parse_rate
 from sucre.domain.setoff import InvoiceSet, SetoffResult, cycles_for_display, set_off
-from sucre.entrypoints.console import (
+from sucre.entrypoints.cli.console import (
     DatabaseOption,
     JsonOption,
     cell,
@@ -122,7 +121,7 @@ def _print_human(result: SetoffResult, document: dict[str, Any], explain: bool,
 
 def _print_cycles(result: SetoffResult, console: Console) -> None:
     try:
-        cycles = cycles_for_display(result, limits.setoff_display_cycles_max)
+        cycles = cycles_for_display(result, bounds.setoff_display_cycles_max)
     except SucreError as error:
         say(console, f"cycles not shown: {error.message}")
         return

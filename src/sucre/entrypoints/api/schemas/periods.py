@@ -1,0 +1,90 @@
+"""Bodies of the period routes: positions, periods, closing and the settlement report."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, Field, StrictBool
+
+from sucre.domain.periods import PeriodState
+from sucre.entrypoints.api.schemas.fields import RequestModel
+
+
+class AuthorityPositionOut(BaseModel):
+    limit: str
+    credit_line: str
+    net_posted: str
+    debit_reserved: str
+    credit_reserved: str
+    headroom: str
+
+
+class PositionsOut(BaseModel):
+    period: str
+    state: PeriodState
+    positions: dict[str, str] = Field(description="Net posted XSU per authority.")
+    authorities: dict[str, AuthorityPositionOut]
+
+
+class PeriodOut(BaseModel):
+    code: str
+    start: dt.date
+    end: dt.date
+    state: PeriodState
+
+
+class CloseIn(RequestModel):
+    finance_deficits: StrictBool = Field(
+        default=False, description="Let the FRCC finance deficits up to each credit line.")
+
+
+class MemberFlowOut(BaseModel):
+    paid: str
+    received: str
+    net: str
+
+
+class OrderCountsOut(BaseModel):
+    accepted: int
+    rejected: int
+
+
+class InstructionOut(BaseModel):
+    kind: Literal["pay", "receive", "finance"]
+    authority: str
+    xsu: str
+    amount: str
+    amount_minor: int
+    currency: str
+    reference: str = Field(description="The instruction's reference, e.g. 2026-H2/PAY/BCC: the "
+                                       "EndToEndId of the pacs.009 that confirms it was paid.")
+    settlement_status: Literal["pending", "confirmed", "internal"] = Field(
+        description="pending until a pacs.009 confirms the leg was paid; internal for FRCC "
+                    "financing, booked by the close itself.")
+
+
+class CorridorOut(BaseModel):
+    debtor: str
+    creditor: str
+    gross_xsu: str
+    share: float
+    alert: bool
+
+
+class SettlementReportOut(BaseModel):
+    period: str
+    start: dt.date
+    end: dt.date
+    gross_xsu: str
+    net_xsu: str
+    bilateral_net_xsu: str
+    liquidity_saving: float
+    bilateral_saving: float
+    positions: dict[str, str]
+    members: dict[str, MemberFlowOut]
+    orders: OrderCountsOut
+    settlement_currency: str
+    settlement_rate: str
+    settlement: list[InstructionOut]
+    corridors: list[CorridorOut]

@@ -1,0 +1,5 @@
+"""``python -m sucre.entrypoints.cli``: the same as the ``sucre`` console script."""
+
+from sucre.entrypoints.cli import main
+
+main()

@@ -1,0 +1,83 @@
+"""Setting up a database: ``sucre init`` (the bloc registered) and ``sucre demo`` (a semester
+of trade run end to end)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from sucre import bootstrap
+from sucre.entrypoints.cli.console import (
+    DatabaseOption,
+    JsonOption,
+    domain_errors,
+    emit_json,
+    err,
+    out,
+    progress_bar,
+    say,
+)
+from sucre.entrypoints.cli.periods import print_settlement
+from sucre.service import bloc, registry
+from sucre.service.demo import run_demo
+
+
+def init(database: DatabaseOption = None,
+         bloc_members: Annotated[bool, typer.Option(
+             "--bloc/--empty", help="Register the bloc's 10 members and 5 authorities.")] = True,
+         reference: str = "ALBA-TCP membership as of 2026") -> None:
+    """Create (or migrate) the database and register the bloc."""
+    with domain_errors():
+        engine = bootstrap.database(database)
+        if bloc_members and registry.member_count(engine) == 0:
+            bloc.register_bloc(engine, dt.date.today(), reference)  # noqa: DTZ011
+        say(out, f"database ready: {engine.url.render_as_string(hide_password=True)}")
+
+
+def demo(
+    orders: Annotated[int, typer.Option(min=10, max=2_000_000, help="Orders to generate.")] = 3000,
+    seed: Annotated[int, typer.Option(help="Seed of the generated trade.")] = 2026,
+    database: Annotated[Path, typer.Option("--db", help="Embedded database file (recreated).")
+                        ] = Path("sucre-demo.db"),
+    as_json: JsonOption = False,
+) -> None:
+    """Run a realistic semester of the bloc end to end and print its settlement report."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    with domain_errors():
+        engine = bootstrap.database(f"sqlite:///{database}")
+        with progress_bar(err) as bar:
+            tasks: dict[str, Any] = {}
+
+            def on_progress(stage: str, done: int, total: int) -> None:
+                if stage not in tasks:
+                    tasks[stage] = bar.add_task(stage, total=total)
+                bar.update(tasks[stage], completed=done)
+
+            result = run_demo(engine, orders=orders, seed=seed, on_progress=on_progress)
+    if not as_json:
+        _print_demo_story(result, database)
+        print_settlement(result.report, err)
+    emit_json(result.report)
+
+
+def _print_demo_story(result: Any, database: Path) -> None:
+    err.rule("[bold]sucre demo: one semester of ALBA-TCP trade, cleared in XSU")
+    for number, step in enumerate(result.steps, start=1):
+        err.print(f"{number:>2}. {step}", highlight=False)
+    if result.flagged_fixings:
+        flags = ", ".join(f"{c} {d}" for c, d in result.flagged_fixings.items())
+        err.print(f"    fixings far from the market rate were flagged: {flags}", highlight=False)
+    for example in result.invalid_examples[:5]:
+        err.print(f"    e.g. refused: {example}", style="dim", highlight=False)
+    err.print(f"    database kept at {database} (inspect it with `sucre -d sqlite:///{database} "
+              "positions --period 2026-H2`)", style="dim", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``init`` and ``demo`` to ``app``."""
+    app.command()(init)
+    app.command()(demo)

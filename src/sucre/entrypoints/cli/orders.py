@@ -1,0 +1,134 @@
+"""Payment orders: ``sucre pay``, the receiving authority's ``confirm`` / ``reject``, and
+``import-orders`` (a CSV in atomic batches)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from sucre import bootstrap, bounds
+from sucre.adapters.orders_csv import open_order_file
+from sucre.domain.orders import OrderRequest
+from sucre.entrypoints.cli.console import (
+    DatabaseOption,
+    JsonOption,
+    domain_errors,
+    emit_json,
+    err,
+    markup_free,
+    out,
+    progress_bar,
+    say,
+)
+from sucre.service import payments, reports
+
+
+def pay(
+    importer: Annotated[str, typer.Option(help="Importing member state (ISO alpha-3).")],
+    exporter: Annotated[str, typer.Option(help="Exporting member state (ISO alpha-3).")],
+    amount: Annotated[str, typer.Option(help="Amount in major units, e.g. 108000.00.")],
+    currency_code: Annotated[str, typer.Option("--currency", help="Importer's currency or XSU.")],
+    value_date: Annotated[str, typer.Option(help="Value date, YYYY-MM-DD.")],
+    key: Annotated[str, typer.Option(help="Idempotency key (unique per order).")],
+    hs_code: Annotated[str, typer.Option(help="HS code of the goods.")],
+    quantity: Annotated[str, typer.Option(help="Quantity of goods.")],
+    unit: Annotated[str, typer.Option(help="Unit of the quantity (t, kg, u...).")],
+    invoice: Annotated[str, typer.Option(help="Invoice reference.")],
+    customs: Annotated[str, typer.Option(help="Customs declaration reference.")],
+    origin: Annotated[str | None, typer.Option(help="Origin of goods (default: exporter).")] = None,
+    database: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Submit one payment order (idempotent on --key)."""
+    request = OrderRequest(
+        idempotency_key=key, debtor_member=importer, creditor_member=exporter, amount=amount,
+        currency=currency_code, value_date=value_date, hs_code=hs_code, quantity=quantity,
+        unit=unit, origin=origin or exporter, invoice_ref=invoice, customs_ref=customs)
+    with domain_errors():
+        outcome = payments.submit_order(bootstrap.database(database), request)
+    document = {"order_id": outcome.order_id, "idempotency_key": outcome.idempotency_key,
+                "status": outcome.status.value, "xsu": reports.xsu(outcome.xsu_minor),
+                "reason_code": outcome.reason_code, "reason": outcome.reason,
+                "replayed": outcome.replayed}
+    if as_json:
+        emit_json(document)
+    else:
+        out.print(document)
+    if outcome.reason_code:
+        raise typer.Exit(1)
+
+
+def _decide(order_id: int, authority: str, database: str | None, *, accept: bool,
+            reason: str = "MS02") -> None:
+    with domain_errors():
+        outcome = payments.decide_order(bootstrap.database(database), order_id, authority,
+                                        accept=accept, reason_code=reason)
+    out.print(f"order {outcome.order_id}: {outcome.status.value}")
+
+
+def confirm(order_id: int, authority: Annotated[str, typer.Option(help="Receiving authority.")],
+            database: DatabaseOption = None) -> None:
+    """The receiving authority confirms an accepted order: it is posted to the period."""
+    _decide(order_id, authority, database, accept=True)
+
+
+def reject(order_id: int, authority: Annotated[str, typer.Option(help="Receiving authority.")],
+           reason: Annotated[str, typer.Option(help="ISO reason code.")] = "MS02",
+           database: DatabaseOption = None) -> None:
+    """The receiving authority rejects an accepted order: its reservation is released."""
+    _decide(order_id, authority, database, accept=False, reason=reason)
+
+
+def import_orders(
+    file: Annotated[Path, typer.Argument(help="CSV with one order per row.")],
+    batch: Annotated[int, typer.Option(help="Orders per atomic batch.")
+                  ] = bounds.import_batch_orders_default,
+    database: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import orders in bulk: bad rows are reported by line, good rows commit per batch.
+
+    The file is read whole first (encoding, binary data, field sizes, columns): a file that
+    cannot be read to its end is refused before any order is written. The first
+    bad rows are listed with their line; the others are counted.
+    """
+    with domain_errors():
+        engine = bootstrap.database(database)
+        order_file = open_order_file(file)
+        with progress_bar(err) as bar:
+            task = bar.add_task(f"importing {markup_free(file.name)}", total=order_file.rows_total)
+            report = payments.import_orders(engine, order_file.rows(), batch_orders=batch,
+                                            on_progress=lambda n: bar.advance(task, n))
+    errors = [{"line": line, "field": None, "reason_code": "FF01", "message": message}
+              for line, message in order_file.malformed]
+    errors += [{"line": e.line, "field": e.field, "reason_code": e.reason_code,
+                "message": e.message} for e in report.errors]
+    errors.sort(key=lambda e: int(e["line"] or 0))
+    errors = errors[:bounds.import_errors_listed_max]
+    invalid = report.invalid + order_file.malformed_count
+    document = {"accepted": report.accepted, "rejected": report.rejected,
+                "replayed": report.replayed, "invalid": invalid, "errors": errors,
+                "errors_not_listed": invalid - len(errors)}
+    if as_json:
+        emit_json(document)
+    else:
+        for e in errors:
+            where = f"{e['field']}: " if e["field"] else ""
+            say(err, f"line {e['line']}: {where}{e['message']} ({e['reason_code']})")
+        if invalid > len(errors):
+            say(err, f"... and {invalid - len(errors)} more bad row(s) not listed (the first "
+                     f"{len(errors)} are)")
+        say(out, f"accepted {report.accepted}, rejected for limits {report.rejected}, "
+                 f"replayed {report.replayed}, invalid {invalid}")
+    if invalid:
+        raise typer.Exit(1)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``pay``, ``confirm``, ``reject`` and ``import-orders`` to ``app``."""
+    app.command()(pay)
+    app.command()(confirm)
+    app.command()(reject)
+    app.command("import-orders")(import_orders)

@@ -1,0 +1,97 @@
+"""Clearing periods and their reports: ``positions``, ``close-period``, ``report``, ``verify``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sucre import bootstrap
+from sucre.entrypoints.cli.console import DatabaseOption, JsonOption, domain_errors, emit_json, out
+from sucre.service import closing, reports
+
+
+def print_settlement(report: dict[str, Any], console: Console) -> None:
+    console.rule(f"[bold]settlement of period {report['period']}")
+    console.print(
+        f"gross cleared {report['gross_xsu']} XSU; net settled {report['net_xsu']} XSU; "
+        f"liquidity saving {report['liquidity_saving']:.1%} (bilateral netting alone: "
+        f"{report['bilateral_saving']:.1%}); orders accepted {report['orders']['accepted']}, "
+        f"rejected {report['orders']['rejected']}", highlight=False)
+    table = Table("authority", "net position XSU", "settlement instruction", title=(
+        f"settled in {report['settlement_currency']} at {report['settlement_rate']} per XSU"))
+    by_authority: dict[str, list[str]] = {}
+    for ins in report["settlement"]:
+        by_authority.setdefault(ins["authority"], []).append(
+            f"{ins['kind']} {ins['amount']} {ins['currency']} ({ins['settlement_status']})")
+    for authority, net in report["positions"].items():
+        lines = by_authority.get(authority, ["-"])
+        table.add_row(authority, net, "\n".join(lines))
+    console.print(table)
+    for corridor in report["corridors"][:5]:
+        flag = "  [bold red]CONCENTRATION ALERT[/]" if corridor["alert"] else ""
+        console.print(f"corridor {corridor['debtor']} -> {corridor['creditor']}: "
+                      f"{corridor['gross_xsu']} XSU ({corridor['share']:.1%}){flag}",
+                      highlight=False)
+
+def positions(period: Annotated[str | None, typer.Option(help="Period code, e.g. 2026-H2.")
+                                ] = None,
+              database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """Positions of each central bank in a period: limit, posted, reserved, headroom."""
+    with domain_errors():
+        document = reports.positions_report(bootstrap.database(database), period)
+    if as_json:
+        emit_json(document)
+        return
+    table = Table("authority", "limit", "net posted", "debit reserved", "credit reserved",
+                  "headroom", title=f"period {document['period']} ({document['state']}), XSU")
+    for code, row in document["authorities"].items():
+        table.add_row(code, row["limit"], row["net_posted"], row["debit_reserved"],
+                      row["credit_reserved"], row["headroom"])
+    out.print(table)
+
+
+def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2026-H2.")],
+                 finance: Annotated[bool, typer.Option(
+                     "--finance/--no-finance",
+                     help="Let the FRCC finance deficits up to each credit line.")] = False,
+                 database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """Close a period: post, net, and settle in hard currency (resumes an interrupted close)."""
+    with domain_errors():
+        document = closing.close_period(bootstrap.database(database), period,
+                                        finance_deficits=finance)
+    if as_json:
+        emit_json(document)
+    else:
+        print_settlement(document, out)
+
+
+def report(period: str, database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """The stored settlement report of a settled period."""
+    with domain_errors():
+        document = closing.stored_report(bootstrap.database(database), period)
+    if as_json:
+        emit_json(document)
+    else:
+        print_settlement(document, out)
+
+
+def verify(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """Re-derive every balance from the journal and check its invariants (for auditors)."""
+    with domain_errors():
+        document = closing.verify_journal(bootstrap.database(database))
+    if as_json:
+        emit_json(document)
+    else:
+        out.print(f"journal verified: {document['accounts']} accounts, balanced in "
+                  f"{', '.join(document['currencies']) or 'no currency yet'}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``positions``, ``close-period``, ``report`` and ``verify`` to ``app``."""
+    app.command()(positions)
+    app.command("close-period")(close_period)
+    app.command()(report)
+    app.command()(verify)
