@@ -121,3 +121,31 @@ def test_a_policy_lending_more_than_a_deficit_is_a_bug_and_nothing_is_settled(
     assert after["journal_entries"] == before["journal_entries"]
     decide(deficit, "frcc")  # the period stays closing: a close under a sound policy resumes it
     assert legs(closing.close_period(deficit, "2026-H2"))[("finance", "BCB")] == "1000.00"
+
+
+def test_parameters_read_back_typed_and_as_text(deficit: Engine) -> None:
+    from fractions import Fraction
+
+    from sqlalchemy import insert
+
+    from sucre.adapters.db import tables as t
+    from sucre.domain import parameters
+
+    decide(deficit, " FRCC ")
+    with deficit.begin() as conn:
+        # A share recorded by the first version (which took Fraction text) reads back too.
+        decision = registry.record_decision(conn, "parameter", world.START, world.REF, {})
+        conn.execute(insert(t.parameters).values(
+            name="corridor_alert_share", value="1/2", effective_date=world.START,
+            decision_id=decision))
+    with deficit.connect() as conn:
+        assert registry.parameter(conn, "deficit_financing", PERIOD_END) == "FRCC"
+        assert registry.parameter(conn, "corridor_alert_share", PERIOD_END) == "1/2"
+        assert registry.parameter(conn, "fixing_deviation_max", PERIOD_END) == "0.25"
+        share = registry.parameter_value(conn, parameters.CORRIDOR_ALERT_SHARE, PERIOD_END)
+        policy = registry.parameter_value(conn, parameters.DEFICIT_FINANCING, PERIOD_END)
+        before = registry.parameter_value(conn, parameters.DEFICIT_FINANCING,
+                                          world.START - dt.timedelta(days=1))
+    assert (share, policy.name, before.name) == (Fraction(1, 2), "frcc", "none")
+    report = closing.close_period(deficit, "2026-H2")
+    assert report["corridors"][0]["alert"] is True  # one corridor: all of the gross, above 1/2

@@ -21,7 +21,7 @@ from sucre import bootstrap
 from sucre.adapters.files import CsvInput, atomic_output, check_output, open_input
 from sucre.adapters.iso20022.camt053 import build_camt053
 from sucre.adapters.orders_csv import open_order_file
-from sucre.domain import limits
+from sucre.domain import limits, parameters
 from sucre.domain.errors import InvalidInput, LimitExceeded
 from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode, currency, parse_amount
@@ -250,9 +250,11 @@ def positions(period: Annotated[str | None, typer.Option(help="Period code, e.g.
 
 @app.command("close-period")
 def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2026-H2.")],
-                 finance: Annotated[bool, typer.Option(
+                 finance: Annotated[bool | None, typer.Option(
                      "--finance/--no-finance",
-                     help="Let the FRCC finance deficits up to each credit line.")] = False,
+                     help="Override the council's deficit_financing for this close: the FRCC "
+                          "finances deficits up to each credit line, or nothing is financed.")
+                 ] = None,
                  database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Close a period: post, net, and settle in hard currency (resumes an interrupted close)."""
     with domain_errors():
@@ -332,10 +334,11 @@ def allocate(authority: str,
     say(out, f"allocation recorded for {authority.strip().upper()}")
 
 
-@app.command()
-def parameter(name: str, value: str, effective: EffectiveOption, reference: ReferenceOption,
+@app.command(epilog=parameters.help_text().replace("\n", "\n\n"))
+def parameter(name: Annotated[str, typer.Argument(help=", ".join(parameters.NAMES))],
+              value: str, effective: EffectiveOption, reference: ReferenceOption,
               database: DatabaseOption = None) -> None:
-    """Set a council parameter (calendar, settlement_currency, corridor_alert_share, ...)."""
+    """Set a council parameter from a date on (a council decision); the parameters below."""
     with domain_errors():
         registry.set_parameter(bootstrap.database(database), name, value,
                                effective_date=_day(effective), reference=reference)

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StringConstraints
 from pydantic_core import PydanticCustomError
 
 from sucre.adapters.iso20022.camt053 import AccountStatement
-from sucre.domain import decimal_text, limits
+from sucre.domain import decimal_text, limits, parameters
 from sucre.domain.errors import InvalidInput
 from sucre.domain.members import MemberStatus, member_code
 from sucre.domain.money import CurrencyCode, currency, format_amount, parse_amount
@@ -82,6 +82,10 @@ ParameterValue = Annotated[str, StringConstraints(
     min_length=1, max_length=limits.parameter_value_chars_max, pattern=STORED_TEXT_PATTERN),
     _Strict]
 ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{4}$"), _Strict]
+if TYPE_CHECKING:
+    ParameterName = str
+else:  # the names of the council parameters' definitions, an enum in the schema
+    ParameterName = Literal[parameters.NAMES]
 
 
 class RequestModel(BaseModel):
@@ -260,8 +264,10 @@ class PeriodOut(BaseModel):
 
 
 class CloseIn(RequestModel):
-    finance_deficits: StrictBool = Field(
-        default=False, description="Let the FRCC finance deficits up to each credit line.")
+    finance_deficits: StrictBool | None = Field(
+        default=None, description="Overrides the council's deficit_financing for this close: "
+        "true lets the FRCC finance deficits up to each credit line, false finances none; "
+        "absent or null follows the council's decision in force.")
 
 
 class MemberFlowOut(BaseModel):
@@ -333,8 +339,7 @@ class MemberStatusIn(RequestModel):
 
 
 class ParameterIn(RequestModel):
-    name: Literal["calendar", "settlement_currency", "corridor_alert_share",
-                  "fixing_deviation_max"]
+    name: ParameterName
     value: ParameterValue
     effective_date: IsoDate
     reference: Reference
