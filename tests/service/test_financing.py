@@ -115,7 +115,7 @@ def test_a_policy_lending_more_than_a_deficit_is_a_bug_and_nothing_is_settled(
     before = world.row_counts(deficit)
     with POLICIES.registered(Overlending()):
         decide(deficit, "overlending")
-        with pytest.raises(InvariantBroken, match="no more"):
+        with pytest.raises(InvariantBroken, match="within its debtor's deficit"):
             closing.close_period(deficit, "2026-H2")
     after = world.row_counts(deficit)
     assert after["journal_entries"] == before["journal_entries"]

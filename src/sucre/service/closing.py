@@ -41,7 +41,6 @@ from sucre.domain.financing import (
     FinancingPolicy,
     ReserveFund,
     Unfinanced,
-    checked_loans,
 )
 from sucre.domain.ledger import EntryKind, check_balanced, position_account
 from sucre.domain.members import AuthorityCode
@@ -112,9 +111,8 @@ def _settle(conn: Connection, period: ClearingPeriod, *, finance_deficits: bool 
         raise InvalidDate(f"no XSU rate published on or before {period.end} to settle at",
                           field="period")
     rate = rates.local_per_xsu(settlement_currency) if rates is not None else Fraction(1)
-    deficits = _deficits(conn, period, positions, in_force)
-    policy = _financing_policy(in_force, finance_deficits)
-    loans = checked_loans(deficits, policy.finance(deficits))
+    loans = _financing_policy(in_force, finance_deficits).finance(
+        _deficits(conn, period, positions, in_force))
     corridors = {(AuthorityCode(d), AuthorityCode(c)): v
                  for (d, c), v in repo.corridor_gross(conn, period.id).items()}
     return settle(period.id, corridors, positions=positions,

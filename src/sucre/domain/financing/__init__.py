@@ -30,12 +30,11 @@ from __future__ import annotations
 from typing import Final
 
 from sucre.domain.financing.frcc import ReserveFund
-from sucre.domain.financing.policy import Deficits, FinancingPolicy, Loan, checked_loans
+from sucre.domain.financing.policy import Deficits, FinancingPolicy, Loan
 from sucre.domain.financing.unfinanced import Unfinanced
 from sucre.domain.rules import Registry
 
 #: Every financing policy, by the name the council's ``deficit_financing`` parameter gives it.
 POLICIES: Final = Registry[FinancingPolicy]("deficit financing", (Unfinanced(), ReserveFund()))
 
-__all__ = ["POLICIES", "Deficits", "FinancingPolicy", "Loan", "ReserveFund", "Unfinanced",
-           "checked_loans"]
+__all__ = ["POLICIES", "Deficits", "FinancingPolicy", "Loan", "ReserveFund", "Unfinanced"]

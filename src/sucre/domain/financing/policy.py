@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sucre.domain.errors import invariant
 from sucre.domain.ledger import Account
 from sucre.domain.members import AuthorityCode
 
@@ -56,15 +55,6 @@ class FinancingPolicy(Protocol):
         ...
 
     def finance(self, deficits: Deficits) -> Mapping[AuthorityCode, Loan]:
-        """Loans per net debtor, each more than zero and at most its deficit."""
+        """Loans per net debtor, each at most its deficit (the settlement checks it)."""
         ...
 
-
-def checked_loans(deficits: Deficits, loans: Mapping[AuthorityCode, Loan]
-                  ) -> Mapping[AuthorityCode, Loan]:
-    """``loans`` if they finance net debtors only, each within its deficit (else a bug)."""
-    owed = deficits.deficits()
-    for authority, loan in loans.items():
-        invariant(0 < loan.xsu_minor <= owed.get(authority, 0),
-                  f"a loan to {authority} finances part of its deficit, no more")
-    return loans
