@@ -60,6 +60,8 @@ def test_the_api_lists_the_defined_parameter_names() -> None:
     document = create_app(create_engine("sqlite://")).openapi()
     name = document["components"]["schemas"]["ParameterIn"]["properties"]["name"]
     assert tuple(name["enum"]) == parameters.NAMES
+    described = document["paths"]["/v1/council/parameters"]["post"]["description"]
+    assert all(f"{n} (" in described for n in parameters.NAMES)
 
 
 def test_the_cli_help_describes_every_parameter() -> None:

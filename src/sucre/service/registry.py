@@ -38,6 +38,7 @@ from sucre.domain.text import stored_text
 
 T = TypeVar("T")
 
+
 def record_decision(conn: Connection, kind: str, effective_date: dt.date, reference: str,
                     payload: Mapping[str, Any]) -> int:
     if not reference.strip():
