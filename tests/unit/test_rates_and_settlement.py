@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sucre.domain.errors import InvalidDate, InvalidInput
+from sucre.domain.financing import Deficits, ReserveFund
 from sucre.domain.ledger import sums_by_currency
 from sucre.domain.members import AuthorityCode
 from sucre.domain.money import USD, CurrencyCode
@@ -62,10 +63,11 @@ flows = st.dictionaries(
        st.dictionaries(st.sampled_from(AUTHS), st.integers(0, 10**12)))
 def test_settlement_identities_hold_for_any_flows(
         gross: dict[tuple[AuthorityCode, AuthorityCode], int], rate: Fraction,
-        financing: dict[AuthorityCode, int]) -> None:
+        credit_lines: dict[AuthorityCode, int]) -> None:
     positions = net_positions(gross)
+    loans = ReserveFund().finance(Deficits(positions, credit_lines))
     report = settle(1, gross, positions=positions, settlement_currency=USD,
-                    settlement_rate=rate, financing_max=financing, alert_share=Fraction(1, 2))
+                    settlement_rate=rate, financing=loans, alert_share=Fraction(1, 2))
     assert sum(report.positions.values()) == 0
     assert 2 * report.net_xsu_minor == sum(abs(n) for n in positions.values())
     assert report.net_xsu_minor <= report.bilateral_xsu_minor <= report.gross_xsu_minor

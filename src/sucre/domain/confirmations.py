@@ -43,8 +43,9 @@ The party checks come before the instruction is looked up, so a leg can only eve
 instructions of the parties it names (an operator sending legs of its own authority learns
 nothing about another authority's). The settlement date is recorded as given, only checked to be
 a date: a close may run before its period's last day, and a deadline for payment is a council
-parameter sucre does not enforce yet. FRCC financing (kind ``finance``) is a book transfer made
-by the close itself: it is not paid by a message and cannot be confirmed.
+parameter sucre does not enforce yet. Financing of a deficit (kind ``finance``, e.g. by the FRCC;
+see :mod:`sucre.domain.financing`) is a book transfer made by the close itself: it is not paid
+by a message and cannot be confirmed.
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ class SettlementStatus(enum.StrEnum):
 
     PENDING = "pending"  # payable, not confirmed yet
     CONFIRMED = "confirmed"  # a payment message confirmed it
-    INTERNAL = "internal"  # booked by the close itself (FRCC financing): nothing to confirm
+    INTERNAL = "internal"  # booked by the close itself (financing): nothing to confirm
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,9 @@ Accounts are plain names (Beancount style), built only by the functions below::
     position:<AUTH>            XSU   the authority's account at the Central Clearing Chamber
     reserve:<AUTH>             USD   the authority's hard-currency reserves (payer or payee)
     council:settlement         USD   the council's settlement account (zero after each close)
-    frcc:loan:<AUTH>           USD   the reserve fund's lending to the authority (its balance
-                                     is minus what the authority owes the fund)
+
+A financing policy (:mod:`sucre.domain.financing`) names its own loan account per debtor, e.g.
+``frcc:loan:<AUTH>`` for the reserve fund (its balance is minus what the authority owes the fund).
 """
 
 from __future__ import annotations
@@ -37,15 +38,11 @@ def reserve_account(authority: AuthorityCode) -> Account:
     return f"reserve:{authority}"
 
 
-def frcc_loan_account(authority: AuthorityCode) -> Account:
-    return f"frcc:loan:{authority}"
-
-
 class EntryKind(enum.StrEnum):
     ORDER = "order"  # an accepted order posted into its period
     CLOSE = "close"  # net XSU positions brought back to zero at settlement
     SETTLEMENT = "settlement"  # hard-currency legs of a period's settlement
-    FINANCING = "financing"  # the reserve fund paying part of a deficit
+    FINANCING = "financing"  # a financing policy paying part of a deficit
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,9 @@
 
 At the close, each authority's multilateral net position (credits minus debits, XSU) is settled in
 hard currency at the period's XSU rate: net debtors pay into the council's settlement account, net
-creditors are paid from it and surrender their XSU. Part of a deficit may be financed by the
-reserve fund (FRCC) within the authority's credit line.
+creditors are paid from it and surrender their XSU. Part of a deficit may be lent by the
+financing policy in force (:mod:`sucre.domain.financing`: the reserve fund, FRCC, within the
+authority's credit line; none by default): its loans arrive here already decided.
 
 Identities every report satisfies (asserted here, tested elsewhere)::
 
@@ -25,12 +26,12 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from sucre.domain.errors import invariant
+from sucre.domain.financing import Loan
 from sucre.domain.ledger import (
     COUNCIL_SETTLEMENT,
     EntryKind,
     JournalEntry,
     Posting,
-    frcc_loan_account,
     position_account,
     reserve_account,
     transfer,
@@ -44,7 +45,7 @@ Corridor = tuple[AuthorityCode, AuthorityCode]  # (debtor, creditor)
 class InstructionKind(enum.StrEnum):
     PAY = "pay"  # a net debtor pays the council
     RECEIVE = "receive"  # the council pays a net creditor
-    FINANCE = "finance"  # the FRCC pays part of a debtor's deficit on its behalf
+    FINANCE = "finance"  # a financing policy pays part of a debtor's deficit on its behalf
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class Instruction:
     xsu_minor: int
     amount_minor: int
     currency: CurrencyCode
+    loan: Loan | None = None  # FINANCE only: how the close books it
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,13 +124,14 @@ def corridor_shares(corridor_gross: Mapping[Corridor, int],
 
 def settle(period_id: int, corridor_gross: Mapping[Corridor, int], *,
            positions: Mapping[AuthorityCode, int], settlement_currency: CurrencyCode,
-           settlement_rate: Fraction, financing_max: Mapping[AuthorityCode, int],
+           settlement_rate: Fraction, financing: Mapping[AuthorityCode, Loan],
            alert_share: Fraction) -> SettlementReport:
     """Compute the period's settlement from its gross flows and journal positions.
 
     ``positions`` come from the journal; they must equal the netting of ``corridor_gross``, which
-    is how a drift between the two is caught before any money moves. ``financing_max`` is the
-    FRCC financing each authority may draw, in XSU minor units.
+    is how a drift between the two is caught before any money moves. ``financing`` holds the
+    loans of the financing policy in force (:mod:`sucre.domain.financing`), each within its
+    debtor's deficit.
     """
     netted = {a: n for a, n in net_positions(corridor_gross).items() if n}
     invariant(netted == {a: n for a, n in positions.items() if n},
@@ -136,7 +139,7 @@ def settle(period_id: int, corridor_gross: Mapping[Corridor, int], *,
     gross = sum(corridor_gross.values())
     net_twice = sum(abs(n) for n in positions.values())
     invariant(net_twice % 2 == 0, "sum of |net| is even because positions sum to zero")
-    instructions = _instructions(positions, settlement_currency, settlement_rate, financing_max)
+    instructions = _instructions(positions, settlement_currency, settlement_rate, financing)
     return SettlementReport(
         period_id=period_id, gross_xsu_minor=gross, net_xsu_minor=net_twice // 2,
         bilateral_xsu_minor=bilateral_net(corridor_gross), positions=dict(positions),
@@ -145,19 +148,23 @@ def settle(period_id: int, corridor_gross: Mapping[Corridor, int], *,
 
 
 def _instructions(positions: Mapping[AuthorityCode, int], code: CurrencyCode, rate: Fraction,
-                  financing_max: Mapping[AuthorityCode, int]) -> tuple[Instruction, ...]:
+                  loans: Mapping[AuthorityCode, Loan]) -> tuple[Instruction, ...]:
     debtors = sorted(a for a, n in positions.items() if n < 0)
     creditors = sorted(a for a, n in positions.items() if n > 0)
+    invariant(set(loans) <= set(debtors), "only net debtors are lent to")
     result: list[Instruction] = []
     paid_total = 0
     for authority in debtors:
         deficit_xsu = -positions[authority]
-        financed_xsu = max(0, min(deficit_xsu, financing_max.get(authority, 0)))
+        loan = loans.get(authority)
+        financed_xsu = 0 if loan is None else loan.xsu_minor
+        invariant(0 <= financed_xsu <= deficit_xsu, "a loan is within its debtor's deficit")
         paid_xsu = deficit_xsu - financed_xsu
         for kind, xsu in ((InstructionKind.PAY, paid_xsu), (InstructionKind.FINANCE, financed_xsu)):
             if xsu > 0:
                 amount = convert(xsu, XSU, code, rate)
-                result.append(Instruction(kind, authority, xsu, amount, code))
+                result.append(Instruction(kind, authority, xsu, amount, code,
+                                          loan if kind is InstructionKind.FINANCE else None))
                 paid_total += amount
     receipts = allocate(paid_total, [positions[a] for a in creditors])
     for authority, amount in zip(creditors, receipts, strict=True):
@@ -192,6 +199,7 @@ def _instruction_entry(period: int, ins: Instruction) -> JournalEntry:
         return transfer(EntryKind.SETTLEMENT, period, code, amount,
                         debit=COUNCIL_SETTLEMENT, credit=reserve_account(auth),
                         memo=f"{auth} receives its net credit")
+    invariant(ins.loan is not None, "a finance instruction carries its loan")
+    assert ins.loan is not None
     return transfer(EntryKind.FINANCING, period, code, amount,
-                    debit=frcc_loan_account(auth), credit=COUNCIL_SETTLEMENT,
-                    memo=f"FRCC finances part of {auth}'s deficit")
+                    debit=ins.loan.account, credit=COUNCIL_SETTLEMENT, memo=ins.loan.memo)

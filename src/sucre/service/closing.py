@@ -11,7 +11,13 @@ Two committed steps, so a crash anywhere leaves a state that ``close_period`` re
 The stored report is the record of the close and never changes. The reports handed out
 (:func:`close_period`, :func:`stored_report`) add to each settlement instruction its
 ``reference`` and ``settlement_status`` (``pending``, ``confirmed`` once a pacs.009 confirmed the
-leg was paid, ``internal`` for FRCC financing): see :mod:`sucre.service.confirmations`.
+leg was paid, ``internal`` for financing): see :mod:`sucre.service.confirmations`.
+
+Deficits are financed by the policy the council's parameter ``deficit_financing`` selects on the
+period's last day (:mod:`sucre.domain.financing`; ``none`` unless decided). The per-close flag
+``finance_deficits`` of earlier versions still works and overrides the parameter: ``True`` is
+the reserve fund (``frcc``), ``False`` no financing; ``None`` (the default) leaves it to the
+council.
 """
 
 from __future__ import annotations
@@ -27,10 +33,19 @@ from sqlalchemy import Connection, Engine, insert, select
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.engine import retry_transient
+from sucre.domain import parameters
 from sucre.domain.errors import InvalidDate, InvalidState, UnknownParty, invariant
+from sucre.domain.financing import (
+    POLICIES,
+    Deficits,
+    FinancingPolicy,
+    ReserveFund,
+    Unfinanced,
+)
 from sucre.domain.ledger import EntryKind, check_balanced, position_account
 from sucre.domain.members import AuthorityCode
-from sucre.domain.money import XSU, CurrencyCode, currency
+from sucre.domain.money import XSU, CurrencyCode
+from sucre.domain.parameters import ParameterValues
 from sucre.domain.periods import ClearingPeriod, PeriodState
 from sucre.domain.settlement import SettlementReport, settle, settlement_entries
 from sucre.service import confirmations, registry
@@ -38,7 +53,7 @@ from sucre.service.reports import report_json
 
 
 @retry_transient
-def close_period(engine: Engine, code: str, *, finance_deficits: bool = False
+def close_period(engine: Engine, code: str, *, finance_deficits: bool | None = None
                  ) -> dict[str, Any]:
     """Close and settle period ``code`` (resuming a close that was interrupted).
 
@@ -82,32 +97,45 @@ def _period(conn: Connection, code: str, *, lock: bool = False) -> ClearingPerio
     return repo.period_by_id(conn, found.id, lock=lock) if lock else found
 
 
-def _settle(conn: Connection, period: ClearingPeriod, *, finance_deficits: bool
+def _settle(conn: Connection, period: ClearingPeriod, *, finance_deficits: bool | None
             ) -> SettlementReport:
     by_account = repo.journal_positions(conn, period.id)
     authorities = repo.load_authorities(conn)
     positions = {a: by_account.get(position_account(a), 0) for a in authorities}
     invariant(set(by_account) <= {position_account(a) for a in authorities},
               "every position account belongs to an authority")
-    settlement_currency = currency(registry.parameter(conn, "settlement_currency", period.end))
+    in_force = registry.parameters_in_force(conn, period.end)
+    settlement_currency = in_force[parameters.SETTLEMENT_CURRENCY]
     rates = repo.latest_rates_until(conn, period.end)
     if rates is None and any(positions.values()):
         raise InvalidDate(f"no XSU rate published on or before {period.end} to settle at",
                           field="period")
     rate = rates.local_per_xsu(settlement_currency) if rates is not None else Fraction(1)
-    financing = _financing_max(conn, period) if finance_deficits else {}
+    loans = _financing_policy(in_force, finance_deficits).finance(
+        _deficits(conn, period, positions, in_force))
     corridors = {(AuthorityCode(d), AuthorityCode(c)): v
                  for (d, c), v in repo.corridor_gross(conn, period.id).items()}
-    alert = Fraction(registry.parameter(conn, "corridor_alert_share", period.end))
     return settle(period.id, corridors, positions=positions,
                   settlement_currency=settlement_currency, settlement_rate=rate,
-                  financing_max=financing, alert_share=alert)
+                  financing=loans, alert_share=in_force[parameters.CORRIDOR_ALERT_SHARE])
 
 
-def _financing_max(conn: Connection, period: ClearingPeriod) -> dict[AuthorityCode, int]:
-    """The FRCC may finance a deficit up to the authority's credit line for the period."""
-    return {AuthorityCode(r["code"]): int(r["credit_line_minor"])
-            for r in repo.position_rows(conn, period.id)}
+def _financing_policy(in_force: ParameterValues, finance_deficits: bool | None
+                      ) -> FinancingPolicy:
+    if finance_deficits is None:
+        return in_force[parameters.DEFICIT_FINANCING]
+    return POLICIES.get(ReserveFund.name if finance_deficits else Unfinanced.name,
+                        field="finance_deficits")
+
+
+def _deficits(conn: Connection, period: ClearingPeriod, positions: Mapping[AuthorityCode, int],
+              in_force: ParameterValues) -> Deficits:
+    """What a financing policy may look at: positions, the limits the period opened with."""
+    rows = repo.position_rows(conn, period.id)
+    credit_lines = {AuthorityCode(r["code"]): int(r["credit_line_minor"]) for r in rows}
+    allocations = {AuthorityCode(r["code"]): int(r["limit_minor"]) - int(r["credit_line_minor"])
+                   for r in rows}
+    return Deficits(positions, credit_lines, allocations, in_force.by_name())
 
 
 def _check_after_settlement(conn: Connection, period: ClearingPeriod) -> None:

@@ -131,7 +131,7 @@ def confirmed_references(conn: Connection, period_id: int) -> set[str]:
 def with_settlement_status(document: Mapping[str, Any], confirmed: Collection[str]
                            ) -> dict[str, Any]:
     """The report with each instruction's ``reference`` and ``settlement_status`` added
-    (existing keys untouched): ``pending``, ``confirmed``, or ``internal`` for FRCC financing."""
+    (existing keys untouched): ``pending``, ``confirmed``, or ``internal`` for financing."""
     instructions = []
     for row in document["settlement"]:
         kind = InstructionKind(row["kind"])

@@ -11,14 +11,14 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
-from sucre.domain.decimal_text import parse_decimal
+from sucre.domain import parameters
 from sucre.domain.errors import InvalidInput, InvalidState, UnknownParty, invariant
 from sucre.domain.members import (
     MemberStatus,
@@ -26,25 +26,18 @@ from sucre.domain.members import (
     authority_currency,
     member_code,
 )
-from sucre.domain.money import USD, CurrencyCode, currency
+from sucre.domain.money import CurrencyCode
+from sucre.domain.parameters import Parameter, ParameterValues
 from sucre.domain.periods import (
-    CalendarKind,
     ClearingPeriod,
     PeriodState,
-    calendar_kind,
     period_bounds,
     period_code,
 )
 from sucre.domain.rates import Basket, daily_rates, fixing_deviations
 from sucre.domain.text import stored_text
 
-#: Council parameters and their defaults (the council may decide other values at any date).
-PARAMETER_DEFAULTS: dict[str, str] = {
-    "calendar": CalendarKind.SEMESTER.value,
-    "settlement_currency": USD,
-    "corridor_alert_share": "0.5",
-    "fixing_deviation_max": "0.25",
-}
+T = TypeVar("T")
 
 
 def record_decision(conn: Connection, kind: str, effective_date: dt.date, reference: str,
@@ -107,10 +100,8 @@ def change_member_status(engine: Engine, code: str, status: MemberStatus, *,
 
 def set_parameter(engine: Engine, name: str, value: str, *, effective_date: dt.date,
                   reference: str) -> None:
-    if name not in PARAMETER_DEFAULTS:
-        raise InvalidInput(f"unknown parameter {name!r}", field="name")
-    value = stored_text(value, "value", chars_max=bounds.parameter_value_chars_max, required=True)
-    _check_parameter(name, value)
+    """The council sets parameter ``name`` (:mod:`sucre.domain.parameters`) from a date on."""
+    value = parameters.decided_text(name, value)
     with engine.begin() as conn:
         decision = record_decision(conn, "parameter", effective_date, reference,
                                    {"name": name, "value": value})
@@ -120,22 +111,28 @@ def set_parameter(engine: Engine, name: str, value: str, *, effective_date: dt.d
 
 
 def _check_parameter(name: str, value: str) -> None:
-    if name == "calendar":
-        calendar_kind(value)
-    elif name == "settlement_currency":
-        currency(value, field="value")
-    else:
-        share = parse_decimal(value, field="value", what=f"a number for {name}").fraction()
-        if not 0 < share <= 1:
-            raise InvalidInput(f"{name} must be in (0, 1]", field="value")
+    parameters.definition(name).parse(value)
 
 
 def parameter(conn: Connection, name: str, on: dt.date) -> str:
-    """The value of a council parameter in force on a date (latest decision on or before it)."""
+    """The text of a council parameter in force on a date (latest decision on or before it)."""
     row = conn.execute(select(t.parameters.c.value).where(
         t.parameters.c.name == name, t.parameters.c.effective_date <= on)
         .order_by(t.parameters.c.effective_date.desc(), t.parameters.c.id.desc())).first()
-    return PARAMETER_DEFAULTS[name] if row is None else str(row.value)
+    return parameters.definition(name).default if row is None else str(row.value)
+
+
+def parameter_value(conn: Connection, definition: Parameter[T], on: dt.date) -> T:
+    """The typed value of a council parameter in force on a date."""
+    return definition.read(parameter(conn, definition.name, on))
+
+
+def parameters_in_force(conn: Connection, on: dt.date) -> ParameterValues:
+    """Every council parameter's typed value in force on a date."""
+    p = t.parameters.c
+    rows = conn.execute(select(p.name, p.value).where(p.effective_date <= on)
+                        .order_by(p.effective_date, p.id))
+    return ParameterValues({str(name): str(value) for name, value in rows.tuples()})
 
 
 def set_basket(engine: Engine, launch_date: dt.date, launch_usd_per_xsu: Fraction,
@@ -199,7 +196,7 @@ def record_fixings(engine: Engine, day: dt.date, per_usd: Mapping[CurrencyCode, 
              "market_per_usd": repo.fraction_text(market[c]) if c in market else None}
             for c, v in per_usd.items()])
         _publish_rates(conn, day)
-        threshold = Fraction(parameter(conn, "fixing_deviation_max", day))
+        threshold = parameter_value(conn, parameters.FIXING_DEVIATION_MAX, day)
     return fixing_deviations(per_usd, market, threshold)
 
 
@@ -245,7 +242,7 @@ def ensure_period(conn: Connection, day: dt.date) -> ClearingPeriod:
     existing = repo.period_on(conn, day)
     if existing is not None:
         return existing
-    kind = calendar_kind(parameter(conn, "calendar", day))
+    kind = parameter_value(conn, parameters.CALENDAR, day)
     start, end = period_bounds(kind, day)
     conn.execute(insert(t.periods).values(code=period_code(kind, start), start_date=start,
                                           end_date=end, state=PeriodState.OPEN.value,

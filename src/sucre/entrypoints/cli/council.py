@@ -12,6 +12,7 @@ import typer
 
 from sucre import bootstrap, bounds
 from sucre.adapters.files import CsvInput, open_input
+from sucre.domain import parameters
 from sucre.domain.errors import InvalidInput, LimitExceeded
 from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode, currency, parse_amount
@@ -61,9 +62,10 @@ def allocate(authority: str,
     say(out, f"allocation recorded for {authority.strip().upper()}")
 
 
-def parameter(name: str, value: str, effective: EffectiveOption, reference: ReferenceOption,
+def parameter(name: Annotated[str, typer.Argument(help=", ".join(parameters.NAMES))],
+              value: str, effective: EffectiveOption, reference: ReferenceOption,
               database: DatabaseOption = None) -> None:
-    """Set a council parameter (calendar, settlement_currency, corridor_alert_share, ...)."""
+    """Set a council parameter from a date on (a council decision); the parameters below."""
     with domain_errors():
         registry.set_parameter(bootstrap.database(database), name, value,
                                effective_date=_day(effective), reference=reference)
@@ -144,7 +146,7 @@ def register(app: typer.Typer) -> None:
     """Add the council's commands and ``open-period`` to ``app``."""
     app.command("member-status")(member_status)
     app.command()(allocate)
-    app.command()(parameter)
+    app.command(epilog=parameters.help_text().replace("\n", "\n\n"))(parameter)
     app.command()(basket)
     app.command()(fixings)
     app.command("open-period")(open_period)

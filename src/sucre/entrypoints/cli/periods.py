@@ -54,9 +54,11 @@ def positions(period: Annotated[str | None, typer.Option(help="Period code, e.g.
 
 
 def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2026-H2.")],
-                 finance: Annotated[bool, typer.Option(
+                 finance: Annotated[bool | None, typer.Option(
                      "--finance/--no-finance",
-                     help="Let the FRCC finance deficits up to each credit line.")] = False,
+                     help="Override the council's deficit_financing for this close: the FRCC "
+                          "finances deficits up to each credit line, or nothing is financed.")
+                 ] = None,
                  database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Close a period: post, net, and settle in hard currency (resumes an interrupted close)."""
     with domain_errors():

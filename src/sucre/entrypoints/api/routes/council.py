@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
+from sucre.domain import parameters
 from sucre.domain.money import XSU, parse_amount
 from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
@@ -57,7 +58,8 @@ def member_status(body: MemberStatusIn, caller: Council, db: EngineDep,
 
 
 @router.post("/parameters", status_code=201, response_model=DecisionOut,
-             summary="Set a council parameter from a date on", responses=_ERRORS)
+             summary="Set a council parameter from a date on", responses=_ERRORS,
+             description=parameters.help_text().replace("\n", "\n\n"))
 def parameter(body: ParameterIn, caller: Council, db: EngineDep,
               idempotent: IdempotentDep) -> Response:
     def action() -> tuple[int, DecisionOut]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
+from sucre.domain import parameters
 from sucre.domain.members import MemberStatus
 from sucre.entrypoints.api.schemas.fields import (
     AuthorityText,
@@ -34,9 +35,14 @@ class MemberStatusIn(RequestModel):
     reference: Reference
 
 
+if TYPE_CHECKING:
+    ParameterName = str
+else:  # the names of the council parameters' definitions, an enum in the schema
+    ParameterName = Literal[parameters.NAMES]
+
+
 class ParameterIn(RequestModel):
-    name: Literal["calendar", "settlement_currency", "corridor_alert_share",
-                  "fixing_deviation_max"]
+    name: ParameterName
     value: ParameterValue
     effective_date: IsoDate
     reference: Reference

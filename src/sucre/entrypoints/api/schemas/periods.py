@@ -35,8 +35,10 @@ class PeriodOut(BaseModel):
 
 
 class CloseIn(RequestModel):
-    finance_deficits: StrictBool = Field(
-        default=False, description="Let the FRCC finance deficits up to each credit line.")
+    finance_deficits: StrictBool | None = Field(
+        default=None, description="Overrides the council's deficit_financing for this close: "
+        "true lets the FRCC finance deficits up to each credit line, false finances none; "
+        "absent or null follows the council's decision in force.")
 
 
 class MemberFlowOut(BaseModel):

@@ -1,0 +1,132 @@
+"""Council parameters: one typed definition each, validated in one place.
+
+The council sets these by decision, from an effective date on (DOMAIN.md: every **parameter**);
+a parameter nobody decided yet has its default. Each :class:`Parameter` names its parser (the
+project's exact parsers: :mod:`sucre.domain.decimal_text`, :func:`sucre.domain.money.currency`,
+:func:`sucre.domain.periods.calendar_kind`, the financing registry), what it accepts, its default
+and what it means. The registry stores a decided value as text (``parameters.value``) and reads it
+back typed through the same definition; the API's list of names and the CLI's help are built from
+:data:`DEFINITIONS`.
+
+Adding a parameter is one definition below, appended to :data:`DEFINITIONS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Final, Generic, TypeVar
+
+from sucre import bounds
+from sucre.domain.decimal_text import parse_decimal
+from sucre.domain.errors import InvalidInput, invariant
+from sucre.domain.financing import POLICIES, FinancingPolicy
+from sucre.domain.money import USD, CurrencyCode, currency
+from sucre.domain.periods import CalendarKind, calendar_kind
+from sucre.domain.text import stored_text
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)  # not slots: Parameter[T](...) sets __orig_class__, which fails on them
+class Parameter(Generic[T]):
+    """One council parameter: how a decision's text becomes its typed value."""
+
+    name: str
+    parse: Callable[[str], T]  # a new decision's text; InvalidInput when it is not acceptable
+    accepts: Callable[[], str]  # what ``parse`` accepts, in words (for help and errors)
+    default: str  # as stored text: what is in force before any decision
+    description: str
+    #: Reads stored text when that is more lenient than ``parse`` (values recorded under an
+    #: older, looser rule must still read back); ``parse`` when None.
+    load: Callable[[str], T] | None = None
+
+    def read(self, stored: str) -> T:
+        """The typed value of text stored by a decision (or of the default)."""
+        return (self.load or self.parse)(stored)
+
+
+def _share(name: str) -> Callable[[str], Fraction]:
+    def parse(text: str) -> Fraction:
+        share = parse_decimal(text, field="value", what=f"a number for {name}").fraction()
+        if not 0 < share <= 1:
+            raise InvalidInput(f"{name} must be in (0, 1]", field="value")
+        return share
+    return parse
+
+
+def _stored_share(text: str) -> Fraction:
+    # Shares decided before decimal_text was the one syntax were checked with Fraction (which
+    # also reads "1/2"), and closes read them with Fraction: they still do.
+    return Fraction(text.strip())
+
+
+def _currency(text: str) -> CurrencyCode:
+    return currency(text, field="value")
+
+
+def _financing(text: str) -> FinancingPolicy:
+    return POLICIES.get(text, field="value")
+
+
+CALENDAR: Final = Parameter[CalendarKind](
+    "calendar", calendar_kind, lambda: ", ".join(k.value for k in CalendarKind),
+    CalendarKind.SEMESTER.value, "Length of a clearing period (the treaty's is a semester).")
+SETTLEMENT_CURRENCY: Final = Parameter[CurrencyCode](
+    "settlement_currency", _currency, lambda: "an ISO 4217 code sucre knows", USD,
+    "Hard currency net positions are settled in.")
+CORRIDOR_ALERT_SHARE: Final = Parameter[Fraction](
+    "corridor_alert_share", _share("corridor_alert_share"), lambda: "a number in (0, 1]", "0.5",
+    "A corridor above this share of a period's gross value is flagged.", _stored_share)
+FIXING_DEVIATION_MAX: Final = Parameter[Fraction](
+    "fixing_deviation_max", _share("fixing_deviation_max"), lambda: "a number in (0, 1]", "0.25",
+    "An official fixing further than this from the market rate is flagged.", _stored_share)
+DEFICIT_FINANCING: Final = Parameter[FinancingPolicy](
+    "deficit_financing", _financing, lambda: ", ".join(POLICIES.names()), "none",
+    "Policy financing net debtors' deficits at the close (frcc: the reserve fund, up to each "
+    "credit line).")
+
+#: Every council parameter, once.
+DEFINITIONS: Final[tuple[Parameter[Any], ...]] = (
+    CALENDAR, SETTLEMENT_CURRENCY, CORRIDOR_ALERT_SHARE, FIXING_DEVIATION_MAX, DEFICIT_FINANCING)
+NAMES: Final = tuple(p.name for p in DEFINITIONS)
+_BY_NAME: Final = {p.name: p for p in DEFINITIONS}
+invariant(len(_BY_NAME) == len(DEFINITIONS), "one definition per parameter name")
+
+
+def definition(name: str) -> Parameter[Any]:
+    found = _BY_NAME.get(name)
+    if found is None:
+        raise InvalidInput(f"unknown parameter {name!r}", field="name")
+    return found
+
+
+def decided_text(name: str, value: str) -> str:
+    """The text to store for a decision setting ``name`` to ``value``, once it is valid."""
+    parameter = definition(name)
+    text = stored_text(value, "value", chars_max=bounds.parameter_value_chars_max, required=True)
+    parameter.parse(text)
+    return text
+
+
+def help_text() -> str:
+    """One line per parameter: name, what it accepts, default, meaning (for the CLI)."""
+    return "\n".join(f"{p.name} ({p.accepts()}; default {p.default}): {p.description}"
+                     for p in DEFINITIONS)
+
+
+class ParameterValues:
+    """The typed value of every parameter in force on one day."""
+
+    def __init__(self, stored: Mapping[str, str]) -> None:
+        invariant(set(stored) <= set(NAMES), "stored parameters are defined ones")
+        self._values: dict[str, object] = {
+            p.name: p.read(stored.get(p.name, p.default)) for p in DEFINITIONS}
+
+    def __getitem__(self, parameter: Parameter[T]) -> T:
+        value: T = self._values[parameter.name]  # type: ignore[assignment]
+        return value
+
+    def by_name(self) -> dict[str, object]:
+        return dict(self._values)
