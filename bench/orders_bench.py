@@ -67,6 +67,8 @@ PG_URL_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "sucre_bench"
 PG_CEILING_DATABASE = "sucre_bench_ceiling"
 PERIOD_CODE = "2026-H2"
+#: The operating date of the timed close: the day after 2026-H2 ends.
+CLOSE_DAY = dt.date(2027, 1, 1)
 REFERENCE = "BENCH data - not a real council decision"
 #: Limit = this share of the authority's projected imports: most orders pass, a tail may not.
 LIMIT_SHARE = 1.15
@@ -246,7 +248,7 @@ def run_sucre(engine: Engine, path: Path, orders: int, batch: int,
     say("close_period (timed) ...")
     cpu = cpu_snapshot()
     started = time.perf_counter()
-    document = closing.close_period(engine, PERIOD_CODE, finance_deficits=True)
+    document = closing.close_period(engine, PERIOD_CODE, finance_deficits=True, as_of=CLOSE_DAY)
     seconds_close = time.perf_counter() - started
     say(f"close_period: done in {seconds_close:.1f} s")
     assert document["orders"]["accepted"] == report.accepted, "close saw every accepted order"

@@ -22,6 +22,10 @@ from sucre.adapters.db.tables import metadata
 from tests import world
 
 BACKEND = os.environ.get("SUCRE_TEST_DB", "sqlite")
+# The CLI and the API act on the operating date SUCRE_TODAY: the test world's period 2026-H2
+# has ended on it, so a command closes it as the chamber would on 1 January (service tests pass
+# ``as_of=world.AFTER``). Set here, servers started by a test inherit it.
+os.environ["SUCRE_TODAY"] = world.AFTER.isoformat()
 assert BACKEND in ("sqlite", "postgresql"), f"SUCRE_TEST_DB={BACKEND!r}"
 
 

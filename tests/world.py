@@ -17,6 +17,8 @@ from sucre.domain.orders import OrderRequest
 from sucre.service import bloc, closing, payments, registry
 
 START = dt.date(2026, 7, 1)
+#: The operating date the world's period 2026-H2 is closed on: the day after it ends.
+AFTER = dt.date(2027, 1, 1)
 DAYS = 10
 REF = "test decision"
 PER_USD = {"VES": "100", "CUP": "24", "BOB": "6.96", "NIO": "36.6243", "XCD": "2.70"}
@@ -106,4 +108,4 @@ def trade_and_close(engine: Engine, *, built: bool = False) -> dict[str, Any]:
             f"T{number}", debtor_member=importer, creditor_member=exporter, origin=exporter,
             amount=amount))
         assert outcome.reason_code is None, outcome
-    return closing.close_period(engine, "2026-H2")
+    return closing.close_period(engine, "2026-H2", as_of=AFTER)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import Engine
 
 from sucre.adapters.db.engine import make_engine
@@ -14,3 +16,8 @@ def database(url: str | None = None) -> Engine:
     engine = make_engine(url or Settings().database_url)
     upgrade(engine)
     return engine
+
+
+def today() -> dt.date | None:
+    """The operating date of ``SUCRE_TODAY``, or None: the service then takes today's date."""
+    return Settings().today

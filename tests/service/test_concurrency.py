@@ -67,7 +67,7 @@ def test_orders_racing_a_close_land_in_exactly_one_period(engine: Engine) -> Non
 
     def work(i: int) -> object:
         if i == 0:
-            return closing.close_period(engine, "2026-H2")
+            return closing.close_period(engine, "2026-H2", as_of=world.AFTER)
         return payments.submit_order(engine, world.order(
             f"R{i}", debtor_member="VEN", creditor_member="BOL", origin="BOL",
             amount="10.00"))

@@ -189,7 +189,7 @@ def test_frcc_financing_is_internal_and_cannot_be_confirmed(engine: Engine) -> N
     world.build(engine)  # BCB: allocation 3,000.00, FRCC credit line 1,000.00
     payments.submit_order(engine, world.order("F", debtor_member="BOL", creditor_member="VEN",
                                               amount="3500.00"))
-    report = closing.close_period(engine, "2026-H2", finance_deficits=True)
+    report = closing.close_period(engine, "2026-H2", as_of=world.AFTER, finance_deficits=True)
     by_kind = {InstructionKind(i["kind"]): i for i in report["settlement"]}
     assert by_kind[InstructionKind.FINANCE]["settlement_status"] == "internal"
     assert by_kind[InstructionKind.FINANCE]["reference"] == "2026-H2/FINANCE/BCB"

@@ -46,7 +46,7 @@ def loan_balances(engine: Engine) -> dict[str, int]:
 
 def test_the_councils_decision_selects_the_reserve_fund(deficit: Engine) -> None:
     decide(deficit, "frcc")
-    report = closing.close_period(deficit, "2026-H2")
+    report = closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
     assert legs(report) == {("pay", "BCB"): "2500.00", ("finance", "BCB"): "1000.00",
                             ("receive", "BCV"): "3500.00"}
     assert loan_balances(deficit) == {"frcc:loan:BCB": -125000}  # 1,000.00 XSU at 1.25 USD
@@ -54,19 +54,19 @@ def test_the_councils_decision_selects_the_reserve_fund(deficit: Engine) -> None
 
 
 def test_without_a_decision_no_deficit_is_financed(deficit: Engine) -> None:
-    report = closing.close_period(deficit, "2026-H2")
+    report = closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
     assert legs(report) == {("pay", "BCB"): "3500.00", ("receive", "BCV"): "3500.00"}
 
 
 def test_a_decision_effective_after_the_period_does_not_apply(deficit: Engine) -> None:
     decide(deficit, "frcc", on=PERIOD_END + dt.timedelta(days=1))
-    report = closing.close_period(deficit, "2026-H2")
+    report = closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
     assert ("finance", "BCB") not in legs(report)
 
 
 def test_the_per_close_flag_overrides_the_decision(deficit: Engine) -> None:
     decide(deficit, "frcc")
-    report = closing.close_period(deficit, "2026-H2", finance_deficits=False)
+    report = closing.close_period(deficit, "2026-H2", as_of=world.AFTER, finance_deficits=False)
     assert ("finance", "BCB") not in legs(report)
 
 
@@ -90,7 +90,7 @@ class HalfOfEveryDeficit:
 def test_a_new_policy_is_one_class_and_its_registration(deficit: Engine) -> None:
     with POLICIES.registered(HalfOfEveryDeficit()):
         decide(deficit, "HALF")  # the council names it, in any case
-        report = closing.close_period(deficit, "2026-H2")
+        report = closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
     assert "half" not in POLICIES  # registered for the test only
     assert legs(report) == {("pay", "BCB"): "1750.00", ("finance", "BCB"): "1750.00",
                             ("receive", "BCV"): "3500.00"}
@@ -116,11 +116,12 @@ def test_a_policy_lending_more_than_a_deficit_is_a_bug_and_nothing_is_settled(
     with POLICIES.registered(Overlending()):
         decide(deficit, "overlending")
         with pytest.raises(InvariantBroken, match="within its debtor's deficit"):
-            closing.close_period(deficit, "2026-H2")
+            closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
     after = world.row_counts(deficit)
     assert after["journal_entries"] == before["journal_entries"]
     decide(deficit, "frcc")  # the period stays closing: a close under a sound policy resumes it
-    assert legs(closing.close_period(deficit, "2026-H2"))[("finance", "BCB")] == "1000.00"
+    resumed = closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
+    assert legs(resumed)[("finance", "BCB")] == "1000.00"
 
 
 def test_parameters_read_back_typed_and_as_text(deficit: Engine) -> None:
@@ -147,5 +148,5 @@ def test_parameters_read_back_typed_and_as_text(deficit: Engine) -> None:
         before = registry.parameter_value(conn, parameters.DEFICIT_FINANCING,
                                           world.START - dt.timedelta(days=1))
     assert (share, policy.name, before.name) == (Fraction(1, 2), "frcc", "none")
-    report = closing.close_period(deficit, "2026-H2")
+    report = closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
     assert report["corridors"][0]["alert"] is True  # one corridor: all of the gross, above 1/2

@@ -102,7 +102,7 @@ def test_an_unsafe_message_is_refused_before_anything_is_written(bloc_engine: En
 
 def test_camt053_statement_reconciles_with_the_settlement(bloc_engine: Engine) -> None:
     payments.submit_order(bloc_engine, world.order("S1", amount="700.00"))
-    closing.close_period(bloc_engine, "2026-H2")
+    closing.close_period(bloc_engine, "2026-H2", as_of=world.AFTER)
     statement = messaging.statement(bloc_engine, "BCC", "2026-H2")
     # Paid, then the debit surrendered at settlement.
     assert [e.amount_minor for e in statement.entries] == [-70_000, 70_000]

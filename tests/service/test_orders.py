@@ -163,7 +163,7 @@ def test_posted_credits_raise_what_a_creditor_may_spend(bloc_engine: Engine) -> 
 
 def test_an_order_for_a_closing_or_settled_period_is_refused(bloc_engine: Engine) -> None:
     payments.submit_order(bloc_engine, world.order())
-    closing.close_period(bloc_engine, "2026-H2")
+    closing.close_period(bloc_engine, "2026-H2", as_of=world.AFTER)
     before = world.row_counts(bloc_engine)
     with pytest.raises(InvalidDate) as caught:
         payments.submit_order(bloc_engine, world.order("LATE"))

@@ -53,17 +53,24 @@ from sucre.service.reports import report_json
 
 
 @retry_transient
-def close_period(engine: Engine, code: str, *, finance_deficits: bool | None = None
+def close_period(engine: Engine, code: str, *, finance_deficits: bool | None = None,
+                 as_of: dt.date | None = None, early_reference: str | None = None
                  ) -> dict[str, Any]:
     """Close and settle period ``code`` (resuming a close that was interrupted).
+
+    A period is closed once it has ended: ``as_of`` (the operating date; today's UTC date
+    unless given) must be after its last day. Closing earlier needs a council decision, whose
+    ``early_reference`` is recorded as an ``early_close`` decision dated ``as_of``.
 
     Of two closes racing, exactly one settles; the other is told the period is already settled
     (:class:`InvalidState`), whichever step it had reached when the first one committed.
     """
+    today = as_of if as_of is not None else repo.now().date()
     with engine.begin() as conn:
         period = _period(conn, code, lock=True)
         _refuse_settled(period)
         if period.state is PeriodState.OPEN:
+            _check_ended(conn, period, today, early_reference)
             period = period.advanced(PeriodState.CLOSING)
             repo.set_period_state(conn, period, "closing_at")
             registry.ensure_period(conn, period.end + dt.timedelta(days=1))
@@ -83,6 +90,20 @@ def close_period(engine: Engine, code: str, *, finance_deficits: bool | None = N
             settled_at=repo.now()))
         repo.set_period_state(conn, period.advanced(PeriodState.SETTLED), "settled_at")
     return confirmations.with_settlement_status(document, ())
+
+
+def _check_ended(conn: Connection, period: ClearingPeriod, today: dt.date,
+                 early_reference: str | None) -> None:
+    """Refuse to cut off a period before its end, unless the council decided to (recorded)."""
+    if today > period.end:
+        return
+    if early_reference is None or not early_reference.strip():
+        raise InvalidState(
+            f"period {period.code} runs until {period.end}: it can be closed from "
+            f"{period.end + dt.timedelta(days=1)}, or earlier under a council decision "
+            "(--early REFERENCE; early_reference in the API)", field="period")
+    registry.record_decision(conn, "early_close", today, early_reference,
+                             {"period": period.code, "end": period.end.isoformat()})
 
 
 def _refuse_settled(period: ClearingPeriod) -> None:
@@ -130,7 +151,7 @@ def _financing_policy(in_force: ParameterValues, finance_deficits: bool | None
 
 def _deficits(conn: Connection, period: ClearingPeriod, positions: Mapping[AuthorityCode, int],
               in_force: ParameterValues) -> Deficits:
-    """What a financing policy may look at: positions, the limits the period opened with."""
+    """What a financing policy may look at: positions, the period's limits at its close."""
     rows = repo.position_rows(conn, period.id)
     credit_lines = {AuthorityCode(r["code"]): int(r["credit_line_minor"]) for r in rows}
     allocations = {AuthorityCode(r["code"]): int(r["limit_minor"]) - int(r["credit_line_minor"])

@@ -98,7 +98,8 @@ def run_demo(engine: Engine, *, orders: int, seed: int,
                         "at the close")
     _import(engine, requests[half:], result, progress, "mid-September to December")
     _two_phase(engine, rng, fixings, result)
-    result.report = closing.close_period(engine, "2026-H2", finance_deficits=True)
+    result.report = closing.close_period(engine, "2026-H2", finance_deficits=True,
+                                          as_of=PERIOD_END + dt.timedelta(days=1))
     result.report["orders"]["invalid"] = result.imported["invalid"] + result.imported["conflicts"]
     result.report["setoff"] = result.setoff
     result.report["chain"] = {

@@ -152,9 +152,27 @@ def set_basket(engine: Engine, launch_date: dt.date, launch_usd_per_xsu: Fractio
         conn.execute(insert(t.basket_components), [
             {"basket_id": key[0], "currency": c, "weight": repo.fraction_text(w),  # type: ignore[index]
              "quantity": repo.fraction_text(basket.quantities[c])} for c, w in weights.items()])
-        if repo.rates_on(conn, launch_date) is None:
-            _publish_rates(conn, launch_date)
+        _publish_pending_rates(conn, launch_date)
     return basket
+
+
+def _publish_pending_rates(conn: Connection, launch_date: dt.date) -> None:
+    """Derive the rates of every fixed day from ``launch_date`` on that has none yet.
+
+    Fixings loaded before the basket was decided become rates as soon as it is: a day still
+    missing one of the basket's currencies is left unpublished until its fixings are completed
+    (:func:`record_fixings` then publishes it).
+    """
+    published = select(t.xsu_rates.c.value_date)
+    days = conn.execute(select(t.fixings.c.value_date).distinct().where(
+        t.fixings.c.value_date >= launch_date, t.fixings.c.value_date.not_in(published))
+        .order_by(t.fixings.c.value_date)).scalars().all()
+    for day in days:
+        found = basket_in_force(conn, day)
+        invariant(found is not None, "a basket is in force from its launch")
+        assert found is not None
+        if set(found[1].quantities) <= set(_fixings_on(conn, day)):
+            _publish_rates(conn, day)
 
 
 def _fixings_on(conn: Connection, day: dt.date) -> dict[CurrencyCode, Fraction]:
@@ -183,21 +201,48 @@ def record_fixings(engine: Engine, day: dt.date, per_usd: Mapping[CurrencyCode, 
                    ) -> dict[CurrencyCode, Fraction]:
     """Record a day's fixings and publish its XSU rates if a basket is in force.
 
-    Published rates are immutable: a day that already has rates cannot be re-fixed. Returns the
-    currencies whose official fixing deviates from the market beyond the council's threshold.
+    A fixing is recorded once: loading the same fixing again changes nothing (a file can be
+    reloaded), a different fixing for a currency and day already fixed is refused, and so is a
+    new currency on a day whose rates are already published (published rates never change).
+    Returns the currencies whose official fixing deviates from the market beyond the council's
+    threshold.
     """
     market = dict(market_per_usd or {})
     with engine.begin() as conn:
-        if repo.rates_on(conn, day) is not None:
+        new = _new_fixings(conn, day, per_usd, market)
+        if new and repo.rates_on(conn, day) is not None:
             raise InvalidState(f"rates for {day} are already published and cannot change",
                                field="value_date")
-        conn.execute(insert(t.fixings), [
-            {"currency": c, "value_date": day, "per_usd": repo.fraction_text(v),
-             "market_per_usd": repo.fraction_text(market[c]) if c in market else None}
-            for c, v in per_usd.items()])
-        _publish_rates(conn, day)
+        if new:
+            conn.execute(insert(t.fixings), [
+                {"currency": c, "value_date": day, "per_usd": repo.fraction_text(v),
+                 "market_per_usd": repo.fraction_text(market[c]) if c in market else None}
+                for c, v in new.items()])
+            _publish_rates(conn, day)
         threshold = parameter_value(conn, parameters.FIXING_DEVIATION_MAX, day)
     return fixing_deviations(per_usd, market, threshold)
+
+
+def _new_fixings(conn: Connection, day: dt.date, per_usd: Mapping[CurrencyCode, Fraction],
+                 market: Mapping[CurrencyCode, Fraction]) -> dict[CurrencyCode, Fraction]:
+    """The fixings of ``per_usd`` not yet recorded; refuses one that differs from the record."""
+    f = t.fixings.c
+    stored = {CurrencyCode(r.currency): (repo.parse_fraction(r.per_usd),
+                                         None if r.market_per_usd is None
+                                         else repo.parse_fraction(r.market_per_usd))
+              for r in conn.execute(select(f.currency, f.per_usd, f.market_per_usd)
+                                    .where(f.value_date == day))}
+    new: dict[CurrencyCode, Fraction] = {}
+    for code, value in per_usd.items():
+        if code not in stored:
+            new[code] = value
+        elif stored[code] != (value, market.get(code)):
+            official, parallel = stored[code]
+            raise InvalidState(
+                f"the {code} fixing of {day} is already recorded ({official} per USD"
+                f"{'' if parallel is None else f', market {parallel}'}) and cannot change",
+                field="fixings", reason_code="DUPL")
+    return new
 
 
 def _publish_rates(conn: Connection, day: dt.date) -> None:
@@ -215,14 +260,24 @@ def set_allocation(engine: Engine, authority: str, effective_date: dt.date,
                    allocation_minor: int, credit_line_minor: int, reference: str) -> None:
     """The council allocates XSU (and an FRCC credit line) to a central bank from a date on.
 
-    Periods opened later take the allocation in force on their first day; an open period keeps
-    the limit it opened with (a mid-period change takes effect at the next period).
+    The council allocates per clearing period (DOMAIN.md section 3) and the chamber keeps one
+    limit per period, so the rule is: **a period's limit is the latest allocation dated on or
+    before its last day**. A period takes it when it opens, and an allocation recorded while a
+    period it governs is open changes that period's limit at once. It is refused, with the
+    reason, when the central bank's net debit already used in such a period exceeds the new
+    limit, or when its date falls in a period already closing or settled (limits of history).
     """
     invariant(allocation_minor >= 0 and credit_line_minor >= 0, "limits are not negative")
     with engine.begin() as conn:
         authority_id = repo.authority_ids(conn).get(authority_code(authority))
         if authority_id is None:
             raise UnknownParty(f"no monetary authority {authority}", field="authority")
+        dated_in = repo.period_on(conn, effective_date)
+        if dated_in is not None and dated_in.state is not PeriodState.OPEN:
+            raise InvalidState(
+                f"{effective_date} falls in period {dated_in.code}, which is already "
+                f"{dated_in.state.value}: date the allocation in an open or future period",
+                field="effective_date")
         decision = record_decision(conn, "allocation", effective_date, reference, {
             "authority": authority, "allocation_minor": allocation_minor,
             "credit_line_minor": credit_line_minor})
@@ -230,6 +285,37 @@ def set_allocation(engine: Engine, authority: str, effective_date: dt.date,
             authority_id=authority_id, effective_date=effective_date,
             allocation_minor=allocation_minor, credit_line_minor=credit_line_minor,
             decision_id=decision))
+        _apply_to_open_periods(conn, authority, authority_id, effective_date)
+
+
+def _apply_to_open_periods(conn: Connection, authority: str, authority_id: int,
+                           effective_date: dt.date) -> None:
+    """Set the limit of every open period the allocation dated ``effective_date`` governs."""
+    p = t.positions.c
+    periods = conn.execute(select(t.periods.c.id).where(
+        t.periods.c.state == PeriodState.OPEN.value, t.periods.c.end_date >= effective_date)
+        .order_by(t.periods.c.start_date)).scalars().all()
+    for period_id in periods:
+        # Shared lock, as submitters take it: a close cannot start while the limit changes.
+        period = repo.period_by_id(conn, period_id, lock=True, shared=True)
+        allocation, credit_line = _allocation_in_force(conn, authority_id, period.end)
+        limit = allocation + credit_line
+        # One conditional UPDATE, like a reservation's: never below the debit already used.
+        changed = conn.execute(update(t.positions).where(
+            p.period_id == period.id, p.authority_id == authority_id,
+            p.debit_posted_minor + p.debit_pending_minor - p.credit_posted_minor <= limit,
+        ).values(limit_minor=limit, credit_line_minor=credit_line))
+        if changed.rowcount == 0 and _has_position(conn, period.id, authority_id):
+            raise InvalidState(
+                f"{authority}'s net debit already used in period {period.code} exceeds the new "
+                "allocation plus credit line; the council cannot lower a limit below it",
+                field="allocation")
+
+
+def _has_position(conn: Connection, period_id: int, authority_id: int) -> bool:
+    return conn.execute(select(t.positions.c.period_id).where(
+        t.positions.c.period_id == period_id, t.positions.c.authority_id == authority_id)
+    ).first() is not None
 
 
 def open_period(engine: Engine, day: dt.date) -> ClearingPeriod:
@@ -255,16 +341,17 @@ def ensure_period(conn: Connection, day: dt.date) -> ClearingPeriod:
 
 
 def _add_position_rows(conn: Connection) -> None:
-    """Give every authority a position row in every unsettled period, with its limit."""
-    open_periods = conn.execute(select(t.periods.c.id, t.periods.c.start_date).where(
+    """Give every authority a position row in every unsettled period, with its limit (the
+    latest allocation dated on or before the period's last day: see :func:`set_allocation`)."""
+    open_periods = conn.execute(select(t.periods.c.id, t.periods.c.end_date).where(
         t.periods.c.state != PeriodState.SETTLED.value)).all()
-    for period_id, start in open_periods:
+    for period_id, end in open_periods:
         have = set(conn.execute(select(t.positions.c.authority_id).where(
             t.positions.c.period_id == period_id)).scalars())
         for authority_id in conn.execute(select(t.authorities.c.id)).scalars():
             if authority_id in have:
                 continue
-            allocation, credit_line = _allocation_in_force(conn, authority_id, start)
+            allocation, credit_line = _allocation_in_force(conn, authority_id, end)
             conn.execute(insert(t.positions).values(
                 period_id=period_id, authority_id=authority_id,
                 limit_minor=allocation + credit_line, credit_line_minor=credit_line,

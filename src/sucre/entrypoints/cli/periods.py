@@ -59,11 +59,18 @@ def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2
                      help="Override the council's deficit_financing for this close: the FRCC "
                           "finances deficits up to each credit line, or nothing is financed.")
                  ] = None,
+                 early: Annotated[str | None, typer.Option(
+                     "--early", metavar="DECISION",
+                     help="Close before the period's last day has passed, under this council "
+                          "decision (its reference is recorded as an early_close decision).")
+                 ] = None,
                  database: DatabaseOption = None, as_json: JsonOption = False) -> None:
-    """Close a period: post, net, and settle in hard currency (resumes an interrupted close)."""
+    """Close a period that has ended: post, net, and settle in hard currency (resumes an
+    interrupted close). The day is SUCRE_TODAY's, or today's."""
     with domain_errors():
         document = closing.close_period(bootstrap.database(database), period,
-                                        finance_deficits=finance)
+                                        finance_deficits=finance, as_of=bootstrap.today(),
+                                        early_reference=early)
     if as_json:
         emit_json(document)
     else:

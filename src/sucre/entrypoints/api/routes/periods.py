@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
+from sucre import bootstrap
 from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
 from sucre.entrypoints.api.errors import responses
@@ -50,10 +51,12 @@ def close_period(code: PeriodCode, caller: Closer, db: EngineDep, idempotent: Id
                  body: CloseIn | None = None) -> Response:
     """Cut-off, posting, multilateral netting and settlement; resumes an interrupted close.
     Closing a period opens the next one."""
-    finance = (body or CloseIn()).finance_deficits
+    request = body or CloseIn()
 
     def action() -> tuple[int, SettlementReportOut]:
-        document = closing.close_period(db, code, finance_deficits=finance)
+        document = closing.close_period(db, code, finance_deficits=request.finance_deficits,
+                                        as_of=bootstrap.today(),
+                                        early_reference=request.early_reference)
         return 200, SettlementReportOut.model_validate(document)
 
     return idempotent.run(action)

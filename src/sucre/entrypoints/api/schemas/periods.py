@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, StrictBool
 
+from sucre import bounds
 from sucre.domain.periods import PeriodState
 from sucre.entrypoints.api.schemas.fields import RequestModel
 
@@ -39,6 +40,11 @@ class CloseIn(RequestModel):
         default=None, description="Overrides the council's deficit_financing for this close: "
         "true lets the FRCC finance deficits up to each credit line, false finances none; "
         "absent or null follows the council's decision in force.")
+    early_reference: str | None = Field(
+        default=None, max_length=bounds.decision_reference_chars_max,
+        description="A period is closed once its last day has passed; closing it earlier "
+        "needs the reference of the council decision that allows it (recorded as an "
+        "early_close decision).")
 
 
 class MemberFlowOut(BaseModel):

@@ -1,0 +1,21 @@
+"""``POST /v1/periods/{code}/close`` before the period has ended (issue 10)."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.api.conftest import Keys, auth
+
+
+def test_closing_before_the_end_needs_a_council_decision(
+        client: TestClient, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUCRE_TODAY", "2026-12-02")
+    close = "/v1/periods/2026-H2/close"
+    refused = client.post(close, headers=auth(keys.chamber, "c-1"))
+    assert refused.status_code == 409, refused.text
+    assert "runs until 2026-12-31" in refused.text
+    early = client.post(close, headers=auth(keys.chamber, "c-2"),
+                        json={"early_reference": "XXX Council, 1 Dec 2026"})
+    assert early.status_code == 200, early.text
+    assert early.json()["period"] == "2026-H2"

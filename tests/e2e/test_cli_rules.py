@@ -1,0 +1,35 @@
+"""Rules that used to surprise a newcomer at the command line (issue 10)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from sucre.entrypoints.cli import app
+from tests import world
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    from sucre.bootstrap import database
+
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    world.build(database(url))
+    return url
+
+
+def test_close_period_before_its_end_is_refused_with_the_way_out(
+        db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SUCRE_TODAY", "2026-12-02")
+    refused = runner.invoke(app, ["close-period", "2026-H2", "-d", db])
+    assert refused.exit_code == 2
+    assert "runs until 2026-12-31" in refused.stderr and "--early" in refused.stderr
+    early = runner.invoke(app, ["close-period", "2026-H2", "--early", "XXX Council, 1 Dec 2026",
+                                "--json", "-d", db])
+    assert early.exit_code == 0, early.output
+    assert json.loads(early.stdout)["period"] == "2026-H2"
