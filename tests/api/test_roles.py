@@ -110,10 +110,11 @@ CASES = [
     Case("read an order BCV is no party to", P.READ_ORDERS, "GET", "/v1/payment-orders/2",
          {**everyone(200), "bcv": 404}),
     Case("list orders", P.READ_ORDERS, "GET", "/v1/payment-orders", everyone(200)),
+    # BCC pays order 1: it sees the order, so it is told that only the receiver decides (403).
     Case("accept an order addressed to BCV", P.DECIDE_ORDERS, "POST",
-         "/v1/payment-orders/1/accept", only({"bcv": 200, "bcc": 404})),
+         "/v1/payment-orders/1/accept", only({"bcv": 200, "bcc": 403})),
     Case("reject an order addressed to BCV", P.DECIDE_ORDERS, "POST",
-         "/v1/payment-orders/1/reject", only({"bcv": 200, "bcc": 404}),
+         "/v1/payment-orders/1/reject", only({"bcv": 200, "bcc": 403}),
          {"reason_code": "MS02"}),
     Case("positions", P.READ_POSITIONS, "GET", "/v1/positions", everyone(200)),
     Case("periods", P.READ_PERIODS, "GET", "/v1/periods", everyone(200)),

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, select
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
-from sucre.domain.errors import InvalidState
+from sucre.domain.errors import AccessDenied, InvalidState, UnknownParty
 from sucre.domain.money import CurrencyCode
 from sucre.domain.orders import OrderStatus
 from sucre.service import bloc, closing, payments, registry, reports
@@ -115,3 +115,12 @@ def test_an_early_close_needs_and_records_a_council_decision(engine: Engine) -> 
     with engine.connect() as conn:
         row = conn.execute(select(t.decisions).where(t.decisions.c.kind == "early_close")).one()
     assert (row.effective_date, row.reference) == (dt.date(2026, 12, 2), "XXX Council, 1 Dec 2026")
+
+
+def test_the_payer_is_told_only_the_receiving_authority_confirms(engine: Engine) -> None:
+    world.build(engine)
+    order = payments.submit_order(engine, world.order())
+    with pytest.raises(AccessDenied, match="only the receiving authority \\(BCV\\) confirms"):
+        payments.decide_order(engine, order.order_id, "BCC", accept=True)
+    with pytest.raises(UnknownParty):  # a third party learns nothing about the order
+        payments.decide_order(engine, order.order_id, "BCB", accept=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db.engine import retry_transient
 from sucre.domain.errors import (
+    AccessDenied,
     IdempotencyConflict,
     InvalidInput,
     InvalidState,
@@ -137,10 +138,7 @@ def decide_order(engine: Engine, order_id: int, by_authority: str, *, accept: bo
         seen = repo.order_by_id(conn, order_id)
         if seen is None:
             raise UnknownParty(f"no payment order {order_id}", field="order_id")
-        ids = repo.authority_ids(conn)
-        if ids.get(AuthorityCode(by_authority.strip().upper())) != seen["creditor_authority_id"]:
-            raise UnknownParty(f"no payment order {order_id} for {by_authority}",
-                               field="order_id")
+        _check_receiver(repo.authority_ids(conn), seen, by_authority)
         period = repo.period_by_id(conn, seen["period_id"], lock=True, shared=True)
         repo.lock_positions_of(conn, period.id, (seen["debtor_authority_id"],
                                                  seen["creditor_authority_id"]))
@@ -164,6 +162,20 @@ def decide_order(engine: Engine, order_id: int, by_authority: str, *, accept: bo
                               reason_code, reason)
         return OrderOutcome(order_id, row["idempotency_key"], OrderStatus.REJECTED,
                             row["xsu_minor"], reason_code, reason)
+
+
+def _check_receiver(ids: Mapping[AuthorityCode, int], order: Mapping[str, Any],
+                    by_authority: str) -> None:
+    """Only the receiving authority decides; the payer is told so, anyone else sees nothing."""
+    caller = ids.get(AuthorityCode(by_authority.strip().upper()))
+    if caller == order["creditor_authority_id"]:
+        return
+    if caller is not None and caller == order["debtor_authority_id"]:
+        receiver = next(code for code, i in ids.items() if i == order["creditor_authority_id"])
+        raise AccessDenied(f"{by_authority.strip().upper()} pays order {order['id']}: only the "
+                           f"receiving authority ({receiver}) confirms or rejects it",
+                           field="order_id")
+    raise UnknownParty(f"no payment order {order['id']} for {by_authority}", field="order_id")
 
 
 @retry_transient

@@ -65,7 +65,14 @@ def _decide(order_id: int, authority: str, database: str | None, *, accept: bool
     with domain_errors():
         outcome = payments.decide_order(bootstrap.database(database), order_id, authority,
                                         accept=accept, reason_code=reason)
-    out.print(f"order {outcome.order_id}: {outcome.status.value}")
+    # The status "settled" means posted to the period's journal; the money moves only at the
+    # close, so the words say what happened, not the status name.
+    if accept:
+        say(out, f"order {outcome.order_id}: confirmed and posted to its clearing period "
+                 "(paid in hard currency at the period's close, with the net positions)")
+    else:
+        say(out, f"order {outcome.order_id}: rejected ({outcome.reason_code}); the payer's "
+                 "reservation is released")
 
 
 def confirm(order_id: int, authority: Annotated[str, typer.Option(help="Receiving authority.")],

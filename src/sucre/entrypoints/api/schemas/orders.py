@@ -81,8 +81,9 @@ class OrderOutcomeOut(BaseModel):
     order_key: str
     status: OrderStatus = Field(description=(
         "accepted: reserved against the debtor's limit, awaiting the receiving side; settled: "
-        "posted to its period; rejected: refused (reason_code AM04 for the limit) or rejected "
-        "by the receiving side."))
+        "confirmed by the receiving side and posted to its period's journal (cleared: the net "
+        "positions are paid in hard currency at the period's close); rejected: refused "
+        "(reason_code AM04 for the limit) or rejected by the receiving side."))
     xsu: str = Field(description="Value in XSU, decimal string.")
     reason_code: str | None
     reason: str | None
