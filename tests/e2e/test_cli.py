@@ -74,9 +74,10 @@ def test_import_reports_every_bad_row_by_line_and_keeps_the_good(db: str,
 
 def test_pay_positions_and_close_period(db: str) -> None:
     paid = runner.invoke(app, [
-        "pay", "--importer", "CUB", "--exporter", "VEN", "--amount", "1080.00", "--currency",
-        "XSU", "--value-date", "2026-07-03", "--key", "RICE-1", "--hs-code", "100630",
-        "--quantity", "360", "--unit", "t", "--invoice", "INV-9", "--customs", "DUA-9",
+        "pay", "--debtor-member", "CUB", "--creditor-member", "VEN", "--amount", "1080.00",
+        "--currency", "XSU", "--value-date", "2026-07-03", "--idempotency-key", "RICE-1",
+        "--hs-code", "100630",
+        "--quantity", "360", "--unit", "t", "--invoice-ref", "INV-9", "--customs-ref", "DUA-9",
         "--json", "-d", db])
     assert paid.exit_code == 0, paid.output
     assert json.loads(paid.stdout)["status"] == "accepted"
@@ -94,9 +95,10 @@ def test_pay_positions_and_close_period(db: str) -> None:
 
 def test_errors_name_the_field_and_reason_and_exit_2(db: str) -> None:
     result = runner.invoke(app, [
-        "pay", "--importer", "CUB", "--exporter", "VEN", "--amount", "10.001", "--currency",
-        "XSU", "--value-date", "2026-07-03", "--key", "X", "--hs-code", "100630",
-        "--quantity", "1", "--unit", "t", "--invoice", "I", "--customs", "D", "-d", db])
+        "pay", "--debtor-member", "CUB", "--creditor-member", "VEN", "--amount", "10.001",
+        "--currency", "XSU", "--value-date", "2026-07-03", "--idempotency-key", "X",
+        "--hs-code", "100630",
+        "--quantity", "1", "--unit", "t", "--invoice-ref", "I", "--customs-ref", "D", "-d", db])
     assert result.exit_code == 2
     assert "amount" in result.stderr and "AM12" in result.stderr
 

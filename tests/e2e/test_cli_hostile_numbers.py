@@ -46,10 +46,11 @@ def csv_field(text: str) -> str:
 
 def pay(number: str, field: str) -> list[str]:
     values = {"amount": "10.00", "quantity": "1"} | {field: number}
-    return ["pay", "--importer", "CUB", "--exporter", "VEN", "--amount", values["amount"],
-            "--currency", "XSU", "--value-date", "2026-07-03", "--key", f"H-{field}",
+    return ["pay", "--debtor-member", "CUB", "--creditor-member", "VEN",
+            "--amount", values["amount"],
+            "--currency", "XSU", "--value-date", "2026-07-03", "--idempotency-key", f"H-{field}",
             "--hs-code", "100630", "--quantity", values["quantity"], "--unit", "t",
-            "--invoice", "I", "--customs", "D"]
+            "--invoice-ref", "I", "--customs-ref", "D"]
 
 
 def order_file(number: str, field: str, tmp: Path) -> list[str]:

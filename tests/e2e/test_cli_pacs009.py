@@ -21,10 +21,10 @@ def test_iso_import_confirms_the_legs_of_a_closed_period(tmp_path: Path) -> None
     world.build(database(db))
     for number, (importer, exporter, amount) in enumerate(world.TRADE):
         paid = runner.invoke(app, [
-            "pay", "--importer", importer, "--exporter", exporter, "--amount", amount,
-            "--currency", "XSU", "--value-date", "2026-07-02", "--key", f"T{number}",
-            "--hs-code", "100630", "--quantity", "1", "--unit", "t", "--invoice", f"I{number}",
-            "--customs", f"D{number}", "-d", db])
+            "pay", "--debtor-member", importer, "--creditor-member", exporter, "--amount", amount,
+            "--currency", "XSU", "--value-date", "2026-07-02", "--idempotency-key", f"T{number}",
+            "--hs-code", "100630", "--quantity", "1", "--unit", "t", "--invoice-ref", f"I{number}",
+            "--customs-ref", f"D{number}", "-d", db])
         assert paid.exit_code == 0, paid.output
     closed = runner.invoke(app, ["close-period", "2026-H2", "--json", "-d", db])
     assert closed.exit_code == 0, closed.output

@@ -12,10 +12,11 @@ from sqlalchemy import Engine, select
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
-from sucre.domain.errors import AccessDenied, InvalidState, UnknownParty
-from sucre.domain.money import CurrencyCode
+from sucre.domain.errors import AccessDenied, InvalidInput, InvalidState, UnknownParty
+from sucre.domain.money import XSU, CurrencyCode
 from sucre.domain.orders import OrderStatus
-from sucre.service import bloc, closing, payments, registry, reports
+from sucre.service import bloc, closing, payments, registry, reports, setoff_runs
+from sucre.service.setoff_runs import Invoice
 from tests import world
 
 
@@ -124,3 +125,16 @@ def test_the_payer_is_told_only_the_receiving_authority_confirms(engine: Engine)
         payments.decide_order(engine, order.order_id, "BCC", accept=True)
     with pytest.raises(UnknownParty):  # a third party learns nothing about the order
         payments.decide_order(engine, order.order_id, "BCB", accept=True)
+
+
+def test_goods_crossing_authorities_need_a_customs_reference_at_import(engine: Engine) -> None:
+    world.build(engine)
+    goods = Invoice("G1", "alimport", "casa", 10_000, XSU, "CUB", "VEN", hs_code="100630",
+                    quantity="10", unit="t")
+    with pytest.raises(InvalidInput, match="customs declaration") as caught:
+        setoff_runs.store_invoices(engine, [goods])
+    assert caught.value.field == "customs_ref"
+    # Without goods (set-off only) or within one authority, no declaration is needed.
+    assert setoff_runs.store_invoices(engine, [
+        Invoice("N1", "alimport", "casa", 10_000, XSU, "CUB", "VEN"),
+        Invoice("H1", "a", "b", 10_000, XSU, "ATG", "DMA", hs_code="100630")]) == (2, 0)

@@ -42,6 +42,7 @@ from sucre.domain.errors import (
     UnknownParty,
     invariant,
 )
+from sucre.domain.members import MemberCode, MemberState
 from sucre.domain.money import XSU, CurrencyCode, format_amount
 from sucre.domain.orders import OrderRequest, parse_quantity
 from sucre.domain.setoff import InvoiceSet, RowNumbers, SetoffResult, set_off
@@ -147,7 +148,10 @@ def residual_order_key(external_id: str) -> str:
 
 
 def _check_members(conn: Connection, invoices: Sequence[Invoice]) -> None:
-    """A member state named on an invoice must be one the chamber knows."""
+    """A member state named on an invoice must be one the chamber knows, and goods crossing
+    between two monetary authorities need their customs declaration: the residual of such an
+    invoice is paid by a payment order (:func:`residual_orders`), which must carry one, so it
+    is refused here rather than by ``pay-residuals`` later."""
     members = repo.load_members(conn)
     for invoice in invoices:
         for field_name in ("debtor_member", "creditor_member"):
@@ -155,6 +159,19 @@ def _check_members(conn: Connection, invoices: Sequence[Invoice]) -> None:
             if code is not None and code not in members:
                 raise UnknownParty(f"invoice {invoice.external_id!r}: unknown member state "
                                    f"{code!r}", field=field_name)
+        if _crosses_authorities(members, invoice) and invoice.hs_code and not (
+                invoice.customs_ref or "").strip():
+            raise InvalidInput(
+                f"invoice {invoice.external_id!r}: goods from {invoice.creditor_member} to "
+                f"{invoice.debtor_member} need their customs declaration (customs_ref): the "
+                "residual is paid by a payment order, which carries it", field="customs_ref")
+
+
+def _crosses_authorities(members: Mapping[MemberCode, MemberState], invoice: Invoice) -> bool:
+    if invoice.debtor_member is None or invoice.creditor_member is None:
+        return False
+    return (members[MemberCode(invoice.debtor_member)].authority
+            != members[MemberCode(invoice.creditor_member)].authority)
 
 
 def read_invoice_file(path: Path, *, default_currency: CurrencyCode = XSU,

@@ -26,26 +26,39 @@ from sucre.service import payments, reports
 
 
 def pay(
-    importer: Annotated[str, typer.Option(help="Importing member state (ISO alpha-3).")],
-    exporter: Annotated[str, typer.Option(help="Exporting member state (ISO alpha-3).")],
+    debtor_member: Annotated[str, typer.Option(help="Importing member state (ISO alpha-3).")],
+    creditor_member: Annotated[str, typer.Option(
+        help="Exporting member state (ISO alpha-3).")],
     amount: Annotated[str, typer.Option(help="Amount in major units, e.g. 108000.00.")],
-    currency_code: Annotated[str, typer.Option("--currency", help="Importer's currency or XSU.")],
+    currency_code: Annotated[str, typer.Option(
+        "--currency", help="The importing authority's currency or XSU.")],
     value_date: Annotated[str, typer.Option(help="Value date, YYYY-MM-DD.")],
-    key: Annotated[str, typer.Option(help="Idempotency key (unique per order).")],
+    idempotency_key: Annotated[str, typer.Option(help="Unique per order: a retry replays.")],
     hs_code: Annotated[str, typer.Option(help="HS code of the goods.")],
     quantity: Annotated[str, typer.Option(help="Quantity of goods.")],
     unit: Annotated[str, typer.Option(help="Unit of the quantity (t, kg, u...).")],
-    invoice: Annotated[str, typer.Option(help="Invoice reference.")],
-    customs: Annotated[str, typer.Option(help="Customs declaration reference.")],
-    origin: Annotated[str | None, typer.Option(help="Origin of goods (default: exporter).")] = None,
+    invoice_ref: Annotated[str, typer.Option(help="Invoice reference.")],
+    customs_ref: Annotated[str, typer.Option(help="Customs declaration reference.")],
+    origin: Annotated[str | None, typer.Option(
+        help="Origin of the goods (default: the creditor member).")] = None,
+    debtor_bank: Annotated[str, typer.Option(help="The importer's commercial bank.")] = "",
+    creditor_bank: Annotated[str, typer.Option(help="The exporter's commercial bank.")] = "",
+    importer: Annotated[str, typer.Option(help="Importing trader's name.")] = "",
+    exporter: Annotated[str, typer.Option(help="Exporting trader's name.")] = "",
     database: DatabaseOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Submit one payment order (idempotent on --key)."""
+    """Submit one payment order (idempotent on --idempotency-key).
+
+    The options are the columns of an ``import-orders`` file, named the same way.
+    """
     request = OrderRequest(
-        idempotency_key=key, debtor_member=importer, creditor_member=exporter, amount=amount,
-        currency=currency_code, value_date=value_date, hs_code=hs_code, quantity=quantity,
-        unit=unit, origin=origin or exporter, invoice_ref=invoice, customs_ref=customs)
+        idempotency_key=idempotency_key, debtor_member=debtor_member,
+        creditor_member=creditor_member, amount=amount, currency=currency_code,
+        value_date=value_date, hs_code=hs_code, quantity=quantity, unit=unit,
+        origin=origin or creditor_member, invoice_ref=invoice_ref, customs_ref=customs_ref,
+        debtor_bank=debtor_bank, creditor_bank=creditor_bank, importer=importer,
+        exporter=exporter)
     with domain_errors():
         outcome = payments.submit_order(bootstrap.database(database), request)
     document = {"order_id": outcome.order_id, "idempotency_key": outcome.idempotency_key,

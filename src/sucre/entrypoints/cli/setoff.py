@@ -284,7 +284,10 @@ def invoices_run(
 @invoices_app.command("pay-residuals")
 def invoices_pay_residuals(day: DateOption, database: DatabaseOption = None,
                            as_json: JsonOption = False) -> None:
-    """Turn what remains of cross-border invoices into payment orders through the chamber."""
+    """Turn what remains of cross-border invoices into payment orders through the chamber.
+
+    Exits 2 when a residual could not become an order (each is listed with its reason).
+    """
     with domain_errors():
         report = setoff_runs.pay_residuals(bootstrap.database(database), _value_date(day))
     if as_json:
@@ -292,8 +295,11 @@ def invoices_pay_residuals(day: DateOption, database: DatabaseOption = None,
                    "replayed": report.replayed,
                    "errors": [{"order": e.line, "field": e.field, "reason_code": e.reason_code,
                                "message": e.message} for e in report.errors]})
-        return
-    for e in report.errors:
-        say(err, f"residual order {e.line}: {e.field or ''}: {e.message} ({e.reason_code})")
-    say(out, f"residual payment orders: accepted {report.accepted}, rejected for limits "
-             f"{report.rejected}, replayed {report.replayed}, invalid {len(report.errors)}")
+    else:
+        for e in report.errors:
+            say(err, f"residual order {e.line}: {e.field or ''}: {e.message} "
+                     f"({e.reason_code})")
+        say(out, f"residual payment orders: accepted {report.accepted}, rejected for limits "
+                 f"{report.rejected}, replayed {report.replayed}, invalid {len(report.errors)}")
+    if report.errors:
+        raise typer.Exit(2)
