@@ -22,7 +22,7 @@ from sucre.entrypoints.cli.console import (
 )
 from sucre.entrypoints.cli.periods import print_settlement
 from sucre.service import bloc, registry
-from sucre.service.demo import run_demo
+from sucre.service.demo import PEAK_SEMESTER_ORDERS, run_demo
 
 
 def init(database: DatabaseOption = None,
@@ -38,7 +38,10 @@ def init(database: DatabaseOption = None,
 
 
 def demo(
-    orders: Annotated[int, typer.Option(min=10, max=2_000_000, help="Orders to generate.")] = 3000,
+    orders: Annotated[int, typer.Option(
+        min=10, max=2_000_000,
+        help="Orders to generate (default: a peak semester, half the 2,646 of 2012).")
+    ] = PEAK_SEMESTER_ORDERS,
     seed: Annotated[int, typer.Option(help="Seed of the generated trade.")] = 2026,
     database: Annotated[Path, typer.Option("--db", help="Embedded database file (recreated).")
                         ] = Path("sucre-demo.db"),
