@@ -110,11 +110,12 @@ def order_rows(rng: random.Random, count: int, fixings: dict[dt.date, dict[str, 
     shares = [c[2] for c in demo.CORRIDORS]
     days = sorted(fixings)
     for number in range(count):
-        importer, exporter, _, hs_code, price = rng.choices(demo.CORRIDORS, weights=shares)[0]
+        importer, exporter, _, hs_code, price, mean_usd = rng.choices(demo.CORRIDORS,
+                                                                      weights=shares)[0]
         day = days[min(len(days) - 1, int(number * len(days) / count))]
-        tonnes = Decimal(rng.randint(20, 400))
+        tonnes = Decimal(max(1, round(mean_usd * rng.uniform(0.5, 1.5) / price)))
         code = demo.CURRENCY_OF[demo.AUTHORITY_OF[importer]]
-        usd = tonnes * price * Decimal(str(round(rng.uniform(0.9, 1.1), 3)))
+        usd = tonnes * price * Decimal(str(round(rng.uniform(0.95, 1.05), 3)))
         in_xsu = rng.random() < 0.1
         amount = usd / Decimal("1.25") if in_xsu else usd * fixings[day][code]
         row = {"idempotency_key": f"BENCH-{number:08d}", "debtor_member": importer,
@@ -143,8 +144,8 @@ def set_up(engine: Engine, orders: int, seed: int) -> None:
     fixings = demo._fixings(random.Random(seed))
     demo._record_rates(engine, fixings, demo.DemoResult(report={}), lambda *_: None)
     imports_usd: dict[str, float] = dict.fromkeys((a for a, _, _ in bloc.AUTHORITIES), 0.0)
-    for importer, _, share, _, price in demo.CORRIDORS:
-        imports_usd[demo.AUTHORITY_OF[importer]] += share * orders * price * 210
+    for importer, _, share, _, _, mean_usd in demo.CORRIDORS:
+        imports_usd[demo.AUTHORITY_OF[importer]] += share * orders * mean_usd
     for authority, usd in sorted(imports_usd.items()):
         xsu_minor = int(usd / 1.25 * 100)
         credit_line = int(xsu_minor * CREDIT_LINE_SHARE)

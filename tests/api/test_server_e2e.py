@@ -123,8 +123,9 @@ def test_a_full_period_over_http(server: tuple[str, Keys], engine: Engine) -> No
         # The receiving sides decide: BCV accepts the rice, BCC the medicine, rejects the rest.
         assert bcv.post(f"/v1/payment-orders/{rice}/accept",
                         headers={"Idempotency-Key": "acc-1"}).json()["status"] == "settled"
+        # Cuba pays the rice: it is told only the receiving authority decides.
         assert bcc.post(f"/v1/payment-orders/{rice}/accept",
-                        headers={"Idempotency-Key": "acc-2"}).status_code == 404
+                        headers={"Idempotency-Key": "acc-2"}).status_code == 403
         assert bcc.post(f"/v1/payment-orders/{medicine}/accept",
                         headers={"Idempotency-Key": "acc-3"}).json()["status"] == "settled"
         rejected = bcc.post(f"/v1/payment-orders/{refused}/reject",
