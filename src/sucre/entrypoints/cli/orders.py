@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from sucre import bootstrap, bounds
+from sucre import bounds
 from sucre.adapters.orders_csv import open_order_file
 from sucre.domain.orders import OrderRequest
+from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import (
     DatabaseOption,
     JsonOption,
@@ -47,7 +48,7 @@ def pay(
         currency=currency_code, value_date=value_date, hs_code=hs_code, quantity=quantity,
         unit=unit, origin=origin or exporter, invoice_ref=invoice, customs_ref=customs)
     with domain_errors():
-        outcome = payments.submit_order(bootstrap.database(database), request)
+        outcome = payments.submit_order(console.engine(database), request)
     document = {"order_id": outcome.order_id, "idempotency_key": outcome.idempotency_key,
                 "status": outcome.status.value, "xsu": reports.xsu(outcome.xsu_minor),
                 "reason_code": outcome.reason_code, "reason": outcome.reason,
@@ -63,7 +64,7 @@ def pay(
 def _decide(order_id: int, authority: str, database: str | None, *, accept: bool,
             reason: str = "MS02") -> None:
     with domain_errors():
-        outcome = payments.decide_order(bootstrap.database(database), order_id, authority,
+        outcome = payments.decide_order(console.engine(database), order_id, authority,
                                         accept=accept, reason_code=reason)
     out.print(f"order {outcome.order_id}: {outcome.status.value}")
 
@@ -95,7 +96,7 @@ def import_orders(
     bad rows are listed with their line; the others are counted.
     """
     with domain_errors():
-        engine = bootstrap.database(database)
+        engine = console.engine(database)
         order_file = open_order_file(file)
         with progress_bar(err) as bar:
             task = bar.add_task(f"importing {markup_free(file.name)}", total=order_file.rows_total)

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sucre import bootstrap
+from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import DatabaseOption, JsonOption, domain_errors, emit_json, out
 from sucre.service import closing, reports
 
@@ -41,7 +41,7 @@ def positions(period: Annotated[str | None, typer.Option(help="Period code, e.g.
               database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Positions of each central bank in a period: limit, posted, reserved, headroom."""
     with domain_errors():
-        document = reports.positions_report(bootstrap.database(database), period)
+        document = reports.positions_report(console.engine(database), period)
     if as_json:
         emit_json(document)
         return
@@ -62,7 +62,7 @@ def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2
                  database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Close a period: post, net, and settle in hard currency (resumes an interrupted close)."""
     with domain_errors():
-        document = closing.close_period(bootstrap.database(database), period,
+        document = closing.close_period(console.engine(database), period,
                                         finance_deficits=finance)
     if as_json:
         emit_json(document)
@@ -73,7 +73,7 @@ def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2
 def report(period: str, database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """The stored settlement report of a settled period."""
     with domain_errors():
-        document = closing.stored_report(bootstrap.database(database), period)
+        document = closing.stored_report(console.engine(database), period)
     if as_json:
         emit_json(document)
     else:
@@ -83,7 +83,7 @@ def report(period: str, database: DatabaseOption = None, as_json: JsonOption = F
 def verify(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Re-derive every balance from the journal and check its invariants (for auditors)."""
     with domain_errors():
-        document = closing.verify_journal(bootstrap.database(database))
+        document = closing.verify_journal(console.engine(database))
     if as_json:
         emit_json(document)
     else:
