@@ -7,6 +7,7 @@ JSON object on stdout.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
@@ -18,11 +19,12 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 
 from sucre import bootstrap, bounds
-from sucre.domain.errors import BadRows, SucreError
+from sucre.domain.errors import BadRows, InvalidInput, SucreError
 from sucre.domain.text import printable
 
 out = Console()
@@ -91,7 +93,28 @@ def domain_errors() -> Iterator[None]:
 
 
 def emit_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False, default=_iso) + "\n")
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, dt.date):  # a datetime too
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def day(text: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def record_table(title: str, document: dict[str, Any]) -> Table:
+    """A flat record as a two-column table (never a Python repr)."""
+    table = Table("field", "value", title=title, title_justify="left")
+    for name, value in document.items():
+        table.add_row(name, cell("" if value is None else value))
+    return table
 
 
 def progress_bar(console: Console = err) -> Progress:

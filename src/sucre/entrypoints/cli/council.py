@@ -27,10 +27,7 @@ EffectiveOption = Annotated[str, typer.Option("--effective", help="Effective dat
 
 
 def _day(text: str, field: str = "effective") -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
+    return console.day(text, field)
 
 
 def member_status(member: str, status: Annotated[str, typer.Argument(

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import csv
+import sys
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from sucre.adapters.files import csv_cell
 from sucre.entrypoints.cli import console
-from sucre.entrypoints.cli.console import DatabaseOption, JsonOption, domain_errors, emit_json, out
-from sucre.service import closing, reports
+from sucre.entrypoints.cli.console import (
+    DatabaseOption,
+    JsonOption,
+    cell,
+    domain_errors,
+    emit_json,
+    out,
+)
+from sucre.service import closing, messaging, reports
 
 
 def print_settlement(report: dict[str, Any], console: Console) -> None:
@@ -91,9 +101,43 @@ def verify(database: DatabaseOption = None, as_json: JsonOption = False) -> None
                   f"{', '.join(document['currencies']) or 'no currency yet'}")
 
 
+_STATEMENT_COLUMNS = ("entry", "booking_date", "value_date", "reference", "description",
+                      "debit_xsu", "credit_xsu")
+
+
+def statement(authority: str, period: Annotated[str, typer.Argument(
+                  help="Period code, e.g. 2026-H2.")],
+              as_csv: Annotated[bool, typer.Option(
+                  "--csv", help="The entries as CSV on stdout.")] = False,
+              database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """An authority's XSU account over one period (as a table; ``sucre iso statement`` gives
+    the same as a camt.053)."""
+    with domain_errors():
+        document = reports.statement_report(
+            messaging.statement(console.engine(database), authority, period))
+    if as_json:
+        emit_json(document)
+    elif as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(_STATEMENT_COLUMNS)
+        writer.writerows([csv_cell(str(e[c])) for c in _STATEMENT_COLUMNS]
+                         for e in document["entries"])
+    else:
+        shown = _STATEMENT_COLUMNS[2:]  # the entry id and booking date: in --csv and --json
+        table = Table(*(c.replace("_", " ") for c in shown), title=(
+            f"{document['account']} ({document['owner']}), {document['from']} to "
+            f"{document['to']}: opening {document['opening_xsu']} XSU, closing "
+            f"{document['closing_xsu']} XSU"), title_justify="left")
+        for e in document["entries"]:
+            table.add_row(*(cell(e[c]) for c in shown))
+        out.print(table)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``positions``, ``close-period``, ``report`` and ``verify`` to ``app``."""
+    """Add ``positions``, ``close-period``, ``report``, ``verify`` and ``statement`` to
+    ``app``."""
     app.command()(positions)
     app.command("close-period")(close_period)
     app.command()(report)
     app.command()(verify)
+    app.command()(statement)
