@@ -81,7 +81,9 @@ def confirm(order_id: int, authority: Annotated[str, typer.Option(help="Receivin
 
 
 def reject(order_id: int, authority: Annotated[str, typer.Option(help="Receiving authority.")],
-           reason: Annotated[str, typer.Option(help="ISO reason code.")] = "MS02",
+           reason: Annotated[str, typer.Option(help=(
+               "ISO 20022 reason code: AM09 wrong amount, BE01 inconsistent with end customer, "
+               "MS02 not specified, ..."))] = "MS02",
            database: DatabaseOption = None) -> None:
     """The receiving authority rejects an accepted order: its reservation is released."""
     _decide(order_id, authority, database, accept=False, reason=reason)
