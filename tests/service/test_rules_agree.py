@@ -7,6 +7,7 @@ Each example runs in a transaction of its own that is rolled back, over one copy
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +31,7 @@ from sucre.domain.positions import (
     within_limit,
 )
 from sucre.domain.posting import order_entry
+from sucre.service import payments
 from sucre.service.payments import context_for
 from tests import world
 
@@ -168,3 +170,47 @@ def test_set_based_posting_writes_the_domain_entries(
             postings = [Posting(a, CurrencyCode(c), m) for a, c, m in lines]
             assert set(sums_by_currency(postings).values()) == {0}, "each entry balances"
         transaction.rollback()
+
+
+# --- the batch path -------------------------------------------------------------------------
+
+#: Several orders per debtor, each often within its limit alone but not all together.
+crowded = st.lists(st.tuples(st.sampled_from(MEMBERS[:3]), st.sampled_from(MEMBERS),
+                             st.integers(20_000, 300_000)).filter(lambda x: x[0] != x[1]),
+                   min_size=2, max_size=12)
+batches = itertools.count()
+
+
+@EXAMPLES
+@given(trade=crowded)
+def test_a_batch_import_accepts_what_the_sql_reserve_accepts(
+        built: tuple[Engine, int, dict[AuthorityCode, int]],
+        trade: list[tuple[str, str, int]]) -> None:
+    """The import's in-memory limit check (domain) accepts the orders that reserving them one
+    by one (SQL, in a transaction rolled back) accepts, and leaves the same positions."""
+    engine, period_id, ids = built
+    tag = next(batches)
+    requests = [world.order(f"B{tag}-{n}", debtor_member=debtor, creditor_member=creditor,
+                            origin=creditor, amount=f"{amount // 100}.{amount % 100:02d}")
+                for n, (debtor, creditor, amount) in enumerate(trade)]
+    with engine.begin() as conn:  # every example starts from empty positions
+        conn.execute(update(t.positions).values(debit_pending_minor=0, credit_pending_minor=0))
+    with engine.connect() as conn, conn.begin() as transaction:
+        context = context_for(conn)
+        expected = {}
+        for request in requests:
+            order = validate_order(request, context)
+            reserved = repo.reserve(conn, period_id, ids[order.debtor_authority],
+                                    ids[order.creditor_authority], order.xsu_minor)
+            expected[request.idempotency_key] = (OrderStatus.ACCEPTED if reserved
+                                                 else OrderStatus.REJECTED).value
+        expected_positions = {i: _read(conn, period_id, i) for i in ids.values()}
+        transaction.rollback()
+    report = payments.import_orders(engine, list(enumerate(requests)))
+    assert report.accepted + report.rejected == len(requests)
+    with engine.connect() as conn:
+        o = t.payment_orders.c
+        stored = dict(conn.execute(select(o.idempotency_key, o.status).where(
+            o.idempotency_key.in_(list(expected)))).tuples().all())
+        assert stored == expected
+        assert {i: _read(conn, period_id, i) for i in ids.values()} == expected_positions
