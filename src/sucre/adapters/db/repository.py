@@ -1,7 +1,9 @@
 """Reads and writes of domain records over one SQLAlchemy connection (inside a transaction).
 
 Functions here translate rows to domain records and back; no business rule lives here beyond the
-atomic conditional updates that make the limit check safe under concurrency.
+atomic conditional updates that make the limit check safe under concurrency. The rules they apply
+set-based are stated in the domain (:mod:`sucre.domain.positions`, :mod:`sucre.domain.posting`)
+and mirrored here from the same constants; ``tests/service/test_rules_agree.py`` proves both agree.
 """
 
 from __future__ import annotations
