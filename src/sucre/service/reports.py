@@ -23,6 +23,7 @@ from sucre.domain.members import AuthorityCode, authority_code
 from sucre.domain.money import USD, XSU, format_amount
 from sucre.domain.orders import OrderStatus
 from sucre.domain.periods import ClearingPeriod
+from sucre.domain.positions import headroom, net_posted
 from sucre.domain.rates import rate_text
 from sucre.domain.settlement import SettlementReport
 
@@ -97,13 +98,13 @@ def positions_report(engine: Engine, period_code: str | None = None, *,
     for r in rows:
         if only is not None and r["code"] != only:
             continue
-        net_posted = r["credit_posted_minor"] - r["debit_posted_minor"]
-        used = r["debit_posted_minor"] + r["debit_pending_minor"] - r["credit_posted_minor"]
+        position = repo.position_of(r)
         authorities[r["code"]] = {
             "limit": xsu(r["limit_minor"]), "credit_line": xsu(r["credit_line_minor"]),
-            "net_posted": xsu(net_posted), "debit_reserved": xsu(r["debit_pending_minor"]),
+            "net_posted": xsu(net_posted(position)),
+            "debit_reserved": xsu(r["debit_pending_minor"]),
             "credit_reserved": xsu(r["credit_pending_minor"]),
-            "headroom": xsu(r["limit_minor"] - used),
+            "headroom": xsu(headroom(position)),
         }
     return {"period": period.code, "state": period.state.value,
             "positions": {a: v["net_posted"] for a, v in authorities.items()},
