@@ -36,17 +36,20 @@ $(STAMP): pyproject.toml
 	    exit 1; \
 	fi; \
 	if ! "$(VPY)" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
-	    if [ -e "$(VENV)" ]; then echo "$(VENV) is broken or older than Python 3.11: recreating it"; fi; \
+	    if [ -e "$(VENV)" ]; then echo "$(VENV) is broken or older than Python 3.11: recreating it" >&2; fi; \
 	    rm -rf "$(VENV)"; \
-	    echo "creating $(VENV) with $$("$(PYTHON)" --version)"; \
-	    "$(PYTHON)" -m venv "$(VENV)"; \
+	    echo "creating $(VENV) with $$("$(PYTHON)" --version)" >&2; \
+	    "$(PYTHON)" -m venv "$(VENV)" >&2; \
 	fi; \
-	echo "installing sucre and its dev tools into $(VENV) (pip install -e .[dev]) ..."; \
-	$(PIP_INSTALL) -e '.[dev]'; \
+	echo "installing sucre and its dev tools into $(VENV) (pip install -e .[dev]) ..." >&2; \
+	$(PIP_INSTALL) -e '.[dev]' >&2; \
 	touch "$@"
 
+# stdout is the demo's JSON document alone (the set-up above and the story write to stderr):
+# `make demo > report.json` keeps a report a program can read.
 demo: $(STAMP)
-	$(VENV)/bin/sucre demo $(ARGS)
+	@echo "$(VENV)/bin/sucre demo $(ARGS)" >&2
+	@$(VENV)/bin/sucre demo $(ARGS)
 
 test: $(STAMP)
 	VENV=$(VENV) bash scripts/test.sh $(ARGS)

@@ -46,6 +46,10 @@ csv_line_bytes_max = 1024**2
 #: Bad rows of an import listed one by one (printed, in ``--json``, kept in memory); the rest are
 #: only counted, so 5 million bad rows cost a count, not gigabytes of messages.
 import_errors_listed_max = 100
+#: Order ids ``import-orders`` prints of those it created (the rest are counted).
+import_created_ids_listed_max = 20
+#: Council decisions ``sucre decisions`` lists (the oldest first; the rest are counted).
+decisions_listed_max = 1_000
 #: Characters of a stored invoice's id and of its debtor's and creditor's names.
 invoice_label_chars_max = 64
 

@@ -29,9 +29,17 @@ Account = str
 
 COUNCIL_SETTLEMENT: Account = "council:settlement"
 
+#: What every position account's name starts with (the set-based posting in the database builds
+#: the names from it too).
+POSITION_PREFIX = "position:"
+
 
 def position_account(authority: AuthorityCode) -> Account:
-    return f"position:{authority}"
+    return POSITION_PREFIX + authority
+
+
+def is_position_account(account: Account) -> bool:
+    return account.startswith(POSITION_PREFIX)
 
 
 def reserve_account(authority: AuthorityCode) -> Account:

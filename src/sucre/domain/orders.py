@@ -36,6 +36,7 @@ from sucre.domain.members import (
 from sucre.domain.money import XSU, CurrencyCode, currency, parse_amount
 from sucre.domain.periods import ClearingPeriod, PeriodState
 from sucre.domain.rates import DailyRates
+from sucre.domain.reasons import REJECTION_REASONS
 from sucre.domain.text import stored_text
 
 
@@ -182,6 +183,10 @@ def rejection_reason(text: str) -> str:
     code = text.strip().upper()
     if not (len(code) == 4 and code.isascii() and code.isalnum()):
         raise InvalidInput(f"{text!r} is not an ISO reason code (4 letters or digits)",
+                           field="reason_code")
+    if code not in REJECTION_REASONS:
+        raise InvalidInput(f"{code} is not an ISO 20022 reason code for rejecting an order "
+                           f"(one of {', '.join(sorted(REJECTION_REASONS))})",
                            field="reason_code")
     return code
 

@@ -98,7 +98,8 @@ invariant(len(_BY_NAME) == len(DEFINITIONS), "one definition per parameter name"
 def definition(name: str) -> Parameter[Any]:
     found = _BY_NAME.get(name)
     if found is None:
-        raise InvalidInput(f"unknown parameter {name!r}", field="name")
+        raise InvalidInput(f"unknown parameter {name!r} (parameters: {', '.join(NAMES)})",
+                           field="name")
     return found
 
 

@@ -42,11 +42,17 @@ from sucre.domain.financing import (
     ReserveFund,
     Unfinanced,
 )
-from sucre.domain.ledger import EntryKind, check_balanced, position_account
+from sucre.domain.ledger import (
+    EntryKind,
+    check_balanced,
+    is_position_account,
+    position_account,
+)
 from sucre.domain.members import AuthorityCode
 from sucre.domain.money import XSU, CurrencyCode
 from sucre.domain.parameters import ParameterValues
 from sucre.domain.periods import ClearingPeriod, PeriodState
+from sucre.domain.positions import net_posted
 from sucre.domain.settlement import SettlementReport, settle, settlement_entries
 from sucre.service import confirmations, registry
 from sucre.service.reports import report_json
@@ -188,7 +194,7 @@ def verify_journal(engine: Engine) -> dict[str, Any]:
         for period in repo.all_periods(conn):
             _check_period_positions(conn, period)
     position_sum = sum(v for (acc, cur), v in balances.items()
-                       if acc.startswith("position:") and cur == XSU)
+                       if is_position_account(acc) and cur == XSU)
     invariant(position_sum == 0, "XSU positions of all authorities sum to zero")
     return {"currencies": dict.fromkeys(totals, 0), "accounts": len(balances), "balanced": True}
 
@@ -197,7 +203,7 @@ def _check_period_positions(conn: Connection, period: ClearingPeriod) -> None:
     """The positions table agrees with the journal (posted) and the orders (pending)."""
     journal = repo.journal_positions(conn, period.id)
     for row in repo.position_rows(conn, period.id):
-        posted = row["credit_posted_minor"] - row["debit_posted_minor"]
+        posted = net_posted(repo.position_of(row))
         invariant(journal.get(position_account(AuthorityCode(row["code"])), 0) == posted,
                   f"{row['code']} in {period.code}: positions table equals the journal")
     invariant(sum(journal.values()) == 0, f"positions of {period.code} sum to zero")

@@ -190,8 +190,11 @@ def statement(engine: Engine, authority: str, period_code: str) -> camt053.Accou
             .where(j.period_id == period.id, p.account == position_account(code),
                    p.currency == XSU)
             .order_by(j.id)).all()
+    # An entry recorded after the period's end (its close, an order confirmed late) belongs to
+    # the period: it is booked on the period's last day, never outside the statement.
     entries = [camt053.StatementEntry(
-        amount_minor=int(r.amount_minor), booking_date=r.created_at.date(),
+        amount_minor=int(r.amount_minor),
+        booking_date=min(max(r.created_at.date(), period.start), period.end),
         value_date=r.value_date or period.end, reference=r.idempotency_key or f"{r.kind}-{r.id}",
         description=f"order {r.invoice_ref}" if r.invoice_ref else r.memo or r.kind,
         entry_id=str(r.id)) for r in rows]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
@@ -16,11 +17,13 @@ from sqlalchemy import Connection, Engine, func, select
 from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
-from sucre.domain.errors import InvalidInput, LimitExceeded, UnknownParty
+from sucre.adapters.iso20022.camt053 import AccountStatement
+from sucre.domain.errors import InvalidDate, InvalidInput, LimitExceeded, UnknownParty
 from sucre.domain.members import AuthorityCode, authority_code
-from sucre.domain.money import XSU, format_amount
+from sucre.domain.money import USD, XSU, format_amount
 from sucre.domain.orders import OrderStatus
 from sucre.domain.periods import ClearingPeriod
+from sucre.domain.positions import headroom, net_posted
 from sucre.domain.rates import rate_text
 from sucre.domain.settlement import SettlementReport
 
@@ -95,13 +98,13 @@ def positions_report(engine: Engine, period_code: str | None = None, *,
     for r in rows:
         if only is not None and r["code"] != only:
             continue
-        net_posted = r["credit_posted_minor"] - r["debit_posted_minor"]
-        used = r["debit_posted_minor"] + r["debit_pending_minor"] - r["credit_posted_minor"]
+        position = repo.position_of(r)
         authorities[r["code"]] = {
             "limit": xsu(r["limit_minor"]), "credit_line": xsu(r["credit_line_minor"]),
-            "net_posted": xsu(net_posted), "debit_reserved": xsu(r["debit_pending_minor"]),
+            "net_posted": xsu(net_posted(position)),
+            "debit_reserved": xsu(r["debit_pending_minor"]),
             "credit_reserved": xsu(r["credit_pending_minor"]),
-            "headroom": xsu(r["limit_minor"] - used),
+            "headroom": xsu(headroom(position)),
         }
     return {"period": period.code, "state": period.state.value,
             "positions": {a: v["net_posted"] for a, v in authorities.items()},
@@ -202,3 +205,96 @@ def _order_view(r: dict[str, Any]) -> dict[str, Any]:
 def utc(moment: dt.datetime) -> dt.datetime:
     """SQLite hands back naive datetimes; sucre writes them all in UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+# --- what exists: rates, members, decisions, an account's statement --------------------------
+
+def rates_report(engine: Engine, day: dt.date | None = None) -> dict[str, Any]:
+    """The XSU rates published for ``day`` (default: the latest published day): units of each
+    currency per XSU, and USD per XSU."""
+    with engine.connect() as conn:
+        if day is None:
+            day = conn.execute(select(func.max(t.xsu_rates.c.value_date))).scalar()
+            if day is None:
+                raise InvalidDate("no XSU rate is published yet (sucre fixings, then basket)",
+                                  field="date")
+        rates = repo.rates_on(conn, day)
+    if rates is None:
+        raise InvalidDate(f"no XSU rates published for {day}", field="date")
+    per_xsu = {c: rate_text(r) for c, r in sorted(rates.per_xsu.items()) if c != XSU}
+    return {"date": day.isoformat(), "usd_per_xsu": per_xsu.get(USD), "per_xsu": per_xsu}
+
+
+def members_report(engine: Engine, as_of: dt.date | None = None) -> dict[str, Any]:
+    """Each member state, its central bank and its status on ``as_of`` (default: today's
+    status), from the council's member decisions."""
+    with engine.connect() as conn:
+        members = repo.load_members(conn)
+        authorities = repo.load_authorities(conn)
+        d = t.decisions.c
+        changes = conn.execute(select(d.effective_date, d.payload)
+                               .where(d.kind.like("member\\_%", escape="\\"))
+                               .order_by(d.effective_date, d.id)).all()
+    status = {code: m.status.value for code, m in members.items()}
+    if as_of is not None:
+        # The status on a date: the last change in force then, else the one before the first.
+        seen: set[str] = set()
+        for effective, payload in changes:
+            change = json.loads(payload)
+            member = change.get("member")
+            if member not in status:
+                continue
+            if effective <= as_of or member not in seen:
+                status[member] = change["to"] if effective <= as_of else change["from"]
+            seen.add(member)
+    return {"as_of": None if as_of is None else as_of.isoformat(), "members": [
+        {"member": code, "name": m.name, "authority": m.authority,
+         "authority_name": authorities[m.authority].name,
+         "currency": authorities[m.authority].currency, "status": status[code]}
+        for code, m in sorted(members.items())]}
+
+
+def decisions_report(engine: Engine) -> dict[str, Any]:
+    """The council's decisions as recorded, in the order they were taken (bounded)."""
+    d = t.decisions.c
+    with engine.connect() as conn:
+        total = int(conn.execute(select(func.count()).select_from(t.decisions)).scalar_one())
+        rows = conn.execute(select(d.id, d.kind, d.effective_date, d.reference, d.payload,
+                                   d.recorded_at).order_by(d.id)
+                            .limit(bounds.decisions_listed_max)).all()
+    return {"decisions": [
+        {"id": r.id, "kind": r.kind, "effective_date": r.effective_date.isoformat(),
+         "reference": r.reference, "decision": json.loads(r.payload),
+         "recorded_at": utc(r.recorded_at).isoformat()} for r in rows],
+        "not_listed": total - len(rows)}
+
+
+def statement_report(statement: AccountStatement) -> dict[str, Any]:
+    """An authority's XSU statement (as in its camt.053) in the report shape."""
+    return {"account": statement.account_id, "owner": statement.account_owner,
+            "statement": statement.statement_id,
+            "from": statement.period_start.isoformat(), "to": statement.period_end.isoformat(),
+            "opening_xsu": xsu(statement.opening_balance_minor),
+            "closing_xsu": xsu(statement.closing_balance_minor),
+            "entries": [{"entry": e.entry_id, "booking_date": e.booking_date.isoformat(),
+                         "value_date": e.value_date.isoformat(), "reference": e.reference,
+                         "description": e.description,
+                         "credit_xsu": xsu(e.amount_minor) if e.amount_minor > 0 else "",
+                         "debit_xsu": xsu(-e.amount_minor) if e.amount_minor < 0 else ""}
+                        for e in statement.entries]}
+
+
+def order_ids_after(engine: Engine, after_id: int, listed_max: int) -> tuple[list[int], int]:
+    """The first ``listed_max`` order ids above ``after_id``, and how many there are in all."""
+    o = t.payment_orders.c
+    with engine.connect() as conn:
+        count = int(conn.execute(select(func.count()).where(o.id > after_id)).scalar_one())
+        ids = conn.execute(select(o.id).where(o.id > after_id).order_by(o.id)
+                           .limit(listed_max)).scalars().all()
+    return [int(i) for i in ids], count
+
+
+def last_order_id(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.coalesce(func.max(t.payment_orders.c.id), 0)))
+                   .scalar_one())

@@ -1,7 +1,9 @@
 """Reads and writes of domain records over one SQLAlchemy connection (inside a transaction).
 
 Functions here translate rows to domain records and back; no business rule lives here beyond the
-atomic conditional updates that make the limit check safe under concurrency.
+atomic conditional updates that make the limit check safe under concurrency. The rules they apply
+set-based are stated in the domain (:mod:`sucre.domain.positions`, :mod:`sucre.domain.posting`)
+and mirrored here from the same constants; ``tests/service/test_rules_agree.py`` proves both agree.
 """
 
 from __future__ import annotations
@@ -32,8 +34,9 @@ from sqlalchemy.exc import DBAPIError
 
 from sucre import bounds
 from sucre.adapters.db import tables as t
+from sucre.domain import posting
 from sucre.domain.errors import invariant
-from sucre.domain.ledger import EntryKind, JournalEntry
+from sucre.domain.ledger import POSITION_PREFIX, EntryKind, JournalEntry
 from sucre.domain.members import (
     AuthorityCode,
     MemberCode,
@@ -44,6 +47,7 @@ from sucre.domain.members import (
 from sucre.domain.money import XSU, CurrencyCode
 from sucre.domain.orders import OrderStatus, PaymentOrder
 from sucre.domain.periods import ClearingPeriod, PeriodState
+from sucre.domain.positions import POSITION_FIELDS, Position
 from sucre.domain.rates import DailyRates
 
 
@@ -244,21 +248,38 @@ def lock_positions_of(conn: Connection, period_id: int, authority_ids: Iterable[
                  .order_by(p.authority_id).with_for_update()).all()
 
 
+invariant(set(POSITION_FIELDS) <= set(t.positions.c.keys()),
+          "a Position's fields are columns of its row")
+
+
+def position_of(row: Mapping[Any, Any]) -> Position:
+    """The domain record of a ``positions`` row (or of any mapping with its columns)."""
+    return Position(*(int(row[name]) for name in POSITION_FIELDS))
+
+
+def _within_limit(xsu_minor: int) -> Any:
+    """The SQL twin of :func:`sucre.domain.positions.within_limit` on a ``positions`` row:
+    ``net_debit + amount <= limit`` (``tests/service/test_rules_agree.py`` proves they agree)."""
+    invariant(xsu_minor > 0, "a reservation is of a positive amount")
+    p = t.positions.c
+    net_debit = p.debit_posted_minor + p.debit_pending_minor - p.credit_posted_minor
+    return net_debit + xsu_minor <= p.limit_minor
+
+
 def reserve(conn: Connection, period_id: int, debtor_id: int, creditor_id: int,
             xsu_minor: int) -> bool:
     """Reserve an order against the debtor's limit; False if it would breach it.
 
     Both rows are locked first (:func:`lock_positions_of`); the limit is then checked by one
     conditional UPDATE of the locked row, so two concurrent reservations can never both pass.
-    Pending credits do not count towards the headroom (they may still be rejected by the
-    receiving side).
+    The rule is :func:`sucre.domain.positions.within_limit`, and the rows change as
+    :func:`~sucre.domain.positions.reserve` and :func:`~sucre.domain.positions.reserve_credit`
+    say (pending credits do not count towards the headroom).
     """
     lock_positions_of(conn, period_id, (debtor_id, creditor_id))
     p = t.positions.c
     debited = conn.execute(update(t.positions).where(
-        p.period_id == period_id, p.authority_id == debtor_id,
-        p.debit_posted_minor + p.debit_pending_minor + xsu_minor - p.credit_posted_minor
-        <= p.limit_minor,
+        p.period_id == period_id, p.authority_id == debtor_id, _within_limit(xsu_minor),
     ).values(debit_pending_minor=p.debit_pending_minor + xsu_minor))
     if debited.rowcount == 0:
         return False
@@ -282,11 +303,11 @@ def release(conn: Connection, period_id: int, debtor_id: int, creditor_id: int,
         invariant(result.rowcount == 1, "a released reservation was held")
 
 
-def lock_positions(conn: Connection, period_id: int) -> dict[int, dict[str, int]]:
+def lock_positions(conn: Connection, period_id: int) -> dict[int, Position]:
     """Lock every position row of a period (in authority order: no deadlocks) and read them."""
     rows = conn.execute(select(t.positions).where(t.positions.c.period_id == period_id)
                         .order_by(t.positions.c.authority_id).with_for_update()).all()
-    return {r.authority_id: dict(r._mapping) for r in rows}
+    return {r.authority_id: position_of(r._mapping) for r in rows}
 
 
 def add_pending(conn: Connection, period_id: int, debits: Mapping[int, int],
@@ -526,12 +547,18 @@ def append_entries(conn: Connection, entries: Iterable[JournalEntry]) -> None:
              "amount_minor": p.amount_minor} for p in entry.postings])
 
 
+#: The ``payment_orders`` column of each side of :data:`sucre.domain.posting.ORDER_LEGS`.
+_ORDER_PARTY = {posting.Side.DEBTOR: "debtor_authority_id",
+                posting.Side.CREDITOR: "creditor_authority_id"}
+
+
 def post_accepted_orders(conn: Connection, period_id: int, order_id: int | None = None,
                          creditor_id: int | None = None) -> int:
     """Post accepted orders (one, those to one creditor, or all of a period), set-based.
 
-    Each order becomes one entry with two XSU postings: its debtor's position is debited and its
-    creditor's credited. Returns how many orders were posted.
+    Each order becomes the entry :func:`sucre.domain.posting.order_entry` builds (its debtor's
+    position debited, its creditor's credited, in XSU), written here from the same constants
+    with one INSERT ... SELECT per table and leg. Returns how many orders were posted.
     """
     o, a = t.payment_orders.c, t.authorities.c
     selected = and_(o.period_id == period_id, o.status == OrderStatus.ACCEPTED.value)
@@ -541,15 +568,16 @@ def post_accepted_orders(conn: Connection, period_id: int, order_id: int | None 
         selected = and_(selected, o.creditor_authority_id == creditor_id)
     conn.execute(insert(t.journal_entries).from_select(
         ["period_id", "kind", "order_id", "memo", "created_at"],
-        select(o.period_id, literal(EntryKind.ORDER.value), o.id, literal(""), literal(now()))
+        select(o.period_id, literal(posting.ORDER_KIND.value), o.id,
+               literal(posting.ORDER_MEMO), literal(now()))
         .where(selected)))
-    for side, sign in (("debtor_authority_id", -1), ("creditor_authority_id", 1)):
+    for side, sign in posting.ORDER_LEGS:
         conn.execute(insert(t.postings).from_select(
             ["entry_id", "account", "currency", "amount_minor"],
-            select(t.journal_entries.c.id, literal("position:") + a.code, literal(XSU),
-                   o.xsu_minor * sign)
+            select(t.journal_entries.c.id, literal(POSITION_PREFIX) + a.code,
+                   literal(posting.ORDER_CURRENCY), o.xsu_minor * sign)
             .join(t.payment_orders, t.journal_entries.c.order_id == o.id)
-            .join(t.authorities, a.id == o[side]).where(selected)))
+            .join(t.authorities, a.id == o[_ORDER_PARTY[side]]).where(selected)))
     _move_pending_to_posted(conn, period_id, selected)
     posted = conn.execute(update(t.payment_orders).where(selected)
                           .values(status=OrderStatus.SETTLED.value))

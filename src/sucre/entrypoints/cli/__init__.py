@@ -12,12 +12,22 @@ from __future__ import annotations
 
 import typer
 
-from sucre.entrypoints.cli import api_keys, council, demo, iso, orders, periods, setoff
+from sucre.entrypoints.cli import api_keys, bloc, council, demo, iso, orders, periods, setoff
+from sucre.entrypoints.cli.console import GlobalDatabaseOption, global_database
 
 app = typer.Typer(help="sucre: set-off, clearing in XSU and net settlement for the ALBA-TCP bloc.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 
-for _noun in (demo, orders, periods, council, iso, api_keys, setoff):
+
+@app.callback()
+def _everywhere(database: GlobalDatabaseOption = None) -> None:
+    """sucre: set-off, clearing in XSU and net settlement for the ALBA-TCP bloc.
+
+    ``sucre -d URL COMMAND`` and ``sucre COMMAND -d URL`` are the same; after the command wins.
+    """
+    global_database.set(database)
+
+for _noun in (demo, orders, periods, council, bloc, iso, api_keys, setoff):
     _noun.register(app)
 
 

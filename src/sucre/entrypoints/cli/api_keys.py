@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from sucre import bootstrap, bounds
+from sucre import bounds
+from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import DatabaseOption, domain_errors, err, out
 
 api_client_app = typer.Typer(help="API clients: one per participant, with a role.",
@@ -33,7 +34,7 @@ def serve(host: Annotated[str, typer.Option(help="Interface to listen on.")] = "
     from sucre.entrypoints.api.server import FACTORY, HTTP_PROTOCOL
 
     with domain_errors():
-        engine = bootstrap.database(database)
+        engine = console.engine(database)
     os.environ["SUCRE_DATABASE_URL"] = engine.url.render_as_string(hide_password=False)
     os.environ["SUCRE_CLIENT_TIMEOUT_S"] = str(client_timeout)
     engine.dispose()
@@ -59,7 +60,7 @@ def api_client_add(
     from sucre.service import api_keys
 
     with domain_errors():
-        issued = api_keys.add_client(bootstrap.database(database), name,
+        issued = api_keys.add_client(console.engine(database), name,
                                      api_keys.parse_role(role), authority)
     _print_key(issued)
 
@@ -70,7 +71,7 @@ def api_key_rotate(name: str, database: DatabaseOption = None) -> None:
     from sucre.service import api_keys
 
     with domain_errors():
-        engine = bootstrap.database(database)
+        engine = console.engine(database)
         issued = api_keys.issue_key(engine, name)
         older = [k.key_id for k in api_keys.client_keys(engine, name)
                  if k.revoked_at is None and k.key_id != issued.key_id]
@@ -86,7 +87,7 @@ def api_key_revoke(key_id: str, database: DatabaseOption = None) -> None:
     from sucre.service import api_keys
 
     with domain_errors():
-        client = api_keys.revoke_key(bootstrap.database(database), key_id)
+        client = api_keys.revoke_key(console.engine(database), key_id)
     out.print(f"key {key_id} of {client} revoked")
 
 

@@ -7,29 +7,45 @@ JSON object on stdout.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from rich.text import Text
+from sqlalchemy import Engine
 
-from sucre import bounds
-from sucre.domain.errors import BadRows, SucreError
+from sucre import bootstrap, bounds
+from sucre.domain.errors import BadRows, InvalidInput, SucreError
 from sucre.domain.text import printable
 
 out = Console()
 err = Console(stderr=True)
 
-DatabaseOption = Annotated[str | None, typer.Option(
-    "--database", "-d", envvar="SUCRE_DATABASE_URL",
-    help="Database URL (default sqlite:///sucre.db; postgresql://... for a server).")]
+_DATABASE_HELP = "Database URL (default sqlite:///sucre.db; postgresql://... for a server)."
+#: ``-d`` after a subcommand; it wins over ``sucre -d URL`` before it, which wins over
+#: ``SUCRE_DATABASE_URL`` (read by :class:`sucre.config.Settings` when neither is given).
+DatabaseOption = Annotated[str | None, typer.Option("--database", "-d", help=_DATABASE_HELP)]
+GlobalDatabaseOption = Annotated[str | None, typer.Option(
+    "--database", "-d", envvar="SUCRE_DATABASE_URL", show_envvar=True, help=_DATABASE_HELP)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+
+
+#: ``sucre -d URL`` (before the command), set by the app's callback on every invocation.
+global_database: ContextVar[str | None] = ContextVar("global_database", default=None)
+
+
+def engine(database: str | None) -> Engine:
+    """The migrated engine of this command: its own ``-d``, else the one given before it."""
+    return bootstrap.database(database if database is not None else global_database.get())
 
 
 def say(console: Console, text: str) -> None:
@@ -77,7 +93,28 @@ def domain_errors() -> Iterator[None]:
 
 
 def emit_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False) + "\n")
+    sys.stdout.write(json.dumps(document, indent=2, sort_keys=False, default=_iso) + "\n")
+
+
+def _iso(value: object) -> str:
+    if isinstance(value, dt.date):  # a datetime too
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def day(text: str, field: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
+
+
+def record_table(title: str, document: dict[str, Any]) -> Table:
+    """A flat record as a two-column table (never a Python repr)."""
+    table = Table("field", "value", title=title, title_justify="left")
+    for name, value in document.items():
+        table.add_row(name, cell("" if value is None else value))
+    return table
 
 
 def progress_bar(console: Console = err) -> Progress:

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from sucre import bootstrap, bounds
+from sucre import bounds
 from sucre.adapters.files import CsvInput, open_input
 from sucre.domain import parameters
 from sucre.domain.errors import InvalidInput, LimitExceeded
@@ -18,6 +18,7 @@ from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode, currency, parse_amount
 from sucre.domain.rates import parse_rate
 from sucre.domain.text import printable
+from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import DatabaseOption, domain_errors, err, out, say
 from sucre.service import registry
 
@@ -26,10 +27,7 @@ EffectiveOption = Annotated[str, typer.Option("--effective", help="Effective dat
 
 
 def _day(text: str, field: str = "effective") -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", field=field) from None
+    return console.day(text, field)
 
 
 def member_status(member: str, status: Annotated[str, typer.Argument(
@@ -42,7 +40,7 @@ def member_status(member: str, status: Annotated[str, typer.Argument(
             target = MemberStatus(status)
         except ValueError:
             raise InvalidInput(f"unknown status {status!r}", field="status") from None
-        registry.change_member_status(bootstrap.database(database), member, target,
+        registry.change_member_status(console.engine(database), member, target,
                                       effective_date=_day(effective), reference=reference)
     say(out, f"{member.strip().upper()} is now {target.value}")
 
@@ -56,7 +54,7 @@ def allocate(authority: str,
     with domain_errors():
         xsu = currency("XSU")
         registry.set_allocation(
-            bootstrap.database(database), authority, _day(effective),
+            console.engine(database), authority, _day(effective),
             parse_amount(allocation, xsu, field="allocation", allow_zero=True),
             parse_amount(credit_line, xsu, field="credit_line", allow_zero=True), reference)
     say(out, f"allocation recorded for {authority.strip().upper()}")
@@ -67,7 +65,7 @@ def parameter(name: Annotated[str, typer.Argument(help=", ".join(parameters.NAME
               database: DatabaseOption = None) -> None:
     """Set a council parameter from a date on (a council decision); the parameters below."""
     with domain_errors():
-        registry.set_parameter(bootstrap.database(database), name, value,
+        registry.set_parameter(console.engine(database), name, value,
                                effective_date=_day(effective), reference=reference)
     say(out, f"{name} = {value.strip()} from {effective}")
 
@@ -80,7 +78,7 @@ def basket(launch: Annotated[str, typer.Option(help="Launch date, YYYY-MM-DD.")]
     """Calibrate the XSU basket from the launch date's fixings (a council decision)."""
     with domain_errors():
         parsed = dict(_weight(item) for item in weights.split(","))
-        registry.set_basket(bootstrap.database(database), _day(launch, "launch"),
+        registry.set_basket(console.engine(database), _day(launch, "launch"),
                             parse_rate(usd_per_xsu, field="usd_per_xsu"), parsed, reference)
     out.print("basket recorded")
 
@@ -94,7 +92,7 @@ def fixings(file: Annotated[Path, typer.Argument(help="CSV: value_date,currency,
             database: DatabaseOption = None) -> None:
     """Record exchange-rate fixings (local currency per USD) and publish XSU rates."""
     with domain_errors():
-        engine = bootstrap.database(database)
+        engine = console.engine(database)
         by_day: dict[dt.date, dict[CurrencyCode, Fraction]] = {}
         market: dict[dt.date, dict[CurrencyCode, Fraction]] = {}
         for row in _fixing_rows(file):
@@ -138,7 +136,7 @@ def open_period(day: Annotated[str, typer.Argument(help="A date inside the perio
                 database: DatabaseOption = None) -> None:
     """Open the clearing period (of the council's calendar) that contains a date."""
     with domain_errors():
-        period = registry.open_period(bootstrap.database(database), _day(day, "day"))
+        period = registry.open_period(console.engine(database), _day(day, "day"))
     out.print(f"period {period.code} ({period.start} to {period.end}) is {period.state.value}")
 
 

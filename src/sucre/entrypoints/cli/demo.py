@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from sucre import bootstrap
+from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import (
     DatabaseOption,
     JsonOption,
@@ -31,7 +32,7 @@ def init(database: DatabaseOption = None,
          reference: str = "ALBA-TCP membership as of 2026") -> None:
     """Create (or migrate) the database and register the bloc."""
     with domain_errors():
-        engine = bootstrap.database(database)
+        engine = console.engine(database)
         if bloc_members and registry.member_count(engine) == 0:
             bloc.register_bloc(engine, dt.date.today(), reference)  # noqa: DTZ011
         say(out, f"database ready: {engine.url.render_as_string(hide_password=True)}")

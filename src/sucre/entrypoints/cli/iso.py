@@ -8,9 +8,10 @@ from typing import Annotated
 
 import typer
 
-from sucre import bootstrap, bounds
+from sucre import bounds
 from sucre.adapters.files import atomic_output, check_output, open_input
 from sucre.adapters.iso20022.camt053 import build_camt053
+from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import DatabaseOption, domain_errors, err, say
 from sucre.service import messaging
 
@@ -33,7 +34,7 @@ def iso_import(file: Annotated[Path, typer.Argument(
     with domain_errors():
         with open_input(file, bytes_max=bounds.iso_message_bytes_max) as handle:
             data = handle.read(bounds.iso_message_bytes_max + 1)
-        engine = bootstrap.database(database)
+        engine = console.engine(database)
         if report_file is None:
             outcome = messaging.submit_iso(engine, data)
             sys.stdout.buffer.write(outcome.report)
@@ -56,7 +57,7 @@ def iso_statement(authority: str, period: str,
     with domain_errors():
         if out_file is not None:
             check_output(out_file)
-        document = build_camt053(messaging.statement(bootstrap.database(database), authority,
+        document = build_camt053(messaging.statement(console.engine(database), authority,
                                                      period))
         if out_file is None:
             sys.stdout.buffer.write(document)

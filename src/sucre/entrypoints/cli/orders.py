@@ -3,23 +3,29 @@
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
+from rich.table import Table
 
-from sucre import bootstrap, bounds
+from sucre import bounds
 from sucre.adapters.orders_csv import open_order_file
-from sucre.domain.orders import OrderRequest
+from sucre.domain.errors import InvalidInput
+from sucre.domain.orders import OrderRequest, OrderStatus
+from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import (
     DatabaseOption,
     JsonOption,
+    cell,
     domain_errors,
     emit_json,
     err,
     markup_free,
     out,
     progress_bar,
+    record_table,
     say,
 )
 from sucre.service import payments, reports
@@ -60,7 +66,7 @@ def pay(
         debtor_bank=debtor_bank, creditor_bank=creditor_bank, importer=importer,
         exporter=exporter)
     with domain_errors():
-        outcome = payments.submit_order(bootstrap.database(database), request)
+        outcome = payments.submit_order(console.engine(database), request)
     document = {"order_id": outcome.order_id, "idempotency_key": outcome.idempotency_key,
                 "status": outcome.status.value, "xsu": reports.xsu(outcome.xsu_minor),
                 "reason_code": outcome.reason_code, "reason": outcome.reason,
@@ -68,7 +74,7 @@ def pay(
     if as_json:
         emit_json(document)
     else:
-        out.print(document)
+        out.print(record_table(f"order {outcome.order_id}: {outcome.status.value}", document))
     if outcome.reason_code:
         raise typer.Exit(1)
 
@@ -76,7 +82,7 @@ def pay(
 def _decide(order_id: int, authority: str, database: str | None, *, accept: bool,
             reason: str = "MS02") -> None:
     with domain_errors():
-        outcome = payments.decide_order(bootstrap.database(database), order_id, authority,
+        outcome = payments.decide_order(console.engine(database), order_id, authority,
                                         accept=accept, reason_code=reason)
     # The status "settled" means posted to the period's journal; the money moves only at the
     # close, so the words say what happened, not the status name.
@@ -95,7 +101,9 @@ def confirm(order_id: int, authority: Annotated[str, typer.Option(help="Receivin
 
 
 def reject(order_id: int, authority: Annotated[str, typer.Option(help="Receiving authority.")],
-           reason: Annotated[str, typer.Option(help="ISO reason code.")] = "MS02",
+           reason: Annotated[str, typer.Option(help=(
+               "ISO 20022 reason code: AM09 wrong amount, BE01 inconsistent with end customer, "
+               "MS02 not specified, ..."))] = "MS02",
            database: DatabaseOption = None) -> None:
     """The receiving authority rejects an accepted order: its reservation is released."""
     _decide(order_id, authority, database, accept=False, reason=reason)
@@ -115,8 +123,11 @@ def import_orders(
     bad rows are listed with their line; the others are counted.
     """
     with domain_errors():
-        engine = bootstrap.database(database)
+        engine = console.engine(database)
         order_file = open_order_file(file)
+        # Orders are numbered in insertion order: those above the last id before the import are
+        # this import's (and a concurrent writer's, if there is one).
+        before = reports.last_order_id(engine)
         with progress_bar(err) as bar:
             task = bar.add_task(f"importing {markup_free(file.name)}", total=order_file.rows_total)
             report = payments.import_orders(engine, order_file.rows(), batch_orders=batch,
@@ -128,9 +139,12 @@ def import_orders(
     errors.sort(key=lambda e: int(e["line"] or 0))
     errors = errors[:bounds.import_errors_listed_max]
     invalid = report.invalid + order_file.malformed_count
+    created, created_count = reports.order_ids_after(engine, before,
+                                                     bounds.import_created_ids_listed_max)
     document = {"accepted": report.accepted, "rejected": report.rejected,
                 "replayed": report.replayed, "invalid": invalid, "errors": errors,
-                "errors_not_listed": invalid - len(errors)}
+                "errors_not_listed": invalid - len(errors), "created_ids": created,
+                "created_ids_not_listed": created_count - len(created)}
     if as_json:
         emit_json(document)
     else:
@@ -142,13 +156,69 @@ def import_orders(
                      f"{len(errors)} are)")
         say(out, f"accepted {report.accepted}, rejected for limits {report.rejected}, "
                  f"replayed {report.replayed}, invalid {invalid}")
+        if created:
+            more = created_count - len(created)
+            say(out, f"created order ids: {', '.join(map(str, created))}"
+                     f"{f' ... and {more} more' if more else ''} (sucre orders lists them)")
     if invalid:
         raise typer.Exit(1)
 
 
+def orders(
+    status: Annotated[str | None, typer.Option(
+        help="accepted (awaiting the receiving side), settled or rejected.")] = None,
+    authority: Annotated[str | None, typer.Option(
+        help="Orders this central bank pays or receives.")] = None,
+    side: Annotated[str | None, typer.Option(
+        help="With --authority: debtor (it pays) or creditor (it receives, and confirms).")
+                    ] = None,
+    period: Annotated[str | None, typer.Option(help="Period code, e.g. 2026-H2.")] = None,
+    after: Annotated[int, typer.Option(help="Continue after this order id.")] = 0,
+    limit: Annotated[int, typer.Option(help="Orders per page.")
+                     ] = bounds.api_page_orders_default,
+    database: DatabaseOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List payment orders in id order (the ids to confirm or reject), a page at a time."""
+    with domain_errors():
+        query = reports.OrderFilter(
+            period=period, status=_choice(OrderStatus, status, "status"), authority=authority,
+            side=_choice(reports.Side, side, "side"), after_id=after, limit=limit)
+        page, next_after = reports.orders(console.engine(database), query)
+    if as_json:
+        emit_json({"orders": page, "next_after": next_after})
+        return
+    table = Table("id", "status", "from -> to", "amount", "ccy", "XSU", "value date", "key",
+                  title="payment orders" + (f" of {period}" if period else ""),
+                  title_justify="left")
+    for o in page:
+        reason = f" {o['reason_code']}" if o["reason_code"] else ""
+        table.add_row(str(o["order_id"]), o["status"] + reason,
+                      f"{o['debtor_member']} -> {o['creditor_member']}",
+                      o["amount"], o["currency"], o["xsu"], str(o["value_date"]),
+                      cell(o["order_key"]))
+    out.print(table)
+    if next_after is not None:
+        say(out, f"more: sucre orders --after {next_after} (with the same filters)")
+
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def _choice(kind: type[E], text: str | None, field: str) -> E | None:
+    if text is None:
+        return None
+    try:
+        return kind(text.strip().lower())
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not one of {', '.join(k.value for k in kind)}",
+                           field=field) from None
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``pay``, ``confirm``, ``reject`` and ``import-orders`` to ``app``."""
+    """Add ``pay``, ``confirm``, ``reject``, ``import-orders`` and ``orders`` to ``app``."""
     app.command()(pay)
     app.command()(confirm)
     app.command()(reject)
     app.command("import-orders")(import_orders)
+    app.command()(orders)

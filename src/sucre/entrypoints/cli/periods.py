@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -9,8 +11,17 @@ from rich.console import Console
 from rich.table import Table
 
 from sucre import bootstrap
-from sucre.entrypoints.cli.console import DatabaseOption, JsonOption, domain_errors, emit_json, out
-from sucre.service import closing, reports
+from sucre.adapters.files import csv_cell
+from sucre.entrypoints.cli import console
+from sucre.entrypoints.cli.console import (
+    DatabaseOption,
+    JsonOption,
+    cell,
+    domain_errors,
+    emit_json,
+    out,
+)
+from sucre.service import closing, messaging, reports
 
 
 def print_settlement(report: dict[str, Any], console: Console) -> None:
@@ -41,7 +52,7 @@ def positions(period: Annotated[str | None, typer.Option(help="Period code, e.g.
               database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Positions of each central bank in a period: limit, posted, reserved, headroom."""
     with domain_errors():
-        document = reports.positions_report(bootstrap.database(database), period)
+        document = reports.positions_report(console.engine(database), period)
     if as_json:
         emit_json(document)
         return
@@ -68,7 +79,7 @@ def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2
     """Close a period that has ended: post, net, and settle in hard currency (resumes an
     interrupted close). The day is SUCRE_TODAY's, or today's."""
     with domain_errors():
-        document = closing.close_period(bootstrap.database(database), period,
+        document = closing.close_period(console.engine(database), period,
                                         finance_deficits=finance, as_of=bootstrap.today(),
                                         early_reference=early)
     if as_json:
@@ -80,7 +91,7 @@ def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2
 def report(period: str, database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """The stored settlement report of a settled period."""
     with domain_errors():
-        document = closing.stored_report(bootstrap.database(database), period)
+        document = closing.stored_report(console.engine(database), period)
     if as_json:
         emit_json(document)
     else:
@@ -90,7 +101,7 @@ def report(period: str, database: DatabaseOption = None, as_json: JsonOption = F
 def verify(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Re-derive every balance from the journal and check its invariants (for auditors)."""
     with domain_errors():
-        document = closing.verify_journal(bootstrap.database(database))
+        document = closing.verify_journal(console.engine(database))
     if as_json:
         emit_json(document)
     else:
@@ -98,9 +109,43 @@ def verify(database: DatabaseOption = None, as_json: JsonOption = False) -> None
                   f"{', '.join(document['currencies']) or 'no currency yet'}")
 
 
+_STATEMENT_COLUMNS = ("entry", "booking_date", "value_date", "reference", "description",
+                      "debit_xsu", "credit_xsu")
+
+
+def statement(authority: str, period: Annotated[str, typer.Argument(
+                  help="Period code, e.g. 2026-H2.")],
+              as_csv: Annotated[bool, typer.Option(
+                  "--csv", help="The entries as CSV on stdout.")] = False,
+              database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """An authority's XSU account over one period (as a table; ``sucre iso statement`` gives
+    the same as a camt.053)."""
+    with domain_errors():
+        document = reports.statement_report(
+            messaging.statement(console.engine(database), authority, period))
+    if as_json:
+        emit_json(document)
+    elif as_csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(_STATEMENT_COLUMNS)
+        writer.writerows([csv_cell(str(e[c])) for c in _STATEMENT_COLUMNS]
+                         for e in document["entries"])
+    else:
+        shown = _STATEMENT_COLUMNS[2:]  # the entry id and booking date: in --csv and --json
+        table = Table(*(c.replace("_", " ") for c in shown), title=(
+            f"{document['account']} ({document['owner']}), {document['from']} to "
+            f"{document['to']}: opening {document['opening_xsu']} XSU, closing "
+            f"{document['closing_xsu']} XSU"), title_justify="left")
+        for e in document["entries"]:
+            table.add_row(*(cell(e[c]) for c in shown))
+        out.print(table)
+
+
 def register(app: typer.Typer) -> None:
-    """Add ``positions``, ``close-period``, ``report`` and ``verify`` to ``app``."""
+    """Add ``positions``, ``close-period``, ``report``, ``verify`` and ``statement`` to
+    ``app``."""
     app.command()(positions)
     app.command("close-period")(close_period)
     app.command()(report)
     app.command()(verify)
+    app.command()(statement)

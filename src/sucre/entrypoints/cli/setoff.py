@@ -21,13 +21,14 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from sucre import bootstrap, bounds
+from sucre import bounds
 from sucre.adapters.files import check_output, open_input
 from sucre.adapters.invoice_csv import load_invoices, write_result
 from sucre.domain.errors import InvalidDate, InvalidInput, SucreError
 from sucre.domain.money import XSU, CurrencyCode, currency, format_amount
 from sucre.domain.rates import parse_rate
 from sucre.domain.setoff import InvoiceSet, SetoffResult, cycles_for_display, set_off
+from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import (
     DatabaseOption,
     JsonOption,
@@ -198,7 +199,7 @@ def invoices_import(
 ) -> None:
     """Store unpaid invoices (all or nothing; a known id with the same body is skipped)."""
     with domain_errors():
-        engine = bootstrap.database(database)
+        engine = console.engine(database)
         total = max(0, _count_lines(file) - 1)
         progress = progress_bar()
         with progress:
@@ -218,7 +219,7 @@ def invoices_setoff(day: DateOption, database: DatabaseOption = None,
                     as_json: JsonOption = False) -> None:
     """Record an optimal set-off of every open stored invoice at the day's XSU rates."""
     with domain_errors():
-        summary = setoff_runs.run_setoff(bootstrap.database(database), _value_date(day))
+        summary = setoff_runs.run_setoff(console.engine(database), _value_date(day))
     if as_json:
         emit_json(summary)
         return
@@ -243,7 +244,7 @@ def _print_members(members: dict[str, dict[str, str]]) -> None:
 def invoices_runs(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """List the recorded set-off runs."""
     with domain_errors():
-        runs = setoff_runs.list_runs(bootstrap.database(database))
+        runs = setoff_runs.list_runs(console.engine(database))
     if as_json:
         emit_json({"runs": runs})
         return
@@ -263,7 +264,7 @@ def invoices_run(
 ) -> None:
     """One recorded run: its summary, proof, member states and per-invoice clearings."""
     with domain_errors():
-        detail = setoff_runs.run_detail(bootstrap.database(database), run_id, limit=limit,
+        detail = setoff_runs.run_detail(console.engine(database), run_id, limit=limit,
                                         offset=offset)
     if as_json:
         emit_json(detail)
@@ -289,7 +290,7 @@ def invoices_pay_residuals(day: DateOption, database: DatabaseOption = None,
     Exits 2 when a residual could not become an order (each is listed with its reason).
     """
     with domain_errors():
-        report = setoff_runs.pay_residuals(bootstrap.database(database), _value_date(day))
+        report = setoff_runs.pay_residuals(console.engine(database), _value_date(day))
     if as_json:
         emit_json({"accepted": report.accepted, "rejected": report.rejected,
                    "replayed": report.replayed,
