@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from sucre.adapters.orders_csv import COLUMNS, write_orders
 from sucre.entrypoints.cli import app
+from sucre.service import payments
 from tests import world
 
 runner = CliRunner()
@@ -38,14 +39,10 @@ def test_close_period_before_its_end_is_refused_with_the_way_out(
 
 
 def _paid(db: str) -> int:
-    paid = runner.invoke(app, [
-        "pay", "--debtor-member", "CUB", "--creditor-member", "VEN", "--amount", "1080.00",
-        "--currency", "XSU", "--value-date", "2026-07-03", "--idempotency-key", "RICE-1",
-        "--hs-code", "100630",
-        "--quantity", "360", "--unit", "t", "--invoice-ref", "INV-9", "--customs-ref", "DUA-9",
-        "--json", "-d", db])
-    assert paid.exit_code == 0, paid.output
-    return int(json.loads(paid.stdout)["order_id"])
+    """An order CUB -> VEN, accepted and awaiting BCV (submitted through the service)."""
+    from sucre.bootstrap import database
+
+    return payments.submit_order(database(db), world.order()).order_id
 
 
 def test_confirm_does_not_claim_the_money_moved(db: str) -> None:
