@@ -24,7 +24,11 @@ VENV = Path(sys.executable).parent.parent
 def test_make_demo_prints_the_json_document_alone(tmp_path: Path) -> None:
     # The venv running the tests stands for the checkout's .venv; `-o` takes its stamp as up to
     # date, so no pip runs here.
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    # As a user types it in a shell: not as a sub-make of `make test` (CI), which would announce
+    # "Entering directory" on stdout.
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    env["PYTHONPATH"] = str(ROOT / "src")
     done = subprocess.run(
         ["make", "-o", str(VENV / ".installed"), "demo", f"VENV={VENV}",
          f"ARGS=--orders 20 --db {tmp_path / 'demo.db'}"],
