@@ -69,6 +69,8 @@ HOSTILE_TEXTS: dict[str, str] = {
     "tab": "CE-2026\t01",
     "line feed": "CE-2026\n01",
     "carriage return": "CE-2026\r01",
+    "bidi override": "INV\u202egpj.exe",
+    "bidi isolate": "CE-2026\u2066-01\u2069",
 }
 
 MARKUP_TEXTS: tuple[str, ...] = ("[b]P1[/b]", "[red]P2[/]", "[link=file:///etc/passwd]P3[/link]")

@@ -210,3 +210,8 @@ api_refused_paths_max = 100
 #: Seconds a client is asked to wait (``Retry-After``) before retrying a request answered 503
 #: because the database was unreachable or kept aborting the transaction.
 api_retry_after_s = 2
+
+#: Largest row id (orders, set-off runs, ...): the BIGINT maximum. An id given on the command line
+#: or in a URL beyond it is refused before it reaches the database (SQLite and psycopg both fail on
+#: a larger Python int).
+row_id_max = 2**63 - 1

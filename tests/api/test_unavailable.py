@@ -61,3 +61,11 @@ def test_an_unreachable_database_is_a_503_on_every_request(tmp_path: Path) -> No
                 assert response.status_code == 503, (url, path, response.text)
                 assert response.headers["Retry-After"] == str(bounds.api_retry_after_s)
                 assert "retry later" in response.json()["error"]["message"]
+
+
+def test_health_tells_when_to_retry_too(tmp_path: Path) -> None:
+    app = create_app(make_engine(f"sqlite:///{tmp_path}/no-such-folder/sucre.db"))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/health")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == str(bounds.api_retry_after_s)

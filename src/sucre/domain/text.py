@@ -17,8 +17,11 @@ from sucre.domain.errors import InvalidInput
 
 #: The control characters, as the body of a regular-expression character class that both
 #: Python's ``re`` and pydantic's (Rust) regex engine read: C0 (NUL..US, with tab, LF and CR),
-#: DEL, and C1 (U+0080..U+009F, among them CSI U+009B, an escape sequence in one character).
-CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f"
+#: DEL, and C1 (U+0080..U+009F, among them CSI U+009B, an escape sequence in one character); and
+#: the bidirectional formatting characters (U+061C, U+200E-U+200F, U+202A-U+202E,
+#: U+2066-U+2069), which make a stored text display as another ("INV\u202egpj.exe" shows as
+#: "INVexe.jpg"): no reference or name of a payment needs them.
+CONTROL_CLASS = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 
 _CONTROL = re.compile(f"[{CONTROL_CLASS}]")
 
@@ -31,7 +34,8 @@ OPTIONAL_TEXT_PATTERN = rf"^[^{CONTROL_CLASS}]*$"
 
 
 def has_control_character(text: str) -> bool:
-    """True if ``text`` holds a C0/C1 control character (tab, line breaks, ESC, NUL, DEL...)."""
+    """True if ``text`` holds a C0/C1 control character (tab, line breaks, ESC, NUL, DEL...) or
+    a bidirectional formatting character."""
     return _CONTROL.search(text) is not None
 
 

@@ -19,7 +19,13 @@ from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
 from sucre.domain import parameters
-from sucre.domain.errors import InvalidInput, InvalidState, UnknownParty, invariant
+from sucre.domain.errors import (
+    IdempotencyConflict,
+    InvalidInput,
+    InvalidState,
+    UnknownParty,
+    invariant,
+)
 from sucre.domain.members import (
     MemberStatus,
     authority_code,
@@ -137,8 +143,15 @@ def parameters_in_force(conn: Connection, on: dt.date) -> ParameterValues:
 
 def set_basket(engine: Engine, launch_date: dt.date, launch_usd_per_xsu: Fraction,
                weights: Mapping[CurrencyCode, Fraction], reference: str) -> Basket:
-    """Calibrate and record a basket from the launch date's fixings (which must exist)."""
+    """Calibrate and record a basket from the launch date's fixings (which must exist).
+
+    A basket is recorded once per launch date: the same decision again changes nothing (a script
+    can be rerun); another one for that date is refused (a new basket is a new launch date).
+    """
     with engine.begin() as conn:
+        recorded = basket_in_force(conn, launch_date)
+        if recorded is not None and recorded[1].launch_date == launch_date:
+            return _same_basket(recorded[1], launch_usd_per_xsu, weights)
         fixings = _fixings_on(conn, launch_date)
         basket = Basket.calibrate(launch_date, launch_usd_per_xsu, weights, fixings, reference)
         decision = record_decision(conn, "basket", launch_date, reference, {
@@ -154,6 +167,16 @@ def set_basket(engine: Engine, launch_date: dt.date, launch_usd_per_xsu: Fractio
              "quantity": repo.fraction_text(basket.quantities[c])} for c, w in weights.items()])
         _publish_pending_rates(conn, launch_date)
     return basket
+
+
+def _same_basket(recorded: Basket, launch_usd_per_xsu: Fraction,
+                 weights: Mapping[CurrencyCode, Fraction]) -> Basket:
+    if (recorded.launch_usd_per_xsu, dict(recorded.weights)) != (launch_usd_per_xsu,
+                                                                  dict(weights)):
+        raise IdempotencyConflict(
+            f"a different basket launched on {recorded.launch_date} is already recorded "
+            f"({recorded.reference!r}); a new basket takes a new launch date", field="launch")
+    return recorded
 
 
 def _publish_pending_rates(conn: Connection, launch_date: dt.date) -> None:

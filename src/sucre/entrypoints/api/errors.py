@@ -49,6 +49,7 @@ from starlette.exceptions import HTTPException
 
 from sucre import bounds
 from sucre.adapters.db.engine import is_transient
+from sucre.domain import decimal_text, text
 from sucre.domain.errors import (
     AccessDenied,
     BadIdempotencyKey,
@@ -154,7 +155,7 @@ def unavailable_response() -> JSONResponse:
 def validation_response(error: RequestValidationError) -> JSONResponse:
     """Schema failures in the same shape: 400 for non-JSON or a bad Idempotency-Key, else 422."""
     problems = list(error.errors())
-    issues = [ErrorIssue(field=_field(p["loc"]), message=str(p["msg"])) for p in problems]
+    issues = [ErrorIssue(field=_field(p["loc"]), message=_message(p)) for p in problems]
     if any(p["type"] == "json_invalid" for p in problems):
         return JSONResponse(error_body("FF01", "the body is not valid JSON", None, issues),
                             status_code=400)
@@ -169,6 +170,18 @@ def validation_response(error: RequestValidationError) -> JSONResponse:
                             status_code=400)
     first = issues[0] if issues else ErrorIssue(field=None, message="invalid request")
     return JSONResponse(error_body("FF01", first.message, first.field, issues), status_code=422)
+
+
+def _message(problem: Mapping[str, Any]) -> str:
+    """A schema problem in words; a number that breaks the decimal-text rule is told the rule
+    (the same words as the CLI's), not the regular expression that carries it."""
+    pattern = str((problem.get("ctx") or {}).get("pattern", ""))
+    if problem["type"] == "string_pattern_mismatch" and decimal_text.PATTERN in pattern:
+        return f"not a number (decimal text: {decimal_text.RULE})"
+    if problem["type"] == "string_pattern_mismatch" and text.CONTROL_CLASS in pattern:
+        return ("must be visible text, not blank, without control or bidirectional formatting "
+                "characters")
+    return str(problem["msg"])
 
 
 def _field(location: Sequence[Any]) -> str | None:

@@ -22,6 +22,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from sucre import bootstrap, bounds
 from sucre.domain.errors import BadRows, InvalidInput, SucreError
@@ -84,12 +85,29 @@ def fail(error: SucreError) -> NoReturn:
     raise typer.Exit(2)
 
 
+#: Exit status of a command that could not reach or use its database (a server down, a file that
+#: cannot be opened): distinct from bad input (2), so that a script can retry it.
+EXIT_DATABASE_UNAVAILABLE = 3
+
+
 @contextmanager
 def domain_errors() -> Iterator[None]:
+    """Domain errors -> one line and exit 2; a database URL that is not one -> exit 2; a
+    database that cannot be reached or opened -> one line and exit 3 (never a traceback)."""
     try:
         yield
     except SucreError as error:
         fail(error)
+    except ArgumentError as error:
+        fail(InvalidInput(f"not a database URL ({_first_line(error)})", field="database"))
+    except (OperationalError, InterfaceError) as error:
+        say(err, f"error: database: unavailable ({_first_line(error.orig or error)}); work "
+                 "already committed stands, the rest was not applied: retry later")
+        raise typer.Exit(EXIT_DATABASE_UNAVAILABLE) from None
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0][:200]
 
 
 def emit_json(document: Any) -> None:

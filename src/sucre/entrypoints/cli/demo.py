@@ -34,7 +34,8 @@ def init(database: DatabaseOption = None,
     with domain_errors():
         engine = console.engine(database)
         if bloc_members and registry.member_count(engine) == 0:
-            bloc.register_bloc(engine, dt.date.today(), reference)  # noqa: DTZ011
+            admitted = bootstrap.today() or dt.date.today()  # noqa: DTZ011 -- a calendar date
+            bloc.register_bloc(engine, admitted, reference)
         say(out, f"database ready: {engine.url.render_as_string(hide_password=True)}")
 
 

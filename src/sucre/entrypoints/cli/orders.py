@@ -94,13 +94,20 @@ def _decide(order_id: int, authority: str, database: str | None, *, accept: bool
                  "reservation is released")
 
 
-def confirm(order_id: int, authority: Annotated[str, typer.Option(help="Receiving authority.")],
+OrderIdArgument = Annotated[int, typer.Argument(min=1, max=bounds.row_id_max,
+                                               help="The order's id (sucre orders lists them).")]
+
+
+ReceiverOption = Annotated[str, typer.Option(help="Receiving authority.")]
+
+
+def confirm(order_id: OrderIdArgument, authority: ReceiverOption,
             database: DatabaseOption = None) -> None:
     """The receiving authority confirms an accepted order: it is posted to the period."""
     _decide(order_id, authority, database, accept=True)
 
 
-def reject(order_id: int, authority: Annotated[str, typer.Option(help="Receiving authority.")],
+def reject(order_id: OrderIdArgument, authority: ReceiverOption,
            reason: Annotated[str, typer.Option(help=(
                "ISO 20022 reason code: AM09 wrong amount, BE01 inconsistent with end customer, "
                "MS02 not specified, ..."))] = "MS02",
@@ -173,7 +180,8 @@ def orders(
         help="With --authority: debtor (it pays) or creditor (it receives, and confirms).")
                     ] = None,
     period: Annotated[str | None, typer.Option(help="Period code, e.g. 2026-H2.")] = None,
-    after: Annotated[int, typer.Option(help="Continue after this order id.")] = 0,
+    after: Annotated[int, typer.Option(min=0, max=bounds.row_id_max,
+                                       help="Continue after this order id.")] = 0,
     limit: Annotated[int, typer.Option(help="Orders per page.")
                      ] = bounds.api_page_orders_default,
     database: DatabaseOption = None,

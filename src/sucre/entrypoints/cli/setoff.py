@@ -257,7 +257,7 @@ def invoices_runs(database: DatabaseOption = None, as_json: JsonOption = False) 
 
 @invoices_app.command("run")
 def invoices_run(
-    run_id: int,
+    run_id: Annotated[int, typer.Argument(min=1, max=bounds.row_id_max)],
     limit: Annotated[int, typer.Option(min=1, max=100_000, help="Clearings shown.")] = 50,
     offset: Annotated[int, typer.Option(min=0)] = 0,
     database: DatabaseOption = None, as_json: JsonOption = False,

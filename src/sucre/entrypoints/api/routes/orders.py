@@ -25,7 +25,7 @@ from sucre.service.reports import OrderFilter, Side
 
 router = APIRouter(prefix="/v1/payment-orders", tags=["payment orders"])
 
-ID_MAX = 2**63 - 1
+ID_MAX = bounds.row_id_max
 OrderId = Annotated[int, Path(ge=1, le=ID_MAX, description="The order's id.")]
 Submitter = Annotated[Grant, Depends(allowed(Permission.SUBMIT_ORDERS))]
 Decider = Annotated[Grant, Depends(allowed(Permission.DECIDE_ORDERS))]

@@ -32,7 +32,7 @@ from sucre.service import access, setoff_runs
 
 router = APIRouter(tags=["set-off"])
 
-ID_MAX = 2**63 - 1
+ID_MAX = bounds.row_id_max
 RunId = Annotated[int, Path(ge=1, le=ID_MAX, description="The set-off run's id.")]
 InvoiceSubmitter = Annotated[Grant, Depends(allowed(Permission.SUBMIT_INVOICES))]
 Runner = Annotated[Grant, Depends(allowed(Permission.RUN_SETOFF))]
