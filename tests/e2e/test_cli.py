@@ -44,15 +44,6 @@ def test_demo_is_deterministic_with_a_seed(tmp_path: Path) -> None:
     assert json.loads(first.stdout) == json.loads(second.stdout)
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> str:
-    from sucre.bootstrap import database
-
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    world.build(database(url))
-    return url
-
-
 def test_import_reports_every_bad_row_by_line_and_keeps_the_good(db: str,
                                                                  tmp_path: Path) -> None:
     rows = [world.order("G1"), world.order("B1", amount="1.001"), world.order("G2"),

@@ -26,13 +26,6 @@ from tests import world
 runner = CliRunner()
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    world.build(database(url))
-    return url
-
-
 def unreachable(tmp_path: Path) -> list[str]:
     return [f"sqlite:///{tmp_path}/no-such-folder/x.db",
             f"sqlite:///{tmp_path}",  # a directory, not a database file

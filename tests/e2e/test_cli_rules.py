@@ -17,15 +17,6 @@ from tests import world
 runner = CliRunner()
 
 
-@pytest.fixture
-def db(tmp_path: Path) -> str:
-    from sucre.bootstrap import database
-
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
-    world.build(database(url))
-    return url
-
-
 def test_close_period_before_its_end_is_refused_with_the_way_out(
         db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUCRE_TODAY", "2026-12-02")
