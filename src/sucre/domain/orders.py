@@ -153,29 +153,27 @@ def validate_order(request: OrderRequest, context: ClearingContext) -> PaymentOr
     if xsu_minor <= 0:
         raise InvalidAmount("amount is worth less than 0.01 XSU", field="amount",
                             reason_code="AM01")
+    chars = bounds.text_chars_max  # of the free-text fields: references, banks, traders
     return PaymentOrder(
         idempotency_key=key, body_hash=request.body_hash(),
         debtor_member=debtor.code, creditor_member=creditor.code,
         debtor_authority=debtor.authority, creditor_authority=creditor.authority,
         amount_minor=amount_minor, currency=code, xsu_minor=xsu_minor, value_date=value_date,
         period_id=period.id, goods=_goods(request, creditor),
-        invoice_ref=_text(request.invoice_ref, "invoice_ref", required=True),
-        customs_ref=_text(request.customs_ref, "customs_ref", required=True),
-        debtor_bank=_text(request.debtor_bank, "debtor_bank"),
-        creditor_bank=_text(request.creditor_bank, "creditor_bank"),
-        importer=_text(request.importer, "importer"),
-        exporter=_text(request.exporter, "exporter"),
+        invoice_ref=stored_text(request.invoice_ref, "invoice_ref", chars_max=chars, required=True),
+        customs_ref=stored_text(request.customs_ref, "customs_ref", chars_max=chars, required=True),
+        debtor_bank=stored_text(request.debtor_bank, "debtor_bank", chars_max=chars),
+        creditor_bank=stored_text(request.creditor_bank, "creditor_bank", chars_max=chars),
+        importer=stored_text(request.importer, "importer", chars_max=chars),
+        exporter=stored_text(request.exporter, "exporter", chars_max=chars),
     )
 
-
-def _text(value: str, field: str, *, required: bool = False,
-          chars_max: int = bounds.text_chars_max) -> str:
-    return stored_text(value, field, chars_max=chars_max, required=required)
 
 
 def order_key(text: str) -> str:
     """An order's idempotency key, checked (it is looked up before the rest is validated)."""
-    return _text(text, "idempotency_key", required=True, chars_max=bounds.order_key_chars_max)
+    return stored_text(text, "idempotency_key", required=True,
+                       chars_max=bounds.order_key_chars_max)
 
 
 def rejection_reason(text: str) -> str:
@@ -236,7 +234,8 @@ def _goods(request: OrderRequest, exporter: MemberState) -> Goods:
         raise InvalidInput(f"{request.hs_code!r} is not an HS code (6 to 10 digits)",
                            field="hs_code")
     quantity = parse_quantity(request.quantity, field="quantity")
-    unit = _text(request.unit, "unit", required=True, chars_max=bounds.order_unit_chars_max)
+    unit = stored_text(request.unit, "unit", required=True,
+                       chars_max=bounds.order_unit_chars_max)
     origin = member_code(request.origin, field="origin")
     if origin != exporter.code:
         raise InvalidInput(

@@ -25,8 +25,8 @@ from sucre.service.reports import OrderFilter, Side
 
 router = APIRouter(prefix="/v1/payment-orders", tags=["payment orders"])
 
-ID_MAX = bounds.row_id_max
-OrderId = Annotated[int, Path(ge=1, le=ID_MAX, description="The order's id.")]
+OrderId = Annotated[int, Path(ge=1, le=bounds.row_id_max,
+                                description="The order's id.")]
 Submitter = Annotated[Grant, Depends(allowed(Permission.SUBMIT_ORDERS))]
 Decider = Annotated[Grant, Depends(allowed(Permission.DECIDE_ORDERS))]
 Reader = Annotated[Grant, Depends(allowed(Permission.READ_ORDERS))]
@@ -85,7 +85,8 @@ def list_orders(
     side: Annotated[Side | None, Query(
         description="With an authority (an operator's own by default): only orders where it "
         "is the debtor, or the creditor.")] = None,
-    after: Annotated[int, Query(ge=0, le=ID_MAX, description="Cursor: the next_after of the "
+    after: Annotated[int, Query(ge=0, le=bounds.row_id_max,
+                                description="Cursor: the next_after of the "
                                 "previous page.")] = 0,
     limit: Annotated[int, Query(ge=1, le=bounds.api_page_orders_max)] = (
         bounds.api_page_orders_default),

@@ -32,8 +32,8 @@ from sucre.service import access, setoff_runs
 
 router = APIRouter(tags=["set-off"])
 
-ID_MAX = bounds.row_id_max
-RunId = Annotated[int, Path(ge=1, le=ID_MAX, description="The set-off run's id.")]
+RunId = Annotated[int, Path(ge=1, le=bounds.row_id_max,
+                              description="The set-off run's id.")]
 InvoiceSubmitter = Annotated[Grant, Depends(allowed(Permission.SUBMIT_INVOICES))]
 Runner = Annotated[Grant, Depends(allowed(Permission.RUN_SETOFF))]
 ResidualPayer = Annotated[Grant, Depends(allowed(Permission.PAY_RESIDUALS))]
