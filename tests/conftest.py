@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sucre.adapters.db.engine import make_engine, normalise_url
 from sucre.adapters.db.migrate import upgrade
 from sucre.adapters.db.tables import metadata
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from tests import world
 
 BACKEND = os.environ.get("SUCRE_TEST_DB", "sqlite")
@@ -190,3 +191,9 @@ def fresh_engine(database_url: str, tmp_path: Path) -> Iterator[Callable[[], Eng
 @pytest.fixture
 def engine(fresh_engine: Callable[[], Engine]) -> Engine:
     return fresh_engine()
+
+
+@pytest.fixture
+def uow(engine: Engine) -> SqlUnitOfWork:
+    """A unit of work on the test's database (``engine``: the same database, for raw checks)."""
+    return SqlUnitOfWork(engine)

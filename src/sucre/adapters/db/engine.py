@@ -94,12 +94,15 @@ def retry_transient(function: Callable[P, R]) -> Callable[P, R]:
     a serialization failure, at most ``bounds.db_transaction_attempts_max`` times in all.
 
     Only for a use case that is one transaction, or whose committed steps are each safe to run
-    again (resumable, or idempotent by key); never around a call made inside an open
-    transaction, and not around another retried function (the attempts would multiply).
+    again (resumable, or idempotent by key). A use case called with a unit of work that is
+    already in a transaction (its first argument) runs once: the abort undid the outer
+    transaction too, so only the outermost caller can run it again.
     """
 
     @functools.wraps(function)
     def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        if args and getattr(args[0], "in_transaction", False) is True:
+            return function(*args, **kwargs)
         for attempt in range(1, bounds.db_transaction_attempts_max):
             try:
                 return function(*args, **kwargs)

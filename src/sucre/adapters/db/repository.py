@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import (
@@ -33,7 +32,11 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 
 from sucre import bounds
+from sucre.adapters.db import repositories
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.repositories.members import SqlMembers
+from sucre.adapters.db.repositories.periods import SqlPeriods
+from sucre.adapters.db.repositories.rates import SqlRates
 from sucre.domain import posting
 from sucre.domain.errors import invariant
 from sucre.domain.ledger import POSITION_PREFIX, EntryKind, JournalEntry
@@ -41,48 +44,61 @@ from sucre.domain.members import (
     AuthorityCode,
     MemberCode,
     MemberState,
-    MemberStatus,
     MonetaryAuthority,
 )
 from sucre.domain.money import XSU, CurrencyCode
 from sucre.domain.orders import OrderStatus, PaymentOrder
-from sucre.domain.periods import ClearingPeriod, PeriodState
+from sucre.domain.periods import ClearingPeriod
 from sucre.domain.positions import POSITION_FIELDS, Position
 from sucre.domain.rates import DailyRates
 
-
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def fraction_text(value: Fraction) -> str:
-    return f"{value.numerator}/{value.denominator}"
+now = repositories.now
+fraction_text = repositories.fraction_text
+parse_fraction = repositories.parse_fraction
 
 
-def parse_fraction(text: str) -> Fraction:
-    return Fraction(text)
-
-
-# --- participants ---------------------------------------------------------------------------
+# Moved to the repositories of the unit of work; these names stay until every caller uses
+# ``uow.members`` / ``uow.periods`` / ``uow.rates`` (issue 9).
 
 def load_authorities(conn: Connection) -> dict[AuthorityCode, MonetaryAuthority]:
-    a = t.authorities.c
-    rows = conn.execute(select(a.code, a.name, a.currency))
-    return {AuthorityCode(r.code): MonetaryAuthority(AuthorityCode(r.code), r.name,
-                                                     CurrencyCode(r.currency)) for r in rows}
+    return SqlMembers(conn).authorities()
 
 
 def authority_ids(conn: Connection) -> dict[AuthorityCode, int]:
-    rows = conn.execute(select(t.authorities.c.code, t.authorities.c.id))
-    return {AuthorityCode(r.code): r.id for r in rows}
+    return SqlMembers(conn).authority_ids()
 
 
 def load_members(conn: Connection) -> dict[MemberCode, MemberState]:
-    query = select(t.members.c.code, t.members.c.name, t.members.c.status,
-                   t.authorities.c.code.label("authority")).join(t.authorities)
-    return {MemberCode(r.code): MemberState(MemberCode(r.code), r.name, AuthorityCode(r.authority),
-                                            MemberStatus(r.status))
-            for r in conn.execute(query)}
+    return SqlMembers(conn).members()
+
+
+def period_on(conn: Connection, day: dt.date) -> ClearingPeriod | None:
+    return SqlPeriods(conn).on(day)
+
+
+def period_by_code(conn: Connection, code: str) -> ClearingPeriod | None:
+    return SqlPeriods(conn).by_code(code)
+
+
+def period_by_id(conn: Connection, period_id: int, *, lock: bool = False,
+                 shared: bool = False) -> ClearingPeriod:
+    return SqlPeriods(conn).by_id(period_id, lock=lock, shared=shared)
+
+
+def all_periods(conn: Connection) -> list[ClearingPeriod]:
+    return SqlPeriods(conn).all()
+
+
+def set_period_state(conn: Connection, period: ClearingPeriod, stamp_column: str) -> None:
+    SqlPeriods(conn).set_state(period, stamp_column)
+
+
+def rates_on(conn: Connection, day: dt.date) -> DailyRates | None:
+    return SqlRates(conn).on(day)
+
+
+def latest_rates_until(conn: Connection, day: dt.date) -> DailyRates | None:
+    return SqlRates(conn).latest_until(day)
 
 
 # --- API clients, keys, idempotency records, access log ------------------------------------
@@ -183,54 +199,6 @@ def append_access(conn: Connection, values: Mapping[str, Any]) -> None:
 
 
 # --- periods and rates ----------------------------------------------------------------------
-
-def _period(row: Any) -> ClearingPeriod:
-    return ClearingPeriod(row.id, row.code, row.start_date, row.end_date, PeriodState(row.state))
-
-
-def period_on(conn: Connection, day: dt.date) -> ClearingPeriod | None:
-    row = conn.execute(select(t.periods).where(
-        t.periods.c.start_date <= day, t.periods.c.end_date >= day)).first()
-    return None if row is None else _period(row)
-
-
-def period_by_code(conn: Connection, code: str) -> ClearingPeriod | None:
-    row = conn.execute(select(t.periods).where(t.periods.c.code == code)).first()
-    return None if row is None else _period(row)
-
-
-def period_by_id(conn: Connection, period_id: int, *, lock: bool = False,
-                 shared: bool = False) -> ClearingPeriod:
-    query = select(t.periods).where(t.periods.c.id == period_id)
-    if lock:
-        query = query.with_for_update(read=shared)
-    row = conn.execute(query).one()
-    return _period(row)
-
-
-def all_periods(conn: Connection) -> list[ClearingPeriod]:
-    return [_period(r) for r in conn.execute(select(t.periods).order_by(t.periods.c.start_date))]
-
-
-def set_period_state(conn: Connection, period: ClearingPeriod, stamp_column: str) -> None:
-    result = conn.execute(update(t.periods).where(t.periods.c.id == period.id)
-                          .values(state=period.state.value, **{stamp_column: now()}))
-    invariant(result.rowcount == 1, "one period row changes state")
-
-
-def rates_on(conn: Connection, day: dt.date) -> DailyRates | None:
-    rows = conn.execute(select(t.xsu_rates.c.currency, t.xsu_rates.c.per_xsu)
-                        .where(t.xsu_rates.c.value_date == day)).all()
-    if not rows:
-        return None
-    return DailyRates(day, {CurrencyCode(r.currency): parse_fraction(r.per_xsu) for r in rows})
-
-
-def latest_rates_until(conn: Connection, day: dt.date) -> DailyRates | None:
-    latest = conn.execute(select(func.max(t.xsu_rates.c.value_date))
-                          .where(t.xsu_rates.c.value_date <= day)).scalar()
-    return None if latest is None else rates_on(conn, latest)
-
 
 # --- positions ------------------------------------------------------------------------------
 

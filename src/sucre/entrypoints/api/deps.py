@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import Engine
 
 from sucre import bounds
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import InvalidInput, InvariantBroken, SucreError, invariant
 from sucre.domain.roles import Grant, Permission, Principal, authorize
 from sucre.entrypoints.api.errors import error_response
@@ -38,6 +39,12 @@ async def engine(request: Request) -> Engine:
     if not isinstance(found, Engine):
         raise InvariantBroken("the app holds its engine")
     return found
+
+
+async def unit_of_work(request: Request) -> SqlUnitOfWork:
+    """The request's unit of work (one per request: the route and its idempotency record share
+    it, so that both commit in one transaction)."""
+    return SqlUnitOfWork(await engine(request))
 
 
 async def principal(request: Request,
@@ -82,6 +89,7 @@ def allowed(permission: Permission) -> Callable[[Principal], Awaitable[Grant]]:
 
 
 EngineDep = Annotated[Engine, Depends(engine)]
+UnitOfWorkDep = Annotated[SqlUnitOfWork, Depends(unit_of_work)]
 IdempotencyKeyHeader = Annotated[str, Header(
     alias="Idempotency-Key", min_length=1, max_length=bounds.api_idempotency_key_chars_max,
     pattern=r"^[\x21-\x7e]+$",

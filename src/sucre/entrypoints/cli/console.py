@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from sucre import bootstrap, bounds
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import BadRows, InvalidInput, SucreError
 from sucre.domain.text import printable
 
@@ -47,6 +48,11 @@ global_database: ContextVar[str | None] = ContextVar("global_database", default=
 def engine(database: str | None) -> Engine:
     """The migrated engine of this command: its own ``-d``, else the one given before it."""
     return bootstrap.database(database if database is not None else global_database.get())
+
+
+def unit_of_work(database: str | None) -> SqlUnitOfWork:
+    """A unit of work on this command's migrated database (see :func:`engine`)."""
+    return SqlUnitOfWork(engine(database))
 
 
 def say(console: Console, text: str) -> None:
