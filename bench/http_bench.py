@@ -52,6 +52,7 @@ from sqlalchemy import create_engine, func, make_url, select, text
 from sucre import bootstrap
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.engine import make_engine, normalise_url
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.money import CurrencyCode
 from sucre.domain.roles import Role
 from sucre.service import api_keys, bloc, registry
@@ -102,7 +103,7 @@ def build_world(url: str) -> dict[str, str]:
     for code, _, _ in bloc.AUTHORITIES:
         registry.set_allocation(engine, code, DAY, ALLOCATION_MINOR, 0, REFERENCE)
     registry.open_period(engine, DAY)
-    keys = {"bcc": api_keys.add_client(engine, "bench-bcc", Role.OPERATOR, "BCC").api_key}
+    keys = {"bcc": api_keys.add_client(SqlUnitOfWork(engine), "bench-bcc", Role.OPERATOR, "BCC").api_key}
     engine.dispose()
     return keys
 

@@ -177,10 +177,6 @@ api_page_clearings_default = 100
 #: Characters of an ``Idempotency-Key`` header (the column is VARCHAR(64)).
 api_idempotency_key_chars_max = 64
 
-#: A request whose idempotency record is still "in progress" after this long is presumed dead
-#: (its worker crashed between reserving the key and storing the response); a retry takes it over.
-api_idempotency_in_progress_timeout_s = 60
-
 #: Active API keys one client may hold at a time (rotation needs two: the new and the old).
 api_keys_per_client_max = 5
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from starlette.exceptions import StarletteDeprecationWarning
 
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.roles import Role
 from sucre.entrypoints.api import create_app
 from sucre.service import api_keys
@@ -35,12 +36,13 @@ class Keys:
 
 
 def make_keys(engine: Engine) -> Keys:
+    uow = SqlUnitOfWork(engine)
     return Keys(
-        bcv=api_keys.add_client(engine, "bcv-ops", Role.OPERATOR, "BCV").api_key,
-        bcc=api_keys.add_client(engine, "bcc-ops", Role.OPERATOR, "BCC").api_key,
-        chamber=api_keys.add_client(engine, "chamber", Role.CHAMBER).api_key,
-        council=api_keys.add_client(engine, "council", Role.COUNCIL).api_key,
-        auditor=api_keys.add_client(engine, "auditor", Role.AUDITOR).api_key,
+        bcv=api_keys.add_client(uow, "bcv-ops", Role.OPERATOR, "BCV").api_key,
+        bcc=api_keys.add_client(uow, "bcc-ops", Role.OPERATOR, "BCC").api_key,
+        chamber=api_keys.add_client(uow, "chamber", Role.CHAMBER).api_key,
+        council=api_keys.add_client(uow, "council", Role.COUNCIL).api_key,
+        auditor=api_keys.add_client(uow, "auditor", Role.AUDITOR).api_key,
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, select
 
 from sucre import bounds
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import (
     InvalidInput,
     InvalidState,
@@ -24,16 +25,16 @@ from tests.api.conftest import TestClient, auth
 
 
 @pytest.fixture
-def bloc(engine: Engine) -> Engine:
+def bloc(engine: Engine, uow: SqlUnitOfWork) -> SqlUnitOfWork:
     world.build(engine)
-    return engine
+    return uow
 
 
-def test_only_a_hash_of_the_secret_is_stored(bloc: Engine) -> None:
+def test_only_a_hash_of_the_secret_is_stored(bloc: SqlUnitOfWork) -> None:
     issued = api_keys.add_client(bloc, "bcv-ops", Role.OPERATOR, "BCV")
     prefix, key_id, secret = issued.api_key.split("_", 2)
     assert (prefix, key_id, len(secret)) == ("sk", issued.key_id, 43)
-    with bloc.connect() as conn:
+    with bloc.engine.connect() as conn:
         stored = conn.execute(select(t.api_keys.c.secret_hash)).scalar_one()
     assert secret not in stored
     assert stored == f"sha256:{hashlib.sha256(secret.encode()).hexdigest()}"
@@ -42,7 +43,7 @@ def test_only_a_hash_of_the_secret_is_stored(bloc: Engine) -> None:
         "bcv-ops", Role.OPERATOR, "BCV")
 
 
-def test_rotation_keeps_both_keys_until_the_old_is_revoked(bloc: Engine) -> None:
+def test_rotation_keeps_both_keys_until_the_old_is_revoked(bloc: SqlUnitOfWork) -> None:
     old = api_keys.add_client(bloc, "chamber", Role.CHAMBER)
     new = api_keys.issue_key(bloc, "chamber")
     assert new.api_key != old.api_key
@@ -59,15 +60,15 @@ def test_rotation_keeps_both_keys_until_the_old_is_revoked(bloc: Engine) -> None
         api_keys.revoke_key(bloc, old.key_id)
 
 
-def test_revocation_is_immediate_over_http(bloc: Engine) -> None:
+def test_revocation_is_immediate_over_http(bloc: SqlUnitOfWork) -> None:
     issued = api_keys.add_client(bloc, "auditor", Role.AUDITOR)
-    with TestClient(create_app(bloc)) as client:
+    with TestClient(create_app(bloc.engine)) as client:
         assert client.get("/v1/periods", headers=auth(issued.api_key)).status_code == 200
         api_keys.revoke_key(bloc, issued.key_id)
         assert client.get("/v1/periods", headers=auth(issued.api_key)).status_code == 401
 
 
-def test_active_keys_are_bounded(bloc: Engine) -> None:
+def test_active_keys_are_bounded(bloc: SqlUnitOfWork) -> None:
     api_keys.add_client(bloc, "council", Role.COUNCIL)
     for _ in range(bounds.api_keys_per_client_max - 1):
         api_keys.issue_key(bloc, "council")
@@ -82,13 +83,13 @@ def test_active_keys_are_bounded(bloc: Engine) -> None:
     ("bad name!", Role.AUDITOR, None, InvalidInput),
     ("", Role.AUDITOR, None, InvalidInput),
 ])
-def test_bad_clients_are_refused(bloc: Engine, name: str, role: Role, authority: str | None,
+def test_bad_clients_are_refused(bloc: SqlUnitOfWork, name: str, role: Role, authority: str | None,
                                  error: type[Exception]) -> None:
     with pytest.raises(error):
         api_keys.add_client(bloc, name, role, authority)
 
 
-def test_names_are_unique_and_unknowns_reported(bloc: Engine) -> None:
+def test_names_are_unique_and_unknowns_reported(bloc: SqlUnitOfWork) -> None:
     api_keys.add_client(bloc, "auditor", Role.AUDITOR)
     with pytest.raises(InvalidState):
         api_keys.add_client(bloc, "auditor", Role.AUDITOR)

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 
 from sucre import bounds
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.service import api_keys
 from tests import world
 from tests.api.conftest import Keys, TestClient, auth, order_body
@@ -165,7 +166,7 @@ def test_wrong_secret_and_unknown_key_id(checked: TestClient, keys: Keys) -> Non
 
 
 def test_revoked_key(engine: Engine, checked: TestClient, keys: Keys) -> None:
-    api_keys.revoke_key(engine, keys.council.split("_")[1])
+    api_keys.revoke_key(SqlUnitOfWork(engine), keys.council.split("_")[1])
     response = checked.get("/v1/periods", headers=auth(keys.council))
     assert error_of(response, 401)["message"] == "invalid or revoked API key"
 

@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from sucre.adapters.db.engine import make_engine
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import NotAuthenticated
 from sucre.entrypoints.cli import app
 from sucre.service import api_keys
@@ -29,13 +30,13 @@ def test_add_rotate_revoke(tmp_path: Path) -> None:
     old_id = first.split("_")[1]
     assert old_id in rotated.output  # told which key is still active
     engine = make_engine(database)
-    assert api_keys.authenticate(engine, first).authority == "BCV"
-    assert api_keys.authenticate(engine, second).authority == "BCV"
+    assert api_keys.authenticate(SqlUnitOfWork(engine), first).authority == "BCV"
+    assert api_keys.authenticate(SqlUnitOfWork(engine), second).authority == "BCV"
     revoked = runner.invoke(app, ["api-key", "revoke", old_id, "-d", database])
     assert revoked.exit_code == 0, revoked.output
-    assert api_keys.authenticate(engine, second).name == "bcv-ops"
+    assert api_keys.authenticate(SqlUnitOfWork(engine), second).name == "bcv-ops"
     with pytest.raises(NotAuthenticated):
-        api_keys.authenticate(engine, first)
+        api_keys.authenticate(SqlUnitOfWork(engine), first)
     again = runner.invoke(app, ["api-key", "revoke", old_id, "-d", database])
     assert again.exit_code == 2
     bad = runner.invoke(app, ["api-client", "add", "x", "--role", "root", "-d", database])

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import threading
+import time
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from fastapi import Response
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import OperationalError
 
-from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
-from sucre.domain.errors import RequestInProgress
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.roles import Principal
 from sucre.entrypoints.api import create_app
+from sucre.entrypoints.api.deps import Idempotent
 from sucre.service import api_keys, idempotency, payments
 from tests import world
 from tests.api.conftest import Keys, TestClient, auth, order_body
@@ -128,48 +133,78 @@ def test_a_crash_frees_the_key(engine: Engine, keys: Keys,
 
 
 def _principal(engine: Engine, key: str) -> Principal:
-    return api_keys.authenticate(engine, key)
+    return api_keys.authenticate(SqlUnitOfWork(engine), key)
 
 
-def test_in_progress_then_taken_over(engine: Engine, keys: Keys) -> None:
+def test_a_placeholder_left_by_an_older_sucre_is_taken_over(engine: Engine, client: TestClient,
+                                                            keys: Keys) -> None:
+    """Before 2026-12 a key was reserved in a transaction of its own; a worker that died left
+    it "in progress" (status 0) with nothing of its request committed."""
     bcc = _principal(engine, keys.bcc)
-    assert idempotency.begin_request(engine, bcc, "p-1", "POST", ORDERS, "h") is None
-    with pytest.raises(RequestInProgress):
-        idempotency.begin_request(engine, bcc, "p-1", "POST", ORDERS, "h")
-    long_ago = repo.now() - dt.timedelta(hours=1)
     with engine.begin() as conn:
-        conn.execute(update(t.idempotency_records).values(created_at=long_ago))
-    assert idempotency.begin_request(engine, bcc, "p-1", "POST", ORDERS, "h") is None, (
-        "a placeholder left by a dead worker is taken over")
+        conn.execute(insert(t.idempotency_records).values(
+            client_id=bcc.client_id, key="p-1", method="POST", path=ORDERS,
+            body_hash=hashlib.sha256(json.dumps(order_body()).encode()).hexdigest(),
+            status_code=0, response="", created_at=dt.datetime.now(dt.UTC)))
+    first = client.post(ORDERS, headers=auth(keys.bcc, "p-1"), json=order_body())
+    assert first.status_code == 201, first.text
+    again = client.post(ORDERS, headers=auth(keys.bcc, "p-1"), json=order_body())
+    assert (again.status_code, again.content) == (201, first.content)
+    assert again.headers["Idempotency-Replayed"] == "true"
+    assert count(engine, t.idempotency_records) == 1
 
 
 def test_concurrent_retries_run_once(engine: Engine, keys: Keys) -> None:
-    """Eight threads race to reserve the same key: exactly one runs, the others are told."""
+    """Eight threads send the same request at once: its action runs once, the others wait for
+    it and replay its response."""
     bcc = _principal(engine, keys.bcc)
     barrier = threading.Barrier(8)
-    outcomes: list[str] = []
+    ran: list[int] = []
+    answers: list[tuple[int, bytes, str | None]] = []
     lock = threading.Lock()
 
-    def race() -> None:
-        barrier.wait()
-        try:
-            reserved = idempotency.begin_request(engine, bcc, "race", "POST", ORDERS, "h")
-            outcome = "ran" if reserved is None else "replayed"
-        except RequestInProgress:
-            outcome = "in progress"
+    def action() -> Response:
         with lock:
-            outcomes.append(outcome)
+            ran.append(1)
+        time.sleep(0.05)  # hold the key while the others arrive
+        return Response(b'{"ok":true}', status_code=201, media_type="application/json")
+
+    def race() -> None:
+        request = Idempotent(SqlUnitOfWork(engine), bcc, "race", "POST", ORDERS, "h",
+                             SimpleNamespace())
+        barrier.wait()
+        response = request.run_raw(action)
+        with lock:
+            answers.append((response.status_code, bytes(response.body),
+                            response.headers.get("Idempotency-Replayed")))
 
     threads = [threading.Thread(target=race) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(outcomes) == ["in progress"] * 7 + ["ran"]
-    idempotency.finish_request(engine, bcc, "race",
-                               idempotency.StoredResponse(201, "application/json", b'{"ok":true}'))
-    stored = idempotency.begin_request(engine, bcc, "race", "POST", ORDERS, "h")
-    assert stored == idempotency.StoredResponse(201, "application/json", b'{"ok":true}')
+    assert len(ran) == 1
+    assert sorted(answers, key=str) == [(201, b'{"ok":true}', None)] + [
+        (201, b'{"ok":true}', "true")] * 7
+
+
+def test_a_crash_before_the_answer_is_stored_undoes_the_action(
+        engine: Engine, client: TestClient, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The action and its idempotency record commit together: a request that dies after its
+    action but before its answer is stored leaves nothing, and its retry runs once."""
+    with monkeypatch.context() as patched:
+        def crash(*_: Any, **__: Any) -> None:
+            raise RuntimeError("killed before the answer was stored")
+
+        patched.setattr(idempotency, "answer", crash)
+        with TestClient(create_app(engine), raise_server_exceptions=False) as crashing:
+            failed = crashing.post(INVOICES, headers=auth(keys.bcc, "i-9"), json=_invoices())
+        assert failed.status_code == 500
+    assert count(engine, t.invoices) == count(engine, t.idempotency_records) == 0
+    first = client.post(INVOICES, headers=auth(keys.bcc, "i-9"), json=_invoices())
+    again = client.post(INVOICES, headers=auth(keys.bcc, "i-9"), json=_invoices())
+    assert first.content == again.content == b'{"stored":1,"already_known":0}'
+    assert count(engine, t.invoices) == 1
 
 
 INVOICES = "/v1/invoices"

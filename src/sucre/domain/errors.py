@@ -24,7 +24,6 @@ the pacs.002 builder translate errors in one place each::
     │   └── NotFound              NARR  a named record that does not exist or is not theirs
     ├── PartyNotActive            AG01  member suspended, AC04 withdrawn
     ├── IdempotencyConflict       DUPL  same key, different body
-    │   └── RequestInProgress     (DUPL) a request with this key is still being processed
     ├── NotAuthenticated          AUTH  no API key, or a malformed, unknown or revoked one
     ├── AccessDenied              AG01  the role (or authority) may not do this
     ├── InvalidState              (no ISO code) period or order in the wrong state
@@ -143,10 +142,6 @@ class BadIdempotencyKey(InvalidInput):
     """The ``Idempotency-Key`` header is missing (CH21) or malformed (FF01) (HTTP 400)."""
 
     reason_code = "CH21"
-
-
-class RequestInProgress(IdempotencyConflict):
-    """A request with this key is still being processed: retry later (HTTP 409)."""
 
 
 class InvalidState(SucreError):

@@ -21,17 +21,14 @@ issuing a new key (:func:`issue_key`), deploying it, then revoking the old one
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
 import re
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine
-
 from sucre import bounds
-from sucre.adapters.db import repository as repo
+from sucre.domain.access import KeyInfo
 from sucre.domain.errors import (
     InvalidInput,
     InvalidState,
@@ -40,8 +37,9 @@ from sucre.domain.errors import (
     UnknownParty,
     invariant,
 )
-from sucre.domain.members import AuthorityCode, authority_code
+from sucre.domain.members import authority_code
 from sucre.domain.roles import Principal, Role
+from sucre.service.unit_of_work import UnitOfWork
 
 KEY_PREFIX = "sk_"
 _KEY_ID_BYTES = 8  # 16 hex characters
@@ -62,13 +60,6 @@ class IssuedKey:
     api_key: str
 
 
-@dataclass(frozen=True, slots=True)
-class KeyInfo:
-    key_id: str
-    created_at: dt.datetime
-    revoked_at: dt.datetime | None
-
-
 def secret_hash(secret: str) -> str:
     """What is stored for a secret: ``sha256:<hex>`` (see the module docstring for why)."""
     return f"{_HASH_SCHEME}:{hashlib.sha256(secret.encode()).hexdigest()}"
@@ -82,53 +73,57 @@ def parse_role(text: str) -> Role:
         raise InvalidInput(f"unknown role {text!r} (one of {roles})", field="role") from None
 
 
-def add_client(engine: Engine, name: str, role: Role, authority: str | None = None
+def add_client(uow: UnitOfWork, name: str, role: Role, authority: str | None = None
                ) -> IssuedKey:
     """Register an API client and issue its first key."""
     name = _client_name(name)
     if (role is Role.OPERATOR) != (authority is not None):
         raise InvalidInput("an operator is bound to exactly one authority; other roles to none",
                            field="authority")
-    with engine.begin() as conn:
+    with uow:
         authority_id = None
         if authority is not None:
-            authority_id = repo.authority_ids(conn).get(authority_code(authority))
+            authority_id = uow.members.authority_ids().get(authority_code(authority))
             if authority_id is None:
                 raise UnknownParty(f"no monetary authority {authority}", field="authority")
-        if repo.client_id_by_name(conn, name) is not None:
+        if uow.api_keys.client_id(name) is not None:
             raise InvalidState(f"API client {name!r} already exists", field="name")
-        client_id = repo.insert_client(conn, name, role.value, authority_id)
-        return _issue(conn, client_id, name)
+        client_id = uow.api_keys.add_client(name, role, authority_id)
+        issued = _issue(uow, client_id, name)
+        uow.commit()
+        return issued
 
 
-def issue_key(engine: Engine, client_name: str) -> IssuedKey:
+def issue_key(uow: UnitOfWork, client_name: str) -> IssuedKey:
     """Issue another key to a client (the first step of a rotation)."""
-    with engine.begin() as conn:
-        client_id = _client_id(conn, client_name)
-        active = repo.active_key_count(conn, client_id)
+    with uow:
+        client_id = _client_id(uow, client_name)
+        active = uow.api_keys.active_key_count(client_id)
         if active >= bounds.api_keys_per_client_max:
             raise LimitExceeded(
                 f"{client_name} already holds {active} active keys (at most "
                 f"{bounds.api_keys_per_client_max}): revoke one first", field="name")
-        return _issue(conn, client_id, client_name)
+        issued = _issue(uow, client_id, client_name)
+        uow.commit()
+        return issued
 
 
-def revoke_key(engine: Engine, key_id: str) -> str:
+def revoke_key(uow: UnitOfWork, key_id: str) -> str:
     """Revoke a key at once; returns its client's name."""
-    with engine.begin() as conn:
-        row = repo.key_and_client(conn, key_id.strip())
-        if row is None:
+    with uow:
+        owner = uow.api_keys.owner(key_id.strip())
+        if owner is None:
             raise UnknownParty(f"no API key {key_id!r}", field="key_id")
-        if row.revoked_at is not None:
+        if owner.revoked:
             raise InvalidState(f"API key {key_id} is already revoked", field="key_id")
-        repo.revoke_key(conn, int(row.id))
-        return str(row.name)
+        uow.api_keys.revoke(owner.key_row_id)
+        uow.commit()
+        return owner.client_name
 
 
-def client_keys(engine: Engine, client_name: str) -> list[KeyInfo]:
-    with engine.connect() as conn:
-        rows = repo.client_keys(conn, _client_id(conn, client_name))
-    return [KeyInfo(r.key_id, r.created_at, r.revoked_at) for r in rows]
+def client_keys(uow: UnitOfWork, client_name: str) -> list[KeyInfo]:
+    with uow:
+        return uow.api_keys.keys_of(_client_id(uow, client_name))
 
 
 def _client_name(name: str) -> str:
@@ -141,23 +136,23 @@ def _client_name(name: str) -> str:
     return name
 
 
-def _client_id(conn: Connection, name: str) -> int:
-    client_id = repo.client_id_by_name(conn, name.strip())
+def _client_id(uow: UnitOfWork, name: str) -> int:
+    client_id = uow.api_keys.client_id(name.strip())
     if client_id is None:
         raise UnknownParty(f"no API client {name!r}", field="name")
     return client_id
 
 
-def _issue(conn: Connection, client_id: int, client_name: str) -> IssuedKey:
+def _issue(uow: UnitOfWork, client_id: int, client_name: str) -> IssuedKey:
     key_id = secrets.token_hex(_KEY_ID_BYTES)
     secret = secrets.token_urlsafe(_SECRET_BYTES)
-    repo.insert_key(conn, client_id, key_id, secret_hash(secret))
+    uow.api_keys.add_key(client_id, key_id, secret_hash(secret))
     api_key = f"{KEY_PREFIX}{key_id}_{secret}"
     invariant(_KEY_PATTERN.fullmatch(api_key) is not None, "an issued key parses back")
     return IssuedKey(client_name, key_id, api_key)
 
 
-def authenticate(engine: Engine, presented: str | None) -> Principal:
+def authenticate(uow: UnitOfWork, presented: str | None) -> Principal:
     """The principal holding ``presented`` (``sk_...``), or :class:`NotAuthenticated`."""
     if not presented:
         raise NotAuthenticated("an API key is required: 'Authorization: Bearer sk_...'")
@@ -165,12 +160,11 @@ def authenticate(engine: Engine, presented: str | None) -> Principal:
     if match is None:
         raise NotAuthenticated(_BAD_KEY)
     key_id, secret = match.groups()
-    with engine.connect() as conn:
-        row = repo.key_holder(conn, key_id)
-    stored = _DUMMY_HASH if row is None else str(row.secret_hash)
+    with uow:
+        holder = uow.api_keys.holder(key_id)
+    stored = _DUMMY_HASH if holder is None else holder.secret_hash
     matches = hmac.compare_digest(stored.encode(), secret_hash(secret).encode())
-    if row is None or not matches or row.revoked_at is not None:
+    if holder is None or not matches or holder.revoked:
         raise NotAuthenticated(_BAD_KEY)
-    authority = None if row.code is None else AuthorityCode(row.code)
-    return Principal(int(row.id), str(row.name), Role(row.role), authority, row.authority_id,
-                     key_id)
+    return Principal(holder.client_id, holder.client_name, holder.role, holder.authority,
+                     holder.authority_id, key_id)

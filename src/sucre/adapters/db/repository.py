@@ -20,7 +20,6 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
-    delete,
     func,
     insert,
     literal,
@@ -100,105 +99,6 @@ def rates_on(conn: Connection, day: dt.date) -> DailyRates | None:
 def latest_rates_until(conn: Connection, day: dt.date) -> DailyRates | None:
     return SqlRates(conn).latest_until(day)
 
-
-# --- API clients, keys, idempotency records, access log ------------------------------------
-
-def client_id_by_name(conn: Connection, name: str) -> int | None:
-    row = conn.execute(select(t.api_clients.c.id).where(t.api_clients.c.name == name)).first()
-    return None if row is None else int(row.id)
-
-
-def insert_client(conn: Connection, name: str, role: str, authority_id: int | None) -> int:
-    result = conn.execute(insert(t.api_clients).values(
-        name=name, role=role, authority_id=authority_id, created_at=now()))
-    key = result.inserted_primary_key
-    invariant(key is not None, "a client has an id")
-    return int(key[0])  # type: ignore[index]
-
-
-def insert_key(conn: Connection, client_id: int, key_id: str, secret_hash: str) -> None:
-    conn.execute(insert(t.api_keys).values(client_id=client_id, key_id=key_id,
-                                           secret_hash=secret_hash, created_at=now()))
-
-
-def active_key_count(conn: Connection, client_id: int) -> int:
-    k = t.api_keys.c
-    return int(conn.execute(select(func.count()).select_from(t.api_keys).where(
-        k.client_id == client_id, k.revoked_at.is_(None))).scalar_one())
-
-
-def key_and_client(conn: Connection, key_id: str) -> Any:
-    """The key row's ``id`` and ``revoked_at`` with its client's ``name`` (None: no such key)."""
-    return conn.execute(select(t.api_keys.c.id, t.api_keys.c.revoked_at, t.api_clients.c.name)
-                        .join(t.api_clients).where(t.api_keys.c.key_id == key_id)).first()
-
-
-def revoke_key(conn: Connection, key_row_id: int) -> None:
-    conn.execute(update(t.api_keys).where(t.api_keys.c.id == key_row_id).values(revoked_at=now()))
-
-
-def client_keys(conn: Connection, client_id: int) -> list[Any]:
-    """``key_id``, ``created_at`` and ``revoked_at`` of a client's keys, oldest first."""
-    k = t.api_keys.c
-    return list(conn.execute(select(k.key_id, k.created_at, k.revoked_at)
-                             .where(k.client_id == client_id).order_by(k.id)).all())
-
-
-def key_holder(conn: Connection, key_id: str) -> Any:
-    """The key's ``secret_hash`` and ``revoked_at`` with its client's ``id``, ``name``, ``role``,
-    ``authority_id`` and authority ``code`` (None: no such key)."""
-    k, c = t.api_keys.c, t.api_clients.c
-    return conn.execute(
-        select(k.secret_hash, k.revoked_at, c.id, c.name, c.role, c.authority_id,
-               t.authorities.c.code)
-        .join(t.api_clients, c.id == k.client_id)
-        .outerjoin(t.authorities, t.authorities.c.id == c.authority_id)
-        .where(k.key_id == key_id)).first()
-
-
-def idempotency_record(conn: Connection, client_id: int, key: str) -> dict[str, Any] | None:
-    r = t.idempotency_records.c
-    row = conn.execute(select(t.idempotency_records).where(
-        r.client_id == client_id, r.key == key)).first()
-    return None if row is None else dict(row._mapping)
-
-
-def reserve_idempotency(conn: Connection, values: Mapping[str, Any]) -> None:
-    """Insert a placeholder record (the unique (client, key) constraint decides a race)."""
-    conn.execute(insert(t.idempotency_records).values(**values, created_at=now()))
-
-
-def claim_idempotency(conn: Connection, record_id: int, in_progress: int,
-                      cutoff: dt.datetime) -> bool:
-    """Restart the clock of a placeholder still in progress and older than ``cutoff``."""
-    r = t.idempotency_records.c
-    claimed = conn.execute(update(t.idempotency_records).where(
-        r.id == record_id, r.status_code == in_progress, r.created_at < cutoff)
-        .values(created_at=now()))
-    return bool(claimed.rowcount == 1)
-
-
-def finish_idempotency(conn: Connection, client_id: int, key: str, in_progress: int,
-                       status_code: int, response: str) -> int:
-    """Store the response of a placeholder in progress; the number of rows updated."""
-    r = t.idempotency_records.c
-    result = conn.execute(update(t.idempotency_records).where(
-        r.client_id == client_id, r.key == key, r.status_code == in_progress)
-        .values(status_code=status_code, response=response))
-    return int(result.rowcount)
-
-
-def free_idempotency(conn: Connection, client_id: int, key: str, in_progress: int) -> None:
-    r = t.idempotency_records.c
-    conn.execute(delete(t.idempotency_records).where(
-        r.client_id == client_id, r.key == key, r.status_code == in_progress))
-
-
-def append_access(conn: Connection, values: Mapping[str, Any]) -> None:
-    conn.execute(insert(t.access_log).values(**values, created_at=now()))
-
-
-# --- periods and rates ----------------------------------------------------------------------
 
 # --- positions ------------------------------------------------------------------------------
 

@@ -17,8 +17,10 @@ from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from sucre import bounds
+from sucre.adapters.db.engine import retry_transient
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import InvalidInput, InvariantBroken, SucreError, invariant
 from sucre.domain.roles import Grant, Permission, Principal, authorize
@@ -100,9 +102,14 @@ IdempotencyKeyHeader = Annotated[str, Header(
 
 @dataclass(frozen=True, slots=True)
 class Idempotent:
-    """Runs a state-changing action at most once per (client, Idempotency-Key)."""
+    """Runs a state-changing action at most once per (client, Idempotency-Key).
 
-    engine: Engine
+    The key's record, the action and its stored response are one transaction: the request's
+    unit of work (``uow``, shared with the route) is entered here, and the use case's own block
+    is a savepoint inside it (:mod:`sucre.service.unit_of_work`).
+    """
+
+    uow: SqlUnitOfWork
     principal: Principal
     key: str
     method: str
@@ -122,36 +129,43 @@ class Idempotent:
     def run_raw(self, action: Callable[[], Response]) -> Response:
         """Replay the stored response, or run ``action`` and store what it answered.
 
-        Domain errors are answers too (a retry gets the same 4xx); an unexpected exception frees
-        the key and propagates (500), so that a retry runs the action again.
+        Domain errors are answers too (a retry gets the same 4xx) and leave nothing of the
+        action behind; an unexpected exception undoes the whole transaction, key included, and
+        propagates (500), so that a retry runs the action again.
         """
-        stored = idempotency.begin_request(self.engine, self.principal, self.key, self.method,
-                                      self.path, self.body_sha256)
-        if stored is not None:
-            return Response(stored.body, status_code=stored.status_code,
-                            media_type=stored.media_type, headers={REPLAYED_HEADER: "true"})
         try:
-            response = action()
-        except SucreError as error:
-            response = error_response(error)
-        except BaseException:
-            idempotency.abandon_request(self.engine, self.principal, self.key)
-            raise
-        return self.store(response)
+            return self._once(action)
+        except IntegrityError:
+            # PostgreSQL: a concurrent request with this key committed first (our insert of
+            # the key waited for it, then failed): answer with its stored response.
+            return self._once(action)
 
-    def store(self, response: Response) -> Response:
-        """Store the response and, in the same transaction, the request's access-log row."""
-        media_type = response.media_type or "application/json"
-        idempotency.finish_request(self.engine, self.principal, self.key,
-                              StoredResponse(response.status_code, media_type,
-                                             bytes(response.body)),
-                              logged_as=(self.method, self.path))
+    @retry_transient
+    def _once(self, action: Callable[[], Response]) -> Response:
+        with self.uow:
+            stored = idempotency.reserve(self.uow, self.principal, self.key, self.method,
+                                         self.path, self.body_sha256)
+            if stored is not None:
+                return Response(stored.body, status_code=stored.status_code,
+                                media_type=stored.media_type, headers={REPLAYED_HEADER: "true"})
+            try:
+                with self.uow:  # a savepoint: a refused action leaves nothing behind
+                    response = action()
+                    self.uow.commit()
+            except SucreError as error:
+                response = error_response(error)
+            idempotency.answer(self.uow, self.principal, self.key,
+                               StoredResponse(response.status_code,
+                                              response.media_type or "application/json",
+                                              bytes(response.body)),
+                               logged_as=(self.method, self.path))
+            self.uow.commit()
         self.state.access_logged = True
         return response
 
 
-async def idempotent(request: Request, key: IdempotencyKeyHeader, db: EngineDep,
-               caller: Annotated[Principal, Depends(principal)]) -> Idempotent:
+async def idempotent(request: Request, key: IdempotencyKeyHeader, db: UnitOfWorkDep,
+                     caller: Annotated[Principal, Depends(principal)]) -> Idempotent:
     checked = idempotency.idempotency_key(key)
     body_sha256 = getattr(request.state, "body_sha256", None)
     invariant(isinstance(body_sha256, str), "the gate hashed the body")

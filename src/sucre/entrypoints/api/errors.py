@@ -17,7 +17,7 @@ The table (first match along the error's class hierarchy wins)::
     BodyTooLarge                                413     FF01
     BodyTooSlow (body not sent in time)         408     FF01   + Connection: close
     UnknownParty (incl. another authority's)    404     RC01/BE09
-    IdempotencyConflict, RequestInProgress      409     DUPL
+    IdempotencyConflict (same key, other body)  409     DUPL
     InvalidState (period or order state)        409     NARR
     InsufficientPosition                        422     AM04
     PartyNotActive (member suspended/withdrawn) 422     AG01/AC04

@@ -37,6 +37,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from sucre import bounds
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import NotAuthenticated, SucreError
 from sucre.entrypoints.api.errors import (
     BodyTooLarge,
@@ -124,7 +125,7 @@ class Gate:
         state = scope.setdefault("state", {})
         logged = _LoggedSend(self.engine, scope, headers.get("idempotency-key"), send)
         try:
-            principal = await run_in_threadpool(api_keys.authenticate, self.engine,
+            principal = await run_in_threadpool(api_keys.authenticate, SqlUnitOfWork(self.engine),
                                                 bearer_token(headers))
         except DBAPIError as error:
             if not database_unavailable(error):
@@ -164,8 +165,8 @@ class Gate:
     async def write_refused(self, *, final: bool = False) -> None:
         """Write the summary rows of a finished window of refusals (any window at shutdown)."""
         for method, path, count in self.refused.due(final=final):
-            await run_in_threadpool(idempotency.log_access, self.engine, None, method, path,
-                                    401, None, count)
+            await run_in_threadpool(idempotency.log_access, SqlUnitOfWork(self.engine), None,
+                                    method, path, 401, None, count)
 
 
 class _LoggedSend:
@@ -185,8 +186,9 @@ class _LoggedSend:
 
     async def log(self, status: int) -> None:
         try:
-            await run_in_threadpool(idempotency.log_access, self.engine, self.client_id,
-                                    self.method, self.path, status, self.idempotency_key)
+            await run_in_threadpool(idempotency.log_access, SqlUnitOfWork(self.engine),
+                                    self.client_id, self.method, self.path, status,
+                                    self.idempotency_key)
         except DBAPIError as error:
             if not database_unavailable(error):
                 raise

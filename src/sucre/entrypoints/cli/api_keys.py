@@ -60,7 +60,7 @@ def api_client_add(
     from sucre.service import api_keys
 
     with domain_errors():
-        issued = api_keys.add_client(console.engine(database), name,
+        issued = api_keys.add_client(console.unit_of_work(database), name,
                                      api_keys.parse_role(role), authority)
     _print_key(issued)
 
@@ -71,9 +71,9 @@ def api_key_rotate(name: str, database: DatabaseOption = None) -> None:
     from sucre.service import api_keys
 
     with domain_errors():
-        engine = console.engine(database)
-        issued = api_keys.issue_key(engine, name)
-        older = [k.key_id for k in api_keys.client_keys(engine, name)
+        uow = console.unit_of_work(database)
+        issued = api_keys.issue_key(uow, name)
+        older = [k.key_id for k in api_keys.client_keys(uow, name)
                  if k.revoked_at is None and k.key_id != issued.key_id]
     _print_key(issued)
     if older:
@@ -87,7 +87,7 @@ def api_key_revoke(key_id: str, database: DatabaseOption = None) -> None:
     from sucre.service import api_keys
 
     with domain_errors():
-        client = api_keys.revoke_key(console.engine(database), key_id)
+        client = api_keys.revoke_key(console.unit_of_work(database), key_id)
     out.print(f"key {key_id} of {client} revoked")
 
 
