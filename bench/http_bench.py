@@ -95,15 +95,16 @@ def fresh_database(kind: str, pg_url: str) -> str:
 def build_world(url: str) -> dict[str, str]:
     """The bloc, one day of rates, large allocations, the open period; two operators' keys."""
     engine = bootstrap.database(url)
-    bloc.register_bloc(engine, DAY, REFERENCE)
-    registry.record_fixings(engine, DAY, {CurrencyCode(c): Fraction(v)
-                                          for c, v in PER_USD.items()})
-    registry.set_basket(engine, DAY, Fraction(5, 4),
+    uow = SqlUnitOfWork(engine)
+    bloc.register_bloc(uow, DAY, REFERENCE)
+    registry.record_fixings(uow, DAY, {CurrencyCode(c): Fraction(v)
+                                       for c, v in PER_USD.items()})
+    registry.set_basket(uow, DAY, Fraction(5, 4),
                         {CurrencyCode(c): Fraction(w) for c, w in WEIGHTS.items()}, REFERENCE)
     for code, _, _ in bloc.AUTHORITIES:
-        registry.set_allocation(engine, code, DAY, ALLOCATION_MINOR, 0, REFERENCE)
-    registry.open_period(engine, DAY)
-    keys = {"bcc": api_keys.add_client(SqlUnitOfWork(engine), "bench-bcc", Role.OPERATOR, "BCC").api_key}
+        registry.set_allocation(uow, code, DAY, ALLOCATION_MINOR, 0, REFERENCE)
+    registry.open_period(uow, DAY)
+    keys = {"bcc": api_keys.add_client(uow, "bench-bcc", Role.OPERATOR, "BCC").api_key}
     engine.dispose()
     return keys
 

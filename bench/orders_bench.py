@@ -58,6 +58,7 @@ from sqlalchemy import Engine, make_url
 
 from sucre import bootstrap, bounds
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.adapters.orders_csv import COLUMNS, open_order_file
 from sucre.service import bloc, closing, demo, payments, registry
 
@@ -140,19 +141,20 @@ def spoil(rng: random.Random, row: dict[str, str]) -> None:
 
 def set_up(engine: Engine, orders: int, seed: int) -> None:
     """Bloc, fixings and basket as in the demo; allocations roomy enough for most orders."""
-    bloc.register_bloc(engine, demo.PERIOD_START, REFERENCE)
+    uow = SqlUnitOfWork(engine)
+    bloc.register_bloc(uow, demo.PERIOD_START, REFERENCE)
     fixings = demo._fixings(random.Random(seed))
-    demo._record_rates(engine, fixings, demo.DemoResult(report={}), lambda *_: None)
+    demo._record_rates(uow, fixings, demo.DemoResult(report={}), lambda *_: None)
     imports_usd: dict[str, float] = dict.fromkeys((a for a, _, _ in bloc.AUTHORITIES), 0.0)
     for importer, _, share, _, _, mean_usd in demo.CORRIDORS:
         imports_usd[demo.AUTHORITY_OF[importer]] += share * orders * mean_usd
     for authority, usd in sorted(imports_usd.items()):
         xsu_minor = int(usd / 1.25 * 100)
         credit_line = int(xsu_minor * CREDIT_LINE_SHARE)
-        registry.set_allocation(engine, authority, demo.PERIOD_START,
+        registry.set_allocation(uow, authority, demo.PERIOD_START,
                                 int(xsu_minor * LIMIT_SHARE) - credit_line, credit_line,
                                 REFERENCE)
-    registry.open_period(engine, demo.PERIOD_START)
+    registry.open_period(uow, demo.PERIOD_START)
 
 
 # --- measurement helpers ------------------------------------------------------------------------

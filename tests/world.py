@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.money import CurrencyCode
 from sucre.domain.orders import OrderRequest
 from sucre.service import bloc, closing, payments, registry
@@ -43,21 +44,21 @@ def build(engine: Engine, *, calendar: str = "semester") -> None:
 
 def build_anew(engine: Engine, *, calendar: str = "semester") -> None:
     """The world built through the use cases, as a council and the central banks would."""
-    bloc.register_bloc(engine, START, REF)
+    uow = SqlUnitOfWork(engine)
+    bloc.register_bloc(uow, START, REF)
     if calendar != "semester":
-        registry.set_parameter(engine, "calendar", calendar, effective_date=START,
-                               reference=REF)
+        registry.set_parameter(uow, "calendar", calendar, effective_date=START, reference=REF)
     for offset in range(DAYS):
         day = START + dt.timedelta(days=offset)
-        registry.record_fixings(engine, day, {CurrencyCode(c): Fraction(Decimal(v))
-                                              for c, v in PER_USD.items()})
+        registry.record_fixings(uow, day, {CurrencyCode(c): Fraction(Decimal(v))
+                                           for c, v in PER_USD.items()})
         if offset == 0:
-            registry.set_basket(engine, START, Fraction(5, 4),
+            registry.set_basket(uow, START, Fraction(5, 4),
                                 {CurrencyCode(c): Fraction(Decimal(w))
                                  for c, w in WEIGHTS.items()}, REF)
     for authority, (allocation, credit_line) in LIMITS.items():
-        registry.set_allocation(engine, authority, START, allocation, credit_line, REF)
-    registry.open_period(engine, START)
+        registry.set_allocation(uow, authority, START, allocation, credit_line, REF)
+    registry.open_period(uow, START)
 
 
 def order(key: str = "K1", **changes: str) -> OrderRequest:

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import InvalidInput
 from sucre.service import registry
 from tests.api.conftest import Keys, TestClient, auth
@@ -61,11 +62,11 @@ def test_the_domain_refuses_them_whatever_the_edge(engine: Engine, keys: Keys,
                                                   text: str) -> None:
     before = decisions(engine)
     with pytest.raises(InvalidInput, match="control character") as caught:
-        registry.set_parameter(engine, "corridor_alert_share", "0.4",
+        registry.set_parameter(SqlUnitOfWork(engine), "corridor_alert_share", "0.4",
                                effective_date=registry.dt.date(2027, 1, 1), reference=text)
     assert caught.value.field == "reference"
     with pytest.raises(InvalidInput, match="control character"):
-        registry.register_authority(engine, "BCX", text, "USD")
+        registry.register_authority(SqlUnitOfWork(engine), "BCX", text, "USD")
     assert decisions(engine) == before
 
 
@@ -73,6 +74,6 @@ def test_an_over_long_reference_is_refused_not_cut(engine: Engine, client: TestC
                                                    keys: Keys) -> None:
     before = decisions(engine)
     with pytest.raises(InvalidInput, match="longer than 200"):
-        registry.set_parameter(engine, "corridor_alert_share", "0.4",
+        registry.set_parameter(SqlUnitOfWork(engine), "corridor_alert_share", "0.4",
                                effective_date=registry.dt.date(2027, 1, 1), reference="R" * 201)
     assert decisions(engine) == before

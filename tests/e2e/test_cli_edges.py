@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from sucre import bounds
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.bootstrap import database
 from sucre.domain.errors import IdempotencyConflict
 from sucre.entrypoints.cli import app
@@ -72,18 +73,19 @@ def test_ids_beyond_the_databases_integers_are_refused_before_it(db: str,
 
 def test_the_same_basket_twice_changes_nothing_and_another_is_refused(engine: Engine) -> None:
     world.build(engine)
-    with engine.connect() as conn:
-        found = registry.basket_in_force(conn, world.START)
+    uow = SqlUnitOfWork(engine)
+    with uow:
+        found = uow.rates.basket_in_force(world.START)
     assert found is not None
     weights, usd = dict(found[1].weights), found[1].launch_usd_per_xsu
     before = world.row_counts(engine)
-    again = registry.set_basket(engine, world.START, usd, weights, "the same decision, again")
+    again = registry.set_basket(uow, world.START, usd, weights, "the same decision, again")
     assert again.launch_date == world.START and world.row_counts(engine) == before
     changed = dict(weights)
     first = sorted(changed)[0]
     changed[first] = changed[first] / 2
     with pytest.raises(IdempotencyConflict, match="already recorded"):
-        registry.set_basket(engine, world.START, usd, changed, "another basket, same day")
+        registry.set_basket(uow, world.START, usd, changed, "another basket, same day")
     assert world.row_counts(engine) == before
 
 

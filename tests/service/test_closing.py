@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, update
 
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import InvalidState
 from sucre.service import closing, payments, reports
 from tests import world
@@ -71,8 +72,8 @@ def test_frcc_finances_a_deficit_within_the_credit_line(engine: Engine) -> None:
 
 def test_unconfirmed_orders_are_posted_at_the_cut_off_and_positions_reset(traded: Engine) -> None:
     closing.close_period(traded, "2026-H2", as_of=world.AFTER)
-    live = reports.positions_report(traded, "2026-H2")["authorities"]
-    assert all(row["debit_reserved"] == "0.00" for row in live.values())
+    live = reports.positions_report(SqlUnitOfWork(traded), "2026-H2").authorities
+    assert all(row.debit_reserved_minor == 0 for row in live.values())
     with traded.connect() as conn:
         from sucre.adapters.db import repository as repo
         from sucre.domain.ledger import EntryKind
@@ -94,14 +95,14 @@ def test_an_interrupted_close_resumes(traded: Engine) -> None:
 
 def test_closing_opens_the_next_period(traded: Engine) -> None:
     closing.close_period(traded, "2026-H2", as_of=world.AFTER)
-    assert reports.positions_report(traded)["period"] == "2027-H1"
+    assert reports.positions_report(SqlUnitOfWork(traded)).period.code == "2027-H1"
 
 
 def test_a_withdrawn_members_open_position_is_settled_at_the_next_close(traded: Engine) -> None:
     from sucre.domain.members import MemberStatus
     from sucre.service import registry
 
-    registry.change_member_status(traded, "BOL", MemberStatus.WITHDRAWN,
+    registry.change_member_status(SqlUnitOfWork(traded), "BOL", MemberStatus.WITHDRAWN,
                                   effective_date=world.START, reference=world.REF)
     report = closing.close_period(traded, "2026-H2", as_of=world.AFTER)
     assert report["positions"]["BCB"] == "900.00"
@@ -113,7 +114,7 @@ def test_daily_windows_are_a_council_parameter(engine: Engine) -> None:
     payments.submit_order(engine, world.order(value_date="2026-07-01"))
     report = closing.close_period(engine, "2026-07-01", as_of=world.AFTER)
     assert report["gross_xsu"] == "1000.00"
-    assert reports.positions_report(engine)["period"] == "2026-07-02"
+    assert reports.positions_report(SqlUnitOfWork(engine)).period.code == "2026-07-02"
 
 
 @pytest.mark.parametrize("value", ["half", "1/0", "NaN", "0", "1.5", ""])
@@ -129,7 +130,7 @@ def test_a_bad_share_parameter_is_refused_and_not_recorded(engine: Engine, value
     with engine.connect() as conn:
         before = conn.execute(select(func.count()).select_from(t.parameters)).scalar_one()
     with pytest.raises(InvalidInput) as caught:
-        registry.set_parameter(engine, "corridor_alert_share", value,
+        registry.set_parameter(SqlUnitOfWork(engine), "corridor_alert_share", value,
                                effective_date=dt.date(2026, 7, 1), reference=world.REF)
     assert caught.value.field == "value"
     with engine.connect() as conn:

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, select, update
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.engine import make_engine
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import SucreError
 from sucre.domain.orders import OrderStatus
 from sucre.service import closing, payments, reports
@@ -46,8 +47,8 @@ def test_concurrent_submitters_never_breach_a_limit(engine: Engine) -> None:
     assert len(accepted) == 6  # 6 * 300 = 1,800 <= 2,000 < 7 * 300
     assert all(getattr(o, "reason_code", None) == "AM04" for o in outcomes
                if o not in accepted)
-    live = reports.positions_report(engine)["authorities"]["BCC"]
-    assert live["debit_reserved"] == "1800.00"
+    live = reports.positions_report(SqlUnitOfWork(engine)).authorities["BCC"]
+    assert live.debit_reserved_minor == 180_000
     closing.verify_journal(engine)
 
 
@@ -59,7 +60,8 @@ def test_concurrent_retries_of_one_key_make_one_order(engine: Engine) -> None:
     assert sum(not getattr(o, "replayed", True) for o in outcomes) == 1
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.payment_orders)).scalar() == 1
-    assert reports.positions_report(engine)["authorities"]["BCC"]["debit_reserved"] == "1000.00"
+    assert reports.positions_report(SqlUnitOfWork(engine)).authorities[
+        "BCC"].debit_reserved_minor == 100_000
 
 
 def test_orders_racing_a_close_land_in_exactly_one_period(engine: Engine) -> None:

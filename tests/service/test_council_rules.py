@@ -12,7 +12,9 @@ from sqlalchemy import Engine, select
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import AccessDenied, InvalidInput, InvalidState, UnknownParty
+from sucre.domain.members import AuthorityCode
 from sucre.domain.money import XSU, CurrencyCode
 from sucre.domain.orders import OrderStatus
 from sucre.service import bloc, closing, payments, registry, reports, setoff_runs
@@ -29,74 +31,79 @@ def _weights() -> dict[CurrencyCode, Fraction]:
     return {CurrencyCode(c): Fraction(Decimal(w)) for c, w in world.WEIGHTS.items()}
 
 
-def _limit(engine: Engine, authority: str) -> str:
-    return str(reports.positions_report(engine, "2026-H2")["authorities"][authority]["limit"])
+def _limit(uow: SqlUnitOfWork, authority: str) -> str:
+    report = reports.positions_report(uow, "2026-H2")
+    return reports.xsu(report.authorities[AuthorityCode(authority)].limit_minor)
 
 
-def test_an_allocation_dated_in_the_open_period_becomes_its_limit(engine: Engine) -> None:
+def test_an_allocation_dated_in_the_open_period_becomes_its_limit(
+        engine: Engine, uow: SqlUnitOfWork) -> None:
     world.build(engine)
-    assert _limit(engine, "BCC") == "2000.00"
-    registry.set_allocation(engine, "BCC", dt.date(2026, 7, 5), 500_000, 100_000, world.REF)
-    assert _limit(engine, "BCC") == "6000.00"
+    assert _limit(uow, "BCC") == "2000.00"
+    registry.set_allocation(uow, "BCC", dt.date(2026, 7, 5), 500_000, 100_000, world.REF)
+    assert _limit(uow, "BCC") == "6000.00"
     # The new limit is the one reservations check: BCC may now owe 6,000.00 XSU.
     accepted = payments.submit_order(engine, world.order("BIG", amount="5500.00"))
     assert accepted.status is OrderStatus.ACCEPTED
 
 
-def test_an_allocation_below_the_debit_already_used_is_refused(engine: Engine) -> None:
+def test_an_allocation_below_the_debit_already_used_is_refused(
+        engine: Engine, uow: SqlUnitOfWork) -> None:
     world.build(engine)
     payments.submit_order(engine, world.order("USED", amount="1500.00"))
     before = world.row_counts(engine)
     with pytest.raises(InvalidState, match="already used"):
-        registry.set_allocation(engine, "BCC", dt.date(2026, 7, 5), 100_000, 0, world.REF)
+        registry.set_allocation(uow, "BCC", dt.date(2026, 7, 5), 100_000, 0, world.REF)
     assert world.row_counts(engine) == before
-    assert _limit(engine, "BCC") == "2000.00"
+    assert _limit(uow, "BCC") == "2000.00"
 
 
-def test_an_allocation_dated_in_a_settled_period_is_refused(engine: Engine) -> None:
+def test_an_allocation_dated_in_a_settled_period_is_refused(
+        engine: Engine, uow: SqlUnitOfWork) -> None:
     world.build(engine)
     closing.close_period(engine, "2026-H2", as_of=world.AFTER)
     with pytest.raises(InvalidState, match="2026-H2, which is already settled"):
-        registry.set_allocation(engine, "BCC", dt.date(2026, 8, 1), 500_000, 0, world.REF)
+        registry.set_allocation(uow, "BCC", dt.date(2026, 8, 1), 500_000, 0, world.REF)
 
 
 def test_fixings_loaded_before_the_basket_become_rates_when_it_is_decided(
-        engine: Engine) -> None:
-    bloc.register_bloc(engine, world.START, world.REF)
+        engine: Engine, uow: SqlUnitOfWork) -> None:
+    bloc.register_bloc(uow, world.START, world.REF)
     days = [world.START + dt.timedelta(days=n) for n in range(3)]
     for day in days:
-        registry.record_fixings(engine, day, _per_usd())
+        registry.record_fixings(uow, day, _per_usd())
     with engine.connect() as conn:
         assert repo.rates_on(conn, days[2]) is None
-    registry.set_basket(engine, world.START, Fraction(5, 4), _weights(), world.REF)
+    registry.set_basket(uow, world.START, Fraction(5, 4), _weights(), world.REF)
     with engine.connect() as conn:
         published = [repo.rates_on(conn, day) for day in days]
     assert all(r is not None and r.per_xsu[CurrencyCode("USD")] == Fraction(5, 4)
                for r in published)
 
 
-def test_reloading_the_same_fixings_changes_nothing(engine: Engine) -> None:
-    bloc.register_bloc(engine, world.START, world.REF)
-    registry.record_fixings(engine, world.START, _per_usd())
-    registry.record_fixings(engine, world.START, _per_usd())  # before the basket
-    registry.set_basket(engine, world.START, Fraction(5, 4), _weights(), world.REF)
+def test_reloading_the_same_fixings_changes_nothing(engine: Engine, uow: SqlUnitOfWork) -> None:
+    bloc.register_bloc(uow, world.START, world.REF)
+    registry.record_fixings(uow, world.START, _per_usd())
+    registry.record_fixings(uow, world.START, _per_usd())  # before the basket
+    registry.set_basket(uow, world.START, Fraction(5, 4), _weights(), world.REF)
     before = world.row_counts(engine)
-    registry.record_fixings(engine, world.START, _per_usd())  # after: rates published
+    registry.record_fixings(uow, world.START, _per_usd())  # after: rates published
     assert world.row_counts(engine) == before
 
 
-def test_a_different_fixing_for_a_fixed_day_is_refused_clearly(engine: Engine) -> None:
-    bloc.register_bloc(engine, world.START, world.REF)
-    registry.record_fixings(engine, world.START, _per_usd())
+def test_a_different_fixing_for_a_fixed_day_is_refused_clearly(
+        engine: Engine, uow: SqlUnitOfWork) -> None:
+    bloc.register_bloc(uow, world.START, world.REF)
+    registry.record_fixings(uow, world.START, _per_usd())
     with pytest.raises(InvalidState, match="VES fixing of 2026-07-01 is already recorded") as e:
-        registry.record_fixings(engine, world.START, _per_usd(VES="101"))
+        registry.record_fixings(uow, world.START, _per_usd(VES="101"))
     assert e.value.reason_code == "DUPL"
 
 
-def test_a_new_currency_on_a_published_day_is_refused(engine: Engine) -> None:
+def test_a_new_currency_on_a_published_day_is_refused(engine: Engine, uow: SqlUnitOfWork) -> None:
     world.build(engine)
     with pytest.raises(InvalidState, match="already published"):
-        registry.record_fixings(engine, world.START, {CurrencyCode("EUR"): Fraction(9, 10)})
+        registry.record_fixings(uow, world.START, {CurrencyCode("EUR"): Fraction(9, 10)})
 
 
 def test_a_period_that_has_not_ended_is_not_closed(engine: Engine) -> None:

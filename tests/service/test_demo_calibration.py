@@ -6,11 +6,13 @@ from decimal import Decimal
 
 from sqlalchemy import Engine
 
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
+from sucre.domain.members import AuthorityCode
 from sucre.service import demo, reports
 
 
 def test_the_demo_semester_is_calibrated_to_the_published_record(engine: Engine) -> None:
-    result = demo.run_demo(engine, orders=300, seed=11)
+    result = demo.run_demo(SqlUnitOfWork(engine), engine, orders=300, seed=11)
     measured = result.report["calibration"]
     rate = measured["usd_per_xsu"]
     # Quasi-stable near 1.25 USD (later quoted 1.2509), not drifting by percents in a semester.
@@ -20,8 +22,8 @@ def test_the_demo_semester_is_calibrated_to_the_published_record(engine: Engine)
     assert 250_000 <= int(run["mean_order_usd"]) <= 550_000
     assert run["share_paid_by_venezuela"] > 0.6  # Venezuela's corridors dominate
     assert run["share_touching_eccb"] < 0.05  # the ECCB states' flows are modest
-    limits = reports.positions_report(engine, "2026-H2")["authorities"]
-    assert limits["BCC"]["limit"] != limits["BCV"]["limit"]
+    limits = reports.positions_report(SqlUnitOfWork(engine), "2026-H2").authorities
+    assert limits[AuthorityCode("BCC")].limit_minor != limits[AuthorityCode("BCV")].limit_minor
     allocated = measured["allocations_xsu"]
     # The published allocations (Cuba 20 million XSU, Venezuela 44.21 % of 112 million) or more.
     assert Decimal(allocated["BCC"]["allocation"]) >= 20_000_000

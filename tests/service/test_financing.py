@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 
 from sucre.adapters.db import repository as repo
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import InvalidInput, InvariantBroken
 from sucre.domain.financing import POLICIES, Deficits, Loan
 from sucre.domain.members import AuthorityCode
@@ -30,7 +31,7 @@ def deficit(engine: Engine) -> Engine:
 
 
 def decide(engine: Engine, value: str, on: dt.date = world.START) -> None:
-    registry.set_parameter(engine, "deficit_financing", value, effective_date=on,
+    registry.set_parameter(SqlUnitOfWork(engine), "deficit_financing", value, effective_date=on,
                            reference=world.REF)
 
 
@@ -133,20 +134,23 @@ def test_parameters_read_back_typed_and_as_text(deficit: Engine) -> None:
     from sucre.domain import parameters
 
     decide(deficit, " FRCC ")
-    with deficit.begin() as conn:
+    uow = SqlUnitOfWork(deficit)
+    with uow:
         # A share recorded by the first version (which took Fraction text) reads back too.
-        decision = registry.record_decision(conn, "parameter", world.START, world.REF, {})
-        conn.execute(insert(t.parameters).values(
+        decision = uow.decisions.record_decision("parameter", world.START, world.REF, {})
+        uow.connection.execute(insert(t.parameters).values(
             name="corridor_alert_share", value="1/2", effective_date=world.START,
             decision_id=decision))
-    with deficit.connect() as conn:
-        assert registry.parameter(conn, "deficit_financing", PERIOD_END) == "FRCC"
-        assert registry.parameter(conn, "corridor_alert_share", PERIOD_END) == "1/2"
-        assert registry.parameter(conn, "fixing_deviation_max", PERIOD_END) == "0.25"
-        share = registry.parameter_value(conn, parameters.CORRIDOR_ALERT_SHARE, PERIOD_END)
-        policy = registry.parameter_value(conn, parameters.DEFICIT_FINANCING, PERIOD_END)
-        before = registry.parameter_value(conn, parameters.DEFICIT_FINANCING,
-                                          world.START - dt.timedelta(days=1))
+        uow.commit()
+    with uow:
+        decisions = uow.decisions
+        assert decisions.parameter("deficit_financing", PERIOD_END) == "FRCC"
+        assert decisions.parameter("corridor_alert_share", PERIOD_END) == "1/2"
+        assert decisions.parameter("fixing_deviation_max", PERIOD_END) == "0.25"
+        share = decisions.parameter_value(parameters.CORRIDOR_ALERT_SHARE, PERIOD_END)
+        policy = decisions.parameter_value(parameters.DEFICIT_FINANCING, PERIOD_END)
+        before = decisions.parameter_value(parameters.DEFICIT_FINANCING,
+                                           world.START - dt.timedelta(days=1))
     assert (share, policy.name, before.name) == (Fraction(1, 2), "frcc", "none")
     report = closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
     assert report["corridors"][0]["alert"] is True  # one corridor: all of the gross, above 1/2

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.orders import OrderRequest, OrderStatus
 from sucre.service import payments, reports
 from tests import world
@@ -87,8 +88,8 @@ def test_limits_are_exact_within_and_across_batches(bloc_engine: Engine,
                 for k in "ABCD"}
     assert statuses == {"A": ("accepted", None), "B": ("rejected", "AM04"),
                         "C": ("accepted", None), "D": ("rejected", "AM04")}
-    live = reports.positions_report(bloc_engine)["authorities"]
-    assert live["BCC"]["debit_reserved"] == "2000.00" and live["BCC"]["headroom"] == "0.00"
+    live = reports.positions_report(SqlUnitOfWork(bloc_engine)).authorities
+    assert live["BCC"].debit_reserved_minor == 200_000 and live["BCC"].headroom_minor == 0
     replay = payments.import_orders(bloc_engine, numbered(world.order("B", amount="500.01")))
     assert (replay.replayed, replay.rejected, replay.invalid) == (1, 0, 0)
     assert stored(bloc_engine, "B")["status"] == OrderStatus.REJECTED.value

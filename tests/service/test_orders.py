@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import Engine
 
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import (
     IdempotencyConflict,
     InvalidAmount,
@@ -32,10 +33,10 @@ def test_an_order_is_reserved_against_the_debtors_limit(bloc_engine: Engine) -> 
     outcome = payments.submit_order(bloc_engine, world.order())
     assert outcome.status is OrderStatus.ACCEPTED
     assert outcome.xsu_minor == 100_000
-    live = reports.positions_report(bloc_engine)["authorities"]
-    assert live["BCC"]["debit_reserved"] == "1000.00"
-    assert live["BCV"]["credit_reserved"] == "1000.00"
-    assert live["BCC"]["headroom"] == "1000.00"  # limit 2000.00, 1000.00 reserved
+    live = reports.positions_report(SqlUnitOfWork(bloc_engine)).authorities
+    assert live["BCC"].debit_reserved_minor == 100_000
+    assert live["BCV"].credit_reserved_minor == 100_000
+    assert live["BCC"].headroom_minor == 100_000  # limit 2000.00, 1000.00 reserved
 
 
 def test_local_currency_is_valued_at_the_value_dates_published_rate(bloc_engine: Engine) -> None:
@@ -51,7 +52,8 @@ def test_an_order_over_the_limit_is_kept_as_rejected_am04(bloc_engine: Engine) -
     assert (second.status, second.reason_code) == (OrderStatus.REJECTED, "AM04")
     again = payments.submit_order(bloc_engine, world.order("B", amount="600.00"))
     assert again.replayed and again.status is OrderStatus.REJECTED  # failed stays failed
-    assert reports.positions_report(bloc_engine)["authorities"]["BCC"]["headroom"] == "500.00"
+    assert reports.positions_report(SqlUnitOfWork(bloc_engine)).authorities[
+        "BCC"].headroom_minor == 50_000
 
 
 def test_a_replay_returns_the_original_outcome_with_no_second_effect(bloc_engine: Engine) -> None:
@@ -120,8 +122,8 @@ def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
                                               (MemberStatus.WITHDRAWN, "AC04")])
 def test_suspended_and_withdrawn_members_cannot_pay_or_be_paid(
         bloc_engine: Engine, status: MemberStatus, code: str) -> None:
-    registry.change_member_status(bloc_engine, "VEN", status, effective_date=world.START,
-                                  reference=world.REF)
+    registry.change_member_status(SqlUnitOfWork(bloc_engine), "VEN", status,
+                                  effective_date=world.START, reference=world.REF)
     before = world.row_counts(bloc_engine)
     with pytest.raises(PartyNotActive) as caught:
         payments.submit_order(bloc_engine, world.order())
@@ -140,10 +142,10 @@ def test_the_receiving_side_confirms_or_rejects(bloc_engine: Engine) -> None:
     assert (rejected.status, rejected.reason_code) == (OrderStatus.REJECTED, "MS02")
     with pytest.raises(InvalidState):
         payments.decide_order(bloc_engine, refused.order_id, "BCV", accept=True)
-    live = reports.positions_report(bloc_engine)["authorities"]
-    assert live["BCC"]["net_posted"] == "-700.00"
-    assert live["BCC"]["debit_reserved"] == "0.00"
-    assert live["BCV"]["net_posted"] == "700.00"
+    live = reports.positions_report(SqlUnitOfWork(bloc_engine)).authorities
+    assert live["BCC"].net_posted_minor == -70_000
+    assert live["BCC"].debit_reserved_minor == 0
+    assert live["BCV"].net_posted_minor == 70_000
     closing.verify_journal(bloc_engine)
 
 

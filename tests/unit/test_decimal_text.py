@@ -20,12 +20,11 @@ from hypothesis import strategies as st
 
 from sucre import bounds
 from sucre.adapters.invoice_csv import CsvRowErrors, load_invoices
-from sucre.domain import decimal_text
+from sucre.domain import decimal_text, parameters
 from sucre.domain.errors import InvalidAmount, InvalidInput
 from sucre.domain.money import XSU, parse_amount, parse_minor_units
 from sucre.domain.orders import parse_quantity
 from sucre.domain.rates import parse_rate
-from sucre.service.registry import _check_parameter
 from tests.hostile import HOSTILE_NUMBERS, LENIENT_NUMBERS, REFUSAL_SECONDS_MAX
 
 
@@ -45,7 +44,7 @@ EDGES: dict[str, Callable[[str], object]] = {
     "minor-units": parse_minor_units,
     "rate": lambda text: parse_rate(text, field="rate"),
     "quantity": lambda text: parse_quantity(text, field="quantity"),
-    "council-share": lambda text: _check_parameter("corridor_alert_share", text),
+    "council-share": lambda text: parameters.definition("corridor_alert_share").parse(text),
 }
 
 
@@ -68,7 +67,7 @@ def test_every_number_parser_reads_lenient_numbers_alike(text: str) -> None:
     assert parse_minor_units(text) == 1
     assert parse_rate(text, field="rate") == 1
     assert parse_quantity(text, field="quantity") == 1
-    _check_parameter("corridor_alert_share", text)
+    parameters.definition("corridor_alert_share").parse(text)
 
 
 def test_over_precise_amounts_are_refused_not_rounded() -> None:

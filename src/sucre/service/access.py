@@ -39,8 +39,10 @@ from sucre.domain.errors import (
 )
 from sucre.domain.members import MemberCode, authority_code, member_code
 from sucre.domain.orders import OrderRequest
+from sucre.domain.periods import ClearingPeriod
 from sucre.domain.roles import Grant, Permission, Scope, may_see_authority
 from sucre.service import messaging, payments, reports, setoff_runs
+from sucre.service.unit_of_work import UnitOfWork
 
 
 def _granted(grant: Grant, permission: Permission) -> Grant:
@@ -152,15 +154,15 @@ def orders(engine: Engine, grant: Grant, query: reports.OrderFilter
     return reports.orders(engine, query, visible_to=grant.authority_id)
 
 
-def positions(engine: Engine, grant: Grant, period: str | None) -> dict[str, Any]:
+def positions(uow: UnitOfWork, grant: Grant, period: str | None) -> reports.PositionsReport:
     """:func:`reports.positions_report`, reduced to the operator's own authority."""
     _granted(grant, Permission.READ_POSITIONS)
-    return reports.positions_report(engine, period, only=grant.authority)
+    return reports.positions_report(uow, period, only=grant.authority)
 
 
-def periods(engine: Engine, grant: Grant) -> list[dict[str, Any]]:
+def periods(uow: UnitOfWork, grant: Grant) -> list[ClearingPeriod]:
     _granted(grant, Permission.READ_PERIODS)
-    return reports.periods(engine)
+    return reports.periods(uow)
 
 
 def statement(engine: Engine, grant: Grant, authority: str, period_code: str

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine
-
 from sucre.service import registry
+from sucre.service.unit_of_work import UnitOfWork
 
 AUTHORITIES: tuple[tuple[str, str, str], ...] = (
     ("BCV", "Banco Central de Venezuela", "VES"),
@@ -34,10 +33,10 @@ MEMBERS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def register_bloc(engine: Engine, effective_date: dt.date, reference: str) -> None:
-    """Register the five authorities and ten members of the bloc."""
+def register_bloc(uow: UnitOfWork, effective_date: dt.date, reference: str) -> None:
+    """Register the five authorities and ten members of the bloc (each one transaction)."""
     for code, name, currency in AUTHORITIES:
-        registry.register_authority(engine, code, name, currency)
+        registry.register_authority(uow, code, name, currency)
     for code, name, authority in MEMBERS:
-        registry.register_member(engine, code, name, authority, effective_date=effective_date,
+        registry.register_member(uow, code, name, authority, effective_date=effective_date,
                                  reference=reference)

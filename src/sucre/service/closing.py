@@ -79,7 +79,7 @@ def close_period(engine: Engine, code: str, *, finance_deficits: bool | None = N
             _check_ended(conn, period, today, early_reference)
             period = period.advanced(PeriodState.CLOSING)
             repo.set_period_state(conn, period, "closing_at")
-            registry.ensure_period(conn, period.end + dt.timedelta(days=1))
+            registry.ensure_period_on(conn, period.end + dt.timedelta(days=1))
     with engine.begin() as conn:
         # The state is read again under the lock: a concurrent close may have settled the
         # period between the two transactions.
@@ -108,7 +108,7 @@ def _check_ended(conn: Connection, period: ClearingPeriod, today: dt.date,
             f"period {period.code} runs until {period.end}: it can be closed from "
             f"{period.end + dt.timedelta(days=1)}, or earlier under a council decision "
             "(--early REFERENCE; early_reference in the API)", field="period")
-    registry.record_decision(conn, "early_close", today, early_reference,
+    repo.record_decision(conn, "early_close", today, early_reference,
                              {"period": period.code, "end": period.end.isoformat()})
 
 
@@ -131,7 +131,7 @@ def _settle(conn: Connection, period: ClearingPeriod, *, finance_deficits: bool 
     positions = {a: by_account.get(position_account(a), 0) for a in authorities}
     invariant(set(by_account) <= {position_account(a) for a in authorities},
               "every position account belongs to an authority")
-    in_force = registry.parameters_in_force(conn, period.end)
+    in_force = repo.parameters_in_force(conn, period.end)
     settlement_currency = in_force[parameters.SETTLEMENT_CURRENCY]
     rates = repo.latest_rates_until(conn, period.end)
     if rates is None and any(positions.values()):

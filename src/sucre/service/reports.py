@@ -1,15 +1,16 @@
-"""Reports as plain JSON-ready dicts: amounts as decimal strings, ratios as numbers.
-
-One shape for the CLI (``--json``), the stored settlement report and, later, the API.
+"""Reports: typed read models (what exists: rates, members, decisions, periods, positions), whose
+JSON the CLI and the API build; and JSON-ready dicts (amounts as decimal strings, ratios as
+numbers) for the settlement report, orders and statements.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-import json
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
@@ -18,14 +19,23 @@ from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
 from sucre.adapters.iso20022.camt053 import AccountStatement
+from sucre.domain.decisions import Decision
 from sucre.domain.errors import InvalidDate, InvalidInput, LimitExceeded, UnknownParty
-from sucre.domain.members import AuthorityCode, authority_code
-from sucre.domain.money import USD, XSU, format_amount
+from sucre.domain.members import (
+    AuthorityCode,
+    MemberCode,
+    MemberState,
+    MemberStatus,
+    MonetaryAuthority,
+    authority_code,
+)
+from sucre.domain.money import XSU, CurrencyCode, format_amount
 from sucre.domain.orders import OrderStatus
-from sucre.domain.periods import ClearingPeriod
-from sucre.domain.positions import headroom, net_posted
+from sucre.domain.periods import ClearingPeriod, PeriodState
+from sucre.domain.positions import Position, headroom, net_posted
 from sucre.domain.rates import rate_text
 from sucre.domain.settlement import SettlementReport
+from sucre.service.unit_of_work import UnitOfWork
 
 
 def xsu(minor: int) -> str:
@@ -87,46 +97,70 @@ def member_breakdown(conn: Connection, period_id: int) -> dict[str, dict[str, st
                 "net": xsu(s["received"] - s["paid"])} for m, s in sorted(result.items())}
 
 
-def positions_report(engine: Engine, period_code: str | None = None, *,
-                     only: AuthorityCode | None = None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class AuthorityPosition:
+    """An authority's live position in a period, and the credit line within its limit."""
+
+    position: Position
+    credit_line_minor: int
+
+    @property
+    def limit_minor(self) -> int:
+        return self.position.limit_minor
+
+    @property
+    def net_posted_minor(self) -> int:
+        return net_posted(self.position)
+
+    @property
+    def debit_reserved_minor(self) -> int:
+        return self.position.debit_pending_minor
+
+    @property
+    def credit_reserved_minor(self) -> int:
+        return self.position.credit_pending_minor
+
+    @property
+    def headroom_minor(self) -> int:
+        return headroom(self.position)
+
+
+@dataclass(frozen=True, slots=True)
+class PositionsReport:
+    """The live positions of a period, by authority code."""
+
+    period: ClearingPeriod
+    authorities: Mapping[AuthorityCode, AuthorityPosition]
+
+
+def positions_report(uow: UnitOfWork, period_code: str | None = None, *,
+                     only: AuthorityCode | None = None) -> PositionsReport:
     """Live positions of a period: limit, posted net, reserved, and the headroom left (of the
     authority ``only``, when it is given)."""
-    with engine.connect() as conn:
-        period = _period_or_latest_open(conn, period_code)
-        rows = repo.position_rows(conn, period.id)
-    authorities: dict[str, Any] = {}
-    for r in rows:
-        if only is not None and r["code"] != only:
-            continue
-        position = repo.position_of(r)
-        authorities[r["code"]] = {
-            "limit": xsu(r["limit_minor"]), "credit_line": xsu(r["credit_line_minor"]),
-            "net_posted": xsu(net_posted(position)),
-            "debit_reserved": xsu(r["debit_pending_minor"]),
-            "credit_reserved": xsu(r["credit_pending_minor"]),
-            "headroom": xsu(headroom(position)),
-        }
-    return {"period": period.code, "state": period.state.value,
-            "positions": {a: v["net_posted"] for a, v in authorities.items()},
-            "authorities": authorities}
+    with uow:
+        period = _period_or_latest_open(uow.periods.all(), period_code)
+        rows = uow.periods.positions(period.id)
+    return PositionsReport(period, {
+        code: AuthorityPosition(position, credit_line)
+        for code, (position, credit_line) in sorted(rows.items())
+        if only is None or code == only})
 
 
-def _period_or_latest_open(conn: Connection, code: str | None) -> ClearingPeriod:
-    periods = repo.all_periods(conn)
+def _period_or_latest_open(periods: list[ClearingPeriod], code: str | None
+                           ) -> ClearingPeriod:
     if code is not None:
         chosen = [p for p in periods if p.code == code]
     else:
-        chosen = [p for p in periods if p.state.value != "settled"][:1] or periods[-1:]
+        chosen = [p for p in periods if p.state is not PeriodState.SETTLED][:1] or periods[-1:]
     if not chosen:
         raise UnknownParty("no such clearing period" if code else "no clearing period yet",
                            field="period")
     return chosen[0]
 
 
-def periods(engine: Engine) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
-        return [{"code": p.code, "start": p.start, "end": p.end, "state": p.state.value}
-                for p in repo.all_periods(conn)]
+def periods(uow: UnitOfWork) -> list[ClearingPeriod]:
+    with uow:
+        return uow.periods.all()
 
 
 # --- payment orders -------------------------------------------------------------------------
@@ -209,64 +243,87 @@ def utc(moment: dt.datetime) -> dt.datetime:
 
 # --- what exists: rates, members, decisions, an account's statement --------------------------
 
-def rates_report(engine: Engine, day: dt.date | None = None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class RatesReport:
+    """The XSU rates of a value date: units of each currency per XSU (XSU itself left out)."""
+
+    day: dt.date
+    per_xsu: Mapping[CurrencyCode, Fraction]
+
+
+def rates_report(uow: UnitOfWork, day: dt.date | None = None) -> RatesReport:
     """The XSU rates published for ``day`` (default: the latest published day): units of each
     currency per XSU, and USD per XSU."""
-    with engine.connect() as conn:
+    with uow:
         if day is None:
-            day = conn.execute(select(func.max(t.xsu_rates.c.value_date))).scalar()
+            day = uow.rates.latest_day()
             if day is None:
                 raise InvalidDate("no XSU rate is published yet (sucre fixings, then basket)",
                                   field="date")
-        rates = repo.rates_on(conn, day)
+        rates = uow.rates.on(day)
     if rates is None:
         raise InvalidDate(f"no XSU rates published for {day}", field="date")
-    per_xsu = {c: rate_text(r) for c, r in sorted(rates.per_xsu.items()) if c != XSU}
-    return {"date": day.isoformat(), "usd_per_xsu": per_xsu.get(USD), "per_xsu": per_xsu}
+    return RatesReport(day, {c: r for c, r in sorted(rates.per_xsu.items()) if c != XSU})
 
 
-def members_report(engine: Engine, as_of: dt.date | None = None) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class MemberLine:
+    """A member state, its central bank and its status on the report's date."""
+
+    member: MemberState
+    authority: MonetaryAuthority
+    status: MemberStatus
+
+
+@dataclass(frozen=True, slots=True)
+class MembersReport:
+    as_of: dt.date | None
+    members: tuple[MemberLine, ...]
+
+
+def members_report(uow: UnitOfWork, as_of: dt.date | None = None) -> MembersReport:
     """Each member state, its central bank and its status on ``as_of`` (default: today's
     status), from the council's member decisions."""
-    with engine.connect() as conn:
-        members = repo.load_members(conn)
-        authorities = repo.load_authorities(conn)
-        d = t.decisions.c
-        changes = conn.execute(select(d.effective_date, d.payload)
-                               .where(d.kind.like("member\\_%", escape="\\"))
-                               .order_by(d.effective_date, d.id)).all()
+    with uow:
+        members = uow.members.members()
+        authorities = uow.members.authorities()
+        changes = uow.decisions.member_changes() if as_of is not None else []
     status = {code: m.status.value for code, m in members.items()}
     if as_of is not None:
-        # The status on a date: the last change in force then, else the one before the first.
-        seen: set[str] = set()
-        for effective, payload in changes:
-            change = json.loads(payload)
-            member = change.get("member")
-            if member not in status:
-                continue
-            if effective <= as_of or member not in seen:
-                status[member] = change["to"] if effective <= as_of else change["from"]
-            seen.add(member)
-    return {"as_of": None if as_of is None else as_of.isoformat(), "members": [
-        {"member": code, "name": m.name, "authority": m.authority,
-         "authority_name": authorities[m.authority].name,
-         "currency": authorities[m.authority].currency, "status": status[code]}
-        for code, m in sorted(members.items())]}
+        _roll_back_to(as_of, status, changes)
+    return MembersReport(as_of, tuple(
+        MemberLine(m, authorities[m.authority], MemberStatus(status[code]))
+        for code, m in sorted(members.items())))
 
 
-def decisions_report(engine: Engine) -> dict[str, Any]:
+def _roll_back_to(as_of: dt.date, status: dict[MemberCode, str],
+                  changes: Sequence[Decision]) -> None:
+    """Each member's status on ``as_of``: the last change in force then, else the one before
+    the first change."""
+    seen: set[str] = set()
+    for change in changes:
+        member = change.payload.get("member")
+        if member not in status:
+            continue
+        if change.effective_date <= as_of or member not in seen:
+            status[member] = change.payload["to" if change.effective_date <= as_of else "from"]
+        seen.add(member)
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionsReport:
+    """The council's first decisions as recorded (bounded), and how many more there are."""
+
+    decisions: tuple[Decision, ...]
+    not_listed: int
+
+
+def decisions_report(uow: UnitOfWork) -> DecisionsReport:
     """The council's decisions as recorded, in the order they were taken (bounded)."""
-    d = t.decisions.c
-    with engine.connect() as conn:
-        total = int(conn.execute(select(func.count()).select_from(t.decisions)).scalar_one())
-        rows = conn.execute(select(d.id, d.kind, d.effective_date, d.reference, d.payload,
-                                   d.recorded_at).order_by(d.id)
-                            .limit(bounds.decisions_listed_max)).all()
-    return {"decisions": [
-        {"id": r.id, "kind": r.kind, "effective_date": r.effective_date.isoformat(),
-         "reference": r.reference, "decision": json.loads(r.payload),
-         "recorded_at": utc(r.recorded_at).isoformat()} for r in rows],
-        "not_listed": total - len(rows)}
+    with uow:
+        total = uow.decisions.decision_count()
+        listed = uow.decisions.first_decisions(bounds.decisions_listed_max)
+    return DecisionsReport(tuple(listed), total - len(listed))
 
 
 def statement_report(statement: AccountStatement) -> dict[str, Any]:

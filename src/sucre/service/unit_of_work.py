@@ -16,14 +16,28 @@ PostgreSQL), ``tests/service/fake_uow.py`` in memory.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from fractions import Fraction
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self, TypeVar
 
 from sucre.domain.access import AccessRow, IdempotencyRecord, KeyHolder, KeyInfo, KeyOwner
-from sucre.domain.members import AuthorityCode, MemberCode, MemberState, MonetaryAuthority
+from sucre.domain.decisions import Allocation, Decision
+from sucre.domain.members import (
+    AuthorityCode,
+    MemberCode,
+    MemberState,
+    MemberStatus,
+    MonetaryAuthority,
+)
+from sucre.domain.money import CurrencyCode
+from sucre.domain.parameters import Parameter, ParameterValues
 from sucre.domain.periods import ClearingPeriod
-from sucre.domain.rates import DailyRates
+from sucre.domain.positions import Position
+from sucre.domain.rates import Basket, DailyRates
 from sucre.domain.roles import Role
+
+T = TypeVar("T")
 
 
 class Orders(Protocol):
@@ -36,18 +50,44 @@ class Positions(Protocol):
 
 
 class Periods(Protocol):
-    """Clearing periods: by date, code and id, their state."""
+    """Clearing periods: by date, code and id, their state; and the position row each
+    authority gets in each period, with the limit the council's allocation gives it."""
 
-    def on(self, day: dt.date) -> ClearingPeriod | None: ...
+    def on(self, day: dt.date) -> ClearingPeriod | None:
+        """The period ``day`` falls in."""
 
     def by_code(self, code: str) -> ClearingPeriod | None: ...
 
     def by_id(self, period_id: int, *, lock: bool = False, shared: bool = False
-              ) -> ClearingPeriod: ...
+              ) -> ClearingPeriod:
+        """One period; ``lock`` takes its row lock (``shared``: FOR SHARE), the first lock of
+        every transaction that takes several."""
 
-    def all(self) -> list[ClearingPeriod]: ...
+    def all(self) -> list[ClearingPeriod]:
+        """Every period, by start date."""
 
     def set_state(self, period: ClearingPeriod, stamp_column: str) -> None: ...
+
+    def open(self, code: str, start: dt.date, end: dt.date) -> ClearingPeriod:
+        """Record a new open period (its position rows: :meth:`add_position`)."""
+
+    def open_until(self, day: dt.date) -> list[ClearingPeriod]:
+        """The open periods whose last day is on or after ``day``, by start date."""
+
+    def unsettled(self) -> list[ClearingPeriod]: ...
+
+    def positions(self, period_id: int) -> dict[AuthorityCode, tuple[Position, int]]:
+        """Each authority's position in the period, and the credit line within its limit."""
+
+    def position_holders(self, period_id: int) -> set[int]:
+        """The ids of the authorities holding a position row in the period."""
+
+    def add_position(self, period_id: int, authority_id: int, allocation: Allocation) -> None:
+        """An authority's empty position in a period, its limit set by ``allocation``."""
+
+    def set_limit(self, period_id: int, authority_id: int, allocation: Allocation) -> bool:
+        """Set the limit of a position row, unless its net debit already exceeds the new limit
+        (False: unchanged, or no such row)."""
 
 
 class Members(Protocol):
@@ -59,17 +99,78 @@ class Members(Protocol):
 
     def members(self) -> dict[MemberCode, MemberState]: ...
 
+    def add_authority(self, authority: MonetaryAuthority) -> None: ...
+
+    def add_member(self, member: MemberState, authority_id: int) -> None: ...
+
+    def set_status(self, member: MemberCode, status: MemberStatus) -> None: ...
+
+    def member_count(self) -> int: ...
+
 
 class Rates(Protocol):
     """Fixings, baskets and the published daily XSU rates."""
 
-    def on(self, day: dt.date) -> DailyRates | None: ...
+    def on(self, day: dt.date) -> DailyRates | None:
+        """The XSU rates published for ``day``."""
 
     def latest_until(self, day: dt.date) -> DailyRates | None: ...
+
+    def latest_day(self) -> dt.date | None:
+        """The last value date with published rates."""
+
+    def fixings_on(self, day: dt.date) -> dict[CurrencyCode, Fraction]:
+        """The official fixings of a day, units per USD."""
+
+    def recorded_fixings(self, day: dt.date
+                         ) -> dict[CurrencyCode, tuple[Fraction, Fraction | None]]:
+        """The fixings of a day as recorded: official and market rate (if any) per currency."""
+
+    def add_fixings(self, day: dt.date, per_usd: Mapping[CurrencyCode, Fraction],
+                    market: Mapping[CurrencyCode, Fraction]) -> None: ...
+
+    def unpublished_fixed_days(self, since: dt.date) -> list[dt.date]:
+        """The days from ``since`` on with fixings and no published rates, in order."""
+
+    def basket_in_force(self, day: dt.date) -> tuple[int, Basket] | None:
+        """The basket launched last on or before ``day``, with its id."""
+
+    def add_basket(self, basket: Basket, decision_id: int) -> int: ...
+
+    def publish(self, rates: DailyRates, basket_id: int) -> None: ...
 
 
 class Decisions(Protocol):
     """The council's decisions: parameters, allocations and credit lines, with effective dates."""
+
+    def record_decision(self, kind: str, effective_date: dt.date, reference: str,
+                        payload: Mapping[str, Any]) -> int:
+        """Append a decision to the log (its reference checked:
+        :func:`sucre.domain.decisions.decision_reference`); its id."""
+
+    def decision_count(self) -> int: ...
+
+    def first_decisions(self, count: int) -> list[Decision]:
+        """The first ``count`` decisions, in the order they were recorded."""
+
+    def member_changes(self) -> list[Decision]:
+        """The member status decisions, by effective date then as recorded."""
+
+    def parameter(self, name: str, on: dt.date) -> str:
+        """The text of a council parameter in force on a date (its default if none)."""
+
+    def parameter_value(self, definition: Parameter[T], on: dt.date) -> T: ...
+
+    def parameters_in_force(self, on: dt.date) -> ParameterValues: ...
+
+    def add_parameter(self, name: str, value: str, effective_date: dt.date,
+                      decision_id: int) -> None: ...
+
+    def allocation_in_force(self, authority_id: int, day: dt.date) -> Allocation:
+        """The latest allocation dated on or before ``day`` (none: zero)."""
+
+    def add_allocation(self, authority_id: int, effective_date: dt.date, allocation: Allocation,
+                       decision_id: int) -> None: ...
 
 
 class Journal(Protocol):
@@ -121,7 +222,8 @@ class Idempotency(Protocol):
 
 
 class UnitOfWork(Protocol):
-    # Read-only properties, so that an implementation may narrow each to its own repository.
+    # Read-only to a use case (properties): an implementation may then hold its own
+    # repository classes (a mutable protocol attribute would have to be of the exact type).
     @property
     def orders(self) -> Orders: ...
 

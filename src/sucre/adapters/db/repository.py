@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError
 from sucre import bounds
 from sucre.adapters.db import repositories
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.repositories.decisions import SqlDecisions
 from sucre.adapters.db.repositories.members import SqlMembers
 from sucre.adapters.db.repositories.periods import SqlPeriods
 from sucre.adapters.db.repositories.rates import SqlRates
@@ -47,6 +48,7 @@ from sucre.domain.members import (
 )
 from sucre.domain.money import XSU, CurrencyCode
 from sucre.domain.orders import OrderStatus, PaymentOrder
+from sucre.domain.parameters import ParameterValues
 from sucre.domain.periods import ClearingPeriod
 from sucre.domain.positions import POSITION_FIELDS, Position
 from sucre.domain.rates import DailyRates
@@ -90,6 +92,15 @@ def all_periods(conn: Connection) -> list[ClearingPeriod]:
 
 def set_period_state(conn: Connection, period: ClearingPeriod, stamp_column: str) -> None:
     SqlPeriods(conn).set_state(period, stamp_column)
+
+
+def record_decision(conn: Connection, kind: str, effective_date: dt.date, reference: str,
+                    payload: Mapping[str, Any]) -> int:
+    return SqlDecisions(conn).record_decision(kind, effective_date, reference, payload)
+
+
+def parameters_in_force(conn: Connection, on: dt.date) -> ParameterValues:
+    return SqlDecisions(conn).parameters_in_force(on)
 
 
 def rates_on(conn: Connection, day: dt.date) -> DailyRates | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
+from sucre.domain.money import USD
+from sucre.domain.rates import rate_text
 from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import (
     DatabaseOption,
@@ -27,7 +29,7 @@ def rates(date: Annotated[str | None, typer.Option(
     """The XSU rates of a value date: units of each currency per XSU, and USD per XSU."""
     with domain_errors():
         day = None if date is None else console.day(date, "date")
-        document = reports.rates_report(console.engine(database), day)
+        document = _rates_json(reports.rates_report(console.unit_of_work(database), day))
     if as_json:
         emit_json(document)
         return
@@ -38,39 +40,61 @@ def rates(date: Annotated[str | None, typer.Option(
     out.print(table)
 
 
+def _rates_json(report: reports.RatesReport) -> dict[str, Any]:
+    per_xsu = {c: rate_text(r) for c, r in report.per_xsu.items()}
+    return {"date": report.day.isoformat(), "usd_per_xsu": per_xsu.get(USD),
+            "per_xsu": per_xsu}
+
+
 def members(as_of: Annotated[str | None, typer.Option(
                 "--as-of", help="Status on this date, YYYY-MM-DD (default: today's).")] = None,
             database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """The member states, their central bank and currency, and their status."""
     with domain_errors():
         day = None if as_of is None else console.day(as_of, "as_of")
-        document = reports.members_report(console.engine(database), day)
+        report = reports.members_report(console.unit_of_work(database), day)
     if as_json:
-        emit_json(document)
+        emit_json(_members_json(report))
         return
     table = Table("member", "name", "central bank", "currency", "status",
                   title=f"members{'' if day is None else f' on {day}'}", title_justify="left")
-    for m in document["members"]:
-        table.add_row(m["member"], cell(m["name"]), m["authority"], m["currency"], m["status"])
+    for m in report.members:
+        table.add_row(m.member.code, cell(m.member.name), m.authority.code,
+                      m.authority.currency, m.status.value)
     out.print(table)
+
+
+def _members_json(report: reports.MembersReport) -> dict[str, Any]:
+    return {"as_of": None if report.as_of is None else report.as_of.isoformat(), "members": [
+        {"member": m.member.code, "name": m.member.name, "authority": m.authority.code,
+         "authority_name": m.authority.name, "currency": m.authority.currency,
+         "status": m.status.value} for m in report.members]}
 
 
 def decisions(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """The council's decisions as recorded (basket, allocations, parameters, member status)."""
     with domain_errors():
-        document = reports.decisions_report(console.engine(database))
+        report = reports.decisions_report(console.unit_of_work(database))
     if as_json:
-        emit_json(document)
+        emit_json(_decisions_json(report))
         return
     table = Table("id", "kind", "effective", "reference", "decision",
                   title="council decisions", title_justify="left")
-    for d in document["decisions"]:
-        table.add_row(str(d["id"]), d["kind"], d["effective_date"], cell(d["reference"]),
-                      cell(json.dumps(d["decision"], sort_keys=True)))
+    for d in report.decisions:
+        table.add_row(str(d.id), d.kind, d.effective_date.isoformat(), cell(d.reference),
+                      cell(json.dumps(d.payload, sort_keys=True)))
     out.print(table)
-    if document["not_listed"]:
-        say(out, f"... and {document['not_listed']} later decision(s) not listed (--json lists "
+    if report.not_listed:
+        say(out, f"... and {report.not_listed} later decision(s) not listed (--json lists "
                  "the same first ones)")
+
+
+def _decisions_json(report: reports.DecisionsReport) -> dict[str, Any]:
+    return {"decisions": [
+        {"id": d.id, "kind": d.kind, "effective_date": d.effective_date.isoformat(),
+         "reference": d.reference, "decision": d.payload,
+         "recorded_at": d.recorded_at.isoformat()} for d in report.decisions],
+        "not_listed": report.not_listed}
 
 
 def register(app: typer.Typer) -> None:

@@ -40,7 +40,7 @@ def member_status(member: str, status: Annotated[str, typer.Argument(
             target = MemberStatus(status)
         except ValueError:
             raise InvalidInput(f"unknown status {status!r}", field="status") from None
-        registry.change_member_status(console.engine(database), member, target,
+        registry.change_member_status(console.unit_of_work(database), member, target,
                                       effective_date=_day(effective), reference=reference)
     say(out, f"{member.strip().upper()} is now {target.value}")
 
@@ -54,7 +54,7 @@ def allocate(authority: str,
     with domain_errors():
         xsu = currency("XSU")
         registry.set_allocation(
-            console.engine(database), authority, _day(effective),
+            console.unit_of_work(database), authority, _day(effective),
             parse_amount(allocation, xsu, field="allocation", allow_zero=True),
             parse_amount(credit_line, xsu, field="credit_line", allow_zero=True), reference)
     say(out, f"allocation recorded for {authority.strip().upper()}")
@@ -65,7 +65,7 @@ def parameter(name: Annotated[str, typer.Argument(help=", ".join(parameters.NAME
               database: DatabaseOption = None) -> None:
     """Set a council parameter from a date on (a council decision); the parameters below."""
     with domain_errors():
-        registry.set_parameter(console.engine(database), name, value,
+        registry.set_parameter(console.unit_of_work(database), name, value,
                                effective_date=_day(effective), reference=reference)
     say(out, f"{name} = {value.strip()} from {effective}")
 
@@ -78,7 +78,7 @@ def basket(launch: Annotated[str, typer.Option(help="Launch date, YYYY-MM-DD.")]
     """Calibrate the XSU basket from the launch date's fixings (a council decision)."""
     with domain_errors():
         parsed = dict(_weight(item) for item in weights.split(","))
-        registry.set_basket(console.engine(database), _day(launch, "launch"),
+        registry.set_basket(console.unit_of_work(database), _day(launch, "launch"),
                             parse_rate(usd_per_xsu, field="usd_per_xsu"), parsed, reference)
     out.print("basket recorded")
 
@@ -92,7 +92,7 @@ def fixings(file: Annotated[Path, typer.Argument(help="CSV: value_date,currency,
             database: DatabaseOption = None) -> None:
     """Record exchange-rate fixings (local currency per USD) and publish XSU rates."""
     with domain_errors():
-        engine = console.engine(database)
+        uow = console.unit_of_work(database)
         by_day: dict[dt.date, dict[CurrencyCode, Fraction]] = {}
         market: dict[dt.date, dict[CurrencyCode, Fraction]] = {}
         for row in _fixing_rows(file):
@@ -102,7 +102,7 @@ def fixings(file: Annotated[Path, typer.Argument(help="CSV: value_date,currency,
             if row.get("market"):
                 market.setdefault(day, {})[code] = parse_rate(row["market"], field="market")
         for day in sorted(by_day):
-            flagged = registry.record_fixings(engine, day, by_day[day], market.get(day))
+            flagged = registry.record_fixings(uow, day, by_day[day], market.get(day))
             for code, deviation in flagged.items():
                 err.print(f"{day} {code}: official fixing {float(deviation):.0%} from market")
     out.print(f"fixings recorded for {len(by_day)} value dates")
@@ -136,7 +136,7 @@ def open_period(day: Annotated[str, typer.Argument(help="A date inside the perio
                 database: DatabaseOption = None) -> None:
     """Open the clearing period (of the council's calendar) that contains a date."""
     with domain_errors():
-        period = registry.open_period(console.engine(database), _day(day, "day"))
+        period = registry.open_period(console.unit_of_work(database), _day(day, "day"))
     out.print(f"period {period.code} ({period.start} to {period.end}) is {period.state.value}")
 
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from sucre import bootstrap
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import (
     DatabaseOption,
@@ -32,11 +33,11 @@ def init(database: DatabaseOption = None,
          reference: str = "ALBA-TCP membership as of 2026") -> None:
     """Create (or migrate) the database and register the bloc."""
     with domain_errors():
-        engine = console.engine(database)
-        if bloc_members and registry.member_count(engine) == 0:
+        uow = console.unit_of_work(database)
+        if bloc_members and registry.member_count(uow) == 0:
             admitted = bootstrap.today() or dt.date.today()  # noqa: DTZ011 -- a calendar date
-            bloc.register_bloc(engine, admitted, reference)
-        say(out, f"database ready: {engine.url.render_as_string(hide_password=True)}")
+            bloc.register_bloc(uow, admitted, reference)
+        say(out, f"database ready: {uow.engine.url.render_as_string(hide_password=True)}")
 
 
 def demo(
@@ -62,7 +63,8 @@ def demo(
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done)
 
-            result = run_demo(engine, orders=orders, seed=seed, on_progress=on_progress)
+            result = run_demo(SqlUnitOfWork(engine), engine, orders=orders, seed=seed,
+                              on_progress=on_progress)
     if not as_json:
         _print_demo_story(result, database)
         print_settlement(result.report, err)

@@ -22,6 +22,7 @@ from sucre.entrypoints.cli.console import (
     out,
 )
 from sucre.service import closing, messaging, reports
+from sucre.service.reports import xsu
 
 
 def print_settlement(report: dict[str, Any], console: Console) -> None:
@@ -52,7 +53,8 @@ def positions(period: Annotated[str | None, typer.Option(help="Period code, e.g.
               database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Positions of each central bank in a period: limit, posted, reserved, headroom."""
     with domain_errors():
-        document = reports.positions_report(console.engine(database), period)
+        document = _positions_json(reports.positions_report(console.unit_of_work(database),
+                                                            period))
     if as_json:
         emit_json(document)
         return
@@ -62,6 +64,18 @@ def positions(period: Annotated[str | None, typer.Option(help="Period code, e.g.
         table.add_row(code, row["limit"], row["net_posted"], row["debit_reserved"],
                       row["credit_reserved"], row["headroom"])
     out.print(table)
+
+
+def _positions_json(report: reports.PositionsReport) -> dict[str, Any]:
+    authorities = {a: {"limit": xsu(r.limit_minor), "credit_line": xsu(r.credit_line_minor),
+                       "net_posted": xsu(r.net_posted_minor),
+                       "debit_reserved": xsu(r.debit_reserved_minor),
+                       "credit_reserved": xsu(r.credit_reserved_minor),
+                       "headroom": xsu(r.headroom_minor)}
+                   for a, r in report.authorities.items()}
+    return {"period": report.period.code, "state": report.period.state.value,
+            "positions": {a: v["net_posted"] for a, v in authorities.items()},
+            "authorities": authorities}
 
 
 def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2026-H2.")],

@@ -3,7 +3,7 @@ over SQLAlchemy."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.repositories import SqlRepository
@@ -34,3 +34,19 @@ class SqlMembers(SqlRepository):
         return {MemberCode(r.code): MemberState(MemberCode(r.code), r.name,
                                                 AuthorityCode(r.authority), MemberStatus(r.status))
                 for r in self.conn.execute(query)}
+
+    def add_authority(self, authority: MonetaryAuthority) -> None:
+        self.conn.execute(insert(t.authorities).values(
+            code=authority.code, name=authority.name, currency=authority.currency))
+
+    def add_member(self, member: MemberState, authority_id: int) -> None:
+        self.conn.execute(insert(t.members).values(
+            code=member.code, name=member.name, authority_id=authority_id,
+            status=member.status.value))
+
+    def set_status(self, member: MemberCode, status: MemberStatus) -> None:
+        self.conn.execute(update(t.members).where(t.members.c.code == member)
+                          .values(status=status.value))
+
+    def member_count(self) -> int:
+        return int(self.conn.execute(select(func.count()).select_from(t.members)).scalar_one())

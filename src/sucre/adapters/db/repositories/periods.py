@@ -1,16 +1,20 @@
-"""The clearing-period repository (:class:`sucre.service.unit_of_work.Periods`) over SQLAlchemy."""
+"""The clearing-period repository (:class:`sucre.service.unit_of_work.Periods`) over SQLAlchemy:
+the periods, and the position row each authority gets in each when it opens."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.repositories import SqlRepository, now
+from sucre.domain.decisions import Allocation
 from sucre.domain.errors import invariant
+from sucre.domain.members import AuthorityCode
 from sucre.domain.periods import ClearingPeriod, PeriodState
+from sucre.domain.positions import POSITION_FIELDS, Position
 
 
 def _period(row: Any) -> ClearingPeriod:
@@ -45,3 +49,54 @@ class SqlPeriods(SqlRepository):
         result = self.conn.execute(update(t.periods).where(t.periods.c.id == period.id)
                                    .values(state=period.state.value, **{stamp_column: now()}))
         invariant(result.rowcount == 1, "one period row changes state")
+
+    def open(self, code: str, start: dt.date, end: dt.date) -> ClearingPeriod:
+        self.conn.execute(insert(t.periods).values(code=code, start_date=start, end_date=end,
+                                                   state=PeriodState.OPEN.value,
+                                                   opened_at=now()))
+        period = self.by_code(code)
+        invariant(period is not None, "the new period is found")
+        assert period is not None  # for mypy
+        return period
+
+    def open_until(self, day: dt.date) -> list[ClearingPeriod]:
+        return [_period(r) for r in self.conn.execute(select(t.periods).where(
+            t.periods.c.state == PeriodState.OPEN.value, t.periods.c.end_date >= day)
+            .order_by(t.periods.c.start_date))]
+
+    def unsettled(self) -> list[ClearingPeriod]:
+        return [_period(r) for r in self.conn.execute(select(t.periods).where(
+            t.periods.c.state != PeriodState.SETTLED.value).order_by(t.periods.c.start_date))]
+
+    # --- the position rows of a period ---------------------------------------------------
+
+    def positions(self, period_id: int) -> dict[AuthorityCode, tuple[Position, int]]:
+        """Each authority's position in the period, and the credit line within its limit."""
+        p = t.positions.c
+        rows = self.conn.execute(select(t.positions, t.authorities.c.code)
+                                 .join(t.authorities, t.authorities.c.id == p.authority_id)
+                                 .where(p.period_id == period_id))
+        return {AuthorityCode(r.code): (Position(*(int(getattr(r, f)) for f in POSITION_FIELDS)),
+                                        int(r.credit_line_minor)) for r in rows}
+
+    def position_holders(self, period_id: int) -> set[int]:
+        return set(self.conn.execute(select(t.positions.c.authority_id).where(
+            t.positions.c.period_id == period_id)).scalars())
+
+    def add_position(self, period_id: int, authority_id: int, allocation: Allocation) -> None:
+        self.conn.execute(insert(t.positions).values(
+            period_id=period_id, authority_id=authority_id, limit_minor=allocation.limit_minor,
+            credit_line_minor=allocation.credit_line_minor,
+            debit_pending_minor=0, credit_pending_minor=0,
+            debit_posted_minor=0, credit_posted_minor=0))
+
+    def set_limit(self, period_id: int, authority_id: int, allocation: Allocation) -> bool:
+        # One conditional UPDATE, like a reservation's: never below the debit already used
+        # (:func:`sucre.domain.positions.net_debit`).
+        p = t.positions.c
+        limit = allocation.limit_minor
+        changed = self.conn.execute(update(t.positions).where(
+            p.period_id == period_id, p.authority_id == authority_id,
+            p.debit_posted_minor + p.debit_pending_minor - p.credit_posted_minor <= limit,
+        ).values(limit_minor=limit, credit_line_minor=allocation.credit_line_minor))
+        return bool(changed.rowcount)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Response
 from sucre.domain import parameters
 from sucre.domain.money import XSU, parse_amount
 from sucre.domain.roles import Grant, Permission
-from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
+from sucre.entrypoints.api.deps import IdempotentDep, UnitOfWorkDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.entrypoints.api.schemas.council import (
     AllocationIn,
@@ -27,7 +27,7 @@ _ERRORS = responses(400, 401, 403, 404, 409, 413, 422)
 
 @router.post("/allocations", status_code=201, response_model=DecisionOut,
              summary="Allocate XSU and an FRCC credit line to a central bank", responses=_ERRORS)
-def allocate(body: AllocationIn, caller: Council, db: EngineDep,
+def allocate(body: AllocationIn, caller: Council, db: UnitOfWorkDep,
              idempotent: IdempotentDep) -> Response:
     """Takes effect for periods opening on or after the effective date."""
 
@@ -45,7 +45,7 @@ def allocate(body: AllocationIn, caller: Council, db: EngineDep,
 
 @router.post("/member-status", status_code=201, response_model=DecisionOut,
              summary="Suspend, reinstate or withdraw a member state", responses=_ERRORS)
-def member_status(body: MemberStatusIn, caller: Council, db: EngineDep,
+def member_status(body: MemberStatusIn, caller: Council, db: UnitOfWorkDep,
                   idempotent: IdempotentDep) -> Response:
     def action() -> tuple[int, DecisionOut]:
         registry.change_member_status(db, body.member, body.status,
@@ -60,7 +60,7 @@ def member_status(body: MemberStatusIn, caller: Council, db: EngineDep,
 @router.post("/parameters", status_code=201, response_model=DecisionOut,
              summary="Set a council parameter from a date on", responses=_ERRORS,
              description=parameters.help_text().replace("\n", "\n\n"))
-def parameter(body: ParameterIn, caller: Council, db: EngineDep,
+def parameter(body: ParameterIn, caller: Council, db: UnitOfWorkDep,
               idempotent: IdempotentDep) -> Response:
     def action() -> tuple[int, DecisionOut]:
         registry.set_parameter(db, body.name, body.value,

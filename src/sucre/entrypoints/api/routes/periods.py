@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from sucre import bootstrap
 from sucre.domain.roles import Grant, Permission
-from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
+from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, UnitOfWorkDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.entrypoints.api.schemas.periods import (
     CloseIn,
@@ -29,19 +29,19 @@ SettlementReader = Annotated[Grant, Depends(allowed(Permission.READ_SETTLEMENTS)
 @router.get("/v1/positions", response_model=PositionsOut, summary="Positions in a period",
             responses=responses(401, 403, 404, 422))
 def positions(caller: Annotated[Grant, Depends(allowed(Permission.READ_POSITIONS))],
-              db: EngineDep,
+              db: UnitOfWorkDep,
               period: Annotated[str | None, Query(
                   max_length=16, description="Period code (default: the open period).")] = None
               ) -> PositionsOut:
     """Limit, posted net, reservations and headroom per authority (an operator sees its own)."""
-    return PositionsOut.model_validate(access.positions(db, caller, period))
+    return PositionsOut.of(access.positions(db, caller, period))
 
 
 @router.get("/v1/periods", response_model=list[PeriodOut], summary="Clearing periods",
             responses=responses(401, 403, 422))
 def periods(caller: Annotated[Grant, Depends(allowed(Permission.READ_PERIODS))],
-            db: EngineDep) -> list[PeriodOut]:
-    return [PeriodOut.model_validate(p) for p in access.periods(db, caller)]
+            db: UnitOfWorkDep) -> list[PeriodOut]:
+    return [PeriodOut.of(p) for p in access.periods(db, caller)]
 
 
 @router.post("/v1/periods/{code}/close", response_model=SettlementReportOut,

@@ -8,8 +8,9 @@ from typing import Literal
 from pydantic import BaseModel, Field, StrictBool
 
 from sucre import bounds
-from sucre.domain.periods import PeriodState
+from sucre.domain.periods import ClearingPeriod, PeriodState
 from sucre.entrypoints.api.schemas.fields import RequestModel
+from sucre.service.reports import AuthorityPosition, PositionsReport, xsu
 
 
 class AuthorityPositionOut(BaseModel):
@@ -20,6 +21,14 @@ class AuthorityPositionOut(BaseModel):
     credit_reserved: str
     headroom: str
 
+    @classmethod
+    def of(cls, row: AuthorityPosition) -> AuthorityPositionOut:
+        return cls(limit=xsu(row.limit_minor), credit_line=xsu(row.credit_line_minor),
+                   net_posted=xsu(row.net_posted_minor),
+                   debit_reserved=xsu(row.debit_reserved_minor),
+                   credit_reserved=xsu(row.credit_reserved_minor),
+                   headroom=xsu(row.headroom_minor))
+
 
 class PositionsOut(BaseModel):
     period: str
@@ -27,12 +36,23 @@ class PositionsOut(BaseModel):
     positions: dict[str, str] = Field(description="Net posted XSU per authority.")
     authorities: dict[str, AuthorityPositionOut]
 
+    @classmethod
+    def of(cls, report: PositionsReport) -> PositionsOut:
+        return cls(period=report.period.code, state=report.period.state,
+                   positions={a: xsu(r.net_posted_minor) for a, r in report.authorities.items()},
+                   authorities={a: AuthorityPositionOut.of(r)
+                                for a, r in report.authorities.items()})
+
 
 class PeriodOut(BaseModel):
     code: str
     start: dt.date
     end: dt.date
     state: PeriodState
+
+    @classmethod
+    def of(cls, period: ClearingPeriod) -> PeriodOut:
+        return cls(code=period.code, start=period.start, end=period.end, state=period.state)
 
 
 class CloseIn(RequestModel):
