@@ -60,7 +60,7 @@ from sucre import bootstrap, bounds
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.adapters.orders_csv import COLUMNS, open_order_file
-from sucre.service import bloc, closing, demo, payments, registry
+from sucre.service import bloc, closing, demo, payments, registry, reports
 
 BENCH_DIR = Path(__file__).resolve().parent
 WORK_DIR = BENCH_DIR / "results" / "work"  # on the real disk (fsync is real), git-ignored
@@ -251,9 +251,11 @@ def run_sucre(engine: Engine, path: Path, orders: int, batch: int,
     say("close_period (timed) ...")
     cpu = cpu_snapshot()
     started = time.perf_counter()
-    document = closing.close_period(engine, PERIOD_CODE, finance_deficits=True, as_of=CLOSE_DAY)
+    settled = closing.close_period(SqlUnitOfWork(engine), PERIOD_CODE, finance_deficits=True,
+                                   as_of=CLOSE_DAY)
     seconds_close = time.perf_counter() - started
     say(f"close_period: done in {seconds_close:.1f} s")
+    document = reports.report_json(settled)
     assert document["orders"]["accepted"] == report.accepted, "close saw every accepted order"
     assert report.replayed == 0 and len(order_file.malformed) == 0, "a fresh, well-formed file"
     return {"orders": orders, "batch_orders": batch,

@@ -13,9 +13,11 @@ from sqlalchemy import Engine, func, select
 
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
+from sucre.domain.confirmations import SettledPeriod
 from sucre.domain.money import CurrencyCode
 from sucre.domain.orders import OrderRequest
 from sucre.service import bloc, closing, payments, registry
+from sucre.service.reports import report_json
 
 START = dt.date(2026, 7, 1)
 #: The operating date the world's period 2026-H2 is closed on: the day after it ends.
@@ -109,4 +111,24 @@ def trade_and_close(engine: Engine, *, built: bool = False) -> dict[str, Any]:
             f"T{number}", debtor_member=importer, creditor_member=exporter, origin=exporter,
             amount=amount))
         assert outcome.reason_code is None, outcome
-    return closing.close_period(engine, "2026-H2", as_of=AFTER)
+    return close(engine, "2026-H2", as_of=AFTER)
+
+
+def close(engine: Engine, code: str, **options: Any) -> dict[str, Any]:
+    """:func:`closing.close_period` on a unit of work of ``engine``: the report as the CLI and
+    the API print it."""
+    return report_json(closing.close_period(SqlUnitOfWork(engine), code, **options))
+
+
+def settled(engine: Engine, code: str = "2026-H2") -> SettledPeriod:
+    """:func:`closing.stored_report`: the typed read model of a settled period."""
+    return closing.stored_report(SqlUnitOfWork(engine), code)
+
+
+def stored_report(engine: Engine, code: str = "2026-H2") -> dict[str, Any]:
+    """The stored report as ``sucre report --json`` prints it."""
+    return report_json(settled(engine, code), as_stored=True)
+
+
+def verify(engine: Engine) -> dict[str, Any]:
+    return closing.verify_journal(SqlUnitOfWork(engine))

@@ -23,7 +23,6 @@ from lxml import etree
 from sqlalchemy import Engine, select
 
 from sucre.adapters.db import tables as t
-from sucre.service import closing
 from tests import world
 from tests.api.conftest import Keys, make_keys, order_body
 
@@ -212,4 +211,4 @@ def test_opposite_direction_concurrent_posts_all_succeed(server: tuple[str, Keys
     accepted_decisions = sum(1 for what, _ in answered if what.startswith("accept"))
     assert statuses == {"settled": accepted_decisions,
                         "accepted": len(jobs) - accepted_decisions}
-    closing.verify_journal(engine)
+    world.verify(engine)

@@ -32,7 +32,7 @@ def traded(engine: Engine) -> Engine:
 
 
 def test_close_settles_multilateral_net_positions(traded: Engine) -> None:
-    report = closing.close_period(traded, "2026-H2", as_of=world.AFTER)
+    report = world.close(traded, "2026-H2", as_of=world.AFTER)
     assert report["positions"] == {"BCB": "900.00", "BCC": "-800.00", "BCN": "0.00",
                                    "BCV": "-100.00", "ECCB": "0.00"}
     assert report["gross_xsu"] == "3400.00"
@@ -48,36 +48,35 @@ def test_close_settles_multilateral_net_positions(traded: Engine) -> None:
 
 
 def test_settlement_legs_balance_in_hard_currency(traded: Engine) -> None:
-    report = closing.close_period(traded, "2026-H2", as_of=world.AFTER)
+    report = world.close(traded, "2026-H2", as_of=world.AFTER)
     # 1 XSU = 1.25 USD on these fixings: BCC and BCV pay, BCB receives.
     legs = {(i["kind"], i["authority"]): i["amount"] for i in report["settlement"]}
     assert legs == {("pay", "BCC"): "1000.00", ("pay", "BCV"): "125.00",
                     ("receive", "BCB"): "1125.00"}
-    assert closing.settlement_amounts(report) == {"USD": 0}
+    assert closing.settlement_amounts(world.settled(traded)) == {"USD": 0}
     assert report["settlement_rate"] == "1.25"
-    closing.verify_journal(traded)
+    world.verify(traded)
 
 
 def test_frcc_finances_a_deficit_within_the_credit_line(engine: Engine) -> None:
     world.build(engine)  # BCB: allocation 3,000.00, FRCC credit line 1,000.00
     payments.submit_order(engine, world.order("F", debtor_member="BOL", creditor_member="VEN",
                                               amount="3500.00", currency="XSU"))
-    report = closing.close_period(engine, "2026-H2", as_of=world.AFTER, finance_deficits=True)
+    report = world.close(engine, "2026-H2", as_of=world.AFTER, finance_deficits=True)
     legs = {(i["kind"], i["authority"]): i["xsu"] for i in report["settlement"]}
     assert legs == {("pay", "BCB"): "2500.00", ("finance", "BCB"): "1000.00",
                     ("receive", "BCV"): "3500.00"}
-    assert closing.settlement_amounts(report) == {"USD": 0}
-    closing.verify_journal(engine)
+    assert closing.settlement_amounts(world.settled(engine)) == {"USD": 0}
+    world.verify(engine)
 
 
 def test_unconfirmed_orders_are_posted_at_the_cut_off_and_positions_reset(traded: Engine) -> None:
-    closing.close_period(traded, "2026-H2", as_of=world.AFTER)
+    world.close(traded, "2026-H2", as_of=world.AFTER)
     live = reports.positions_report(SqlUnitOfWork(traded), "2026-H2").authorities
     assert all(row.debit_reserved_minor == 0 for row in live.values())
-    with traded.connect() as conn:
-        from sucre.adapters.db import repository as repo
-        from sucre.domain.ledger import EntryKind
-        left = repo.journal_positions(conn, 1, (EntryKind.ORDER, EntryKind.CLOSE))
+    from sucre.domain.ledger import EntryKind
+    with SqlUnitOfWork(traded) as uow:
+        left = uow.journal.positions(1, (EntryKind.ORDER, EntryKind.CLOSE))
     assert set(left.values()) == {0}
 
 
@@ -86,15 +85,15 @@ def test_an_interrupted_close_resumes(traded: Engine) -> None:
     with traded.begin() as conn:
         conn.execute(update(t.periods).where(t.periods.c.code == "2026-H2")
                      .values(state="closing"))
-    report = closing.close_period(traded, "2026-H2", as_of=world.AFTER)
+    report = world.close(traded, "2026-H2", as_of=world.AFTER)
     assert report["net_xsu"] == "900.00"
     with pytest.raises(InvalidState):
-        closing.close_period(traded, "2026-H2", as_of=world.AFTER)
-    assert closing.stored_report(traded, "2026-H2") == report
+        world.close(traded, "2026-H2", as_of=world.AFTER)
+    assert world.stored_report(traded, "2026-H2") == report
 
 
 def test_closing_opens_the_next_period(traded: Engine) -> None:
-    closing.close_period(traded, "2026-H2", as_of=world.AFTER)
+    world.close(traded, "2026-H2", as_of=world.AFTER)
     assert reports.positions_report(SqlUnitOfWork(traded)).period.code == "2027-H1"
 
 
@@ -104,7 +103,7 @@ def test_a_withdrawn_members_open_position_is_settled_at_the_next_close(traded: 
 
     registry.change_member_status(SqlUnitOfWork(traded), "BOL", MemberStatus.WITHDRAWN,
                                   effective_date=world.START, reference=world.REF)
-    report = closing.close_period(traded, "2026-H2", as_of=world.AFTER)
+    report = world.close(traded, "2026-H2", as_of=world.AFTER)
     assert report["positions"]["BCB"] == "900.00"
     assert any(i["authority"] == "BCB" and i["kind"] == "receive" for i in report["settlement"])
 
@@ -112,7 +111,7 @@ def test_a_withdrawn_members_open_position_is_settled_at_the_next_close(traded: 
 def test_daily_windows_are_a_council_parameter(engine: Engine) -> None:
     world.build(engine, calendar="daily")
     payments.submit_order(engine, world.order(value_date="2026-07-01"))
-    report = closing.close_period(engine, "2026-07-01", as_of=world.AFTER)
+    report = world.close(engine, "2026-07-01", as_of=world.AFTER)
     assert report["gross_xsu"] == "1000.00"
     assert reports.positions_report(SqlUnitOfWork(engine)).period.code == "2026-07-02"
 
@@ -146,7 +145,7 @@ def test_two_racing_closes_settle_once_and_refuse_the_other(traded: Engine) -> N
     def close(_: int) -> object:
         barrier.wait()
         try:
-            return closing.close_period(traded, "2026-H2", as_of=world.AFTER)
+            return world.close(traded, "2026-H2", as_of=world.AFTER)
         except Exception as error:  # noqa: BLE001 -- the test tells every outcome apart
             return error
 
@@ -157,5 +156,5 @@ def test_two_racing_closes_settle_once_and_refuse_the_other(traded: Engine) -> N
     assert (len(reports_made), len(refused)) == (1, 1), outcomes
     assert "already settled" in refused[0].message
     assert reports_made[0]["gross_xsu"] == "3400.00"
-    assert closing.stored_report(traded, "2026-H2")["gross_xsu"] == "3400.00"
-    closing.verify_journal(traded)
+    assert world.stored_report(traded, "2026-H2")["gross_xsu"] == "3400.00"
+    world.verify(traded)

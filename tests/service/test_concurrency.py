@@ -19,7 +19,7 @@ from sucre.adapters.db.engine import make_engine
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import SucreError
 from sucre.domain.orders import OrderStatus
-from sucre.service import closing, payments, reports
+from sucre.service import payments, reports
 from tests import world
 
 pytestmark = pytest.mark.postgres_only
@@ -49,7 +49,7 @@ def test_concurrent_submitters_never_breach_a_limit(engine: Engine) -> None:
                if o not in accepted)
     live = reports.positions_report(SqlUnitOfWork(engine)).authorities["BCC"]
     assert live.debit_reserved_minor == 180_000
-    closing.verify_journal(engine)
+    world.verify(engine)
 
 
 def test_concurrent_retries_of_one_key_make_one_order(engine: Engine) -> None:
@@ -69,7 +69,7 @@ def test_orders_racing_a_close_land_in_exactly_one_period(engine: Engine) -> Non
 
     def work(i: int) -> object:
         if i == 0:
-            return closing.close_period(engine, "2026-H2", as_of=world.AFTER)
+            return world.close(engine, "2026-H2", as_of=world.AFTER)
         return payments.submit_order(engine, world.order(
             f"R{i}", debtor_member="VEN", creditor_member="BOL", origin="BOL",
             amount="10.00"))
@@ -83,7 +83,7 @@ def test_orders_racing_a_close_land_in_exactly_one_period(engine: Engine) -> Non
     # Every accepted order was settled in the period; none arrived after its cut-off.
     assert report["orders"]["accepted"] == len(accepted)
     assert report["gross_xsu"] == f"{10 * len(accepted)}.00"
-    closing.verify_journal(engine)
+    world.verify(engine)
 
 
 # --- opposite-direction bursts ----------------------------------------------------------------
@@ -185,7 +185,7 @@ def check_accounts(engine: Engine, jobs: Sequence[Job]) -> None:
         for column in ("debit_pending_minor", "credit_pending_minor", "debit_posted_minor",
                        "credit_posted_minor"):
             assert row[column] == want[authority, column], (authority, column)
-    closing.verify_journal(engine)
+    world.verify(engine)
 
 
 def test_opposite_direction_bursts_in_threads(engine: Engine) -> None:

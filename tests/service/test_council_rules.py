@@ -17,7 +17,7 @@ from sucre.domain.errors import AccessDenied, InvalidInput, InvalidState, Unknow
 from sucre.domain.members import AuthorityCode
 from sucre.domain.money import XSU, CurrencyCode
 from sucre.domain.orders import OrderStatus
-from sucre.service import bloc, closing, payments, registry, reports, setoff_runs
+from sucre.service import bloc, payments, registry, reports, setoff_runs
 from sucre.service.setoff_runs import Invoice
 from tests import world
 
@@ -61,7 +61,7 @@ def test_an_allocation_below_the_debit_already_used_is_refused(
 def test_an_allocation_dated_in_a_settled_period_is_refused(
         engine: Engine, uow: SqlUnitOfWork) -> None:
     world.build(engine)
-    closing.close_period(engine, "2026-H2", as_of=world.AFTER)
+    world.close(engine, "2026-H2", as_of=world.AFTER)
     with pytest.raises(InvalidState, match="2026-H2, which is already settled"):
         registry.set_allocation(uow, "BCC", dt.date(2026, 8, 1), 500_000, 0, world.REF)
 
@@ -111,13 +111,13 @@ def test_a_period_that_has_not_ended_is_not_closed(engine: Engine) -> None:
     payments.submit_order(engine, world.order())
     before = world.row_counts(engine)
     with pytest.raises(InvalidState, match="runs until 2026-12-31.*from 2027-01-01"):
-        closing.close_period(engine, "2026-H2", as_of=dt.date(2026, 12, 31))
+        world.close(engine, "2026-H2", as_of=dt.date(2026, 12, 31))
     assert world.row_counts(engine) == before
 
 
 def test_an_early_close_needs_and_records_a_council_decision(engine: Engine) -> None:
     world.build(engine)
-    report = closing.close_period(engine, "2026-H2", as_of=dt.date(2026, 12, 2),
+    report = world.close(engine, "2026-H2", as_of=dt.date(2026, 12, 2),
                                   early_reference="XXX Council, 1 Dec 2026")
     assert report["period"] == "2026-H2"
     with engine.connect() as conn:

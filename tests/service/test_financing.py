@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from sucre.adapters.db import repository as repo
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import InvalidInput, InvariantBroken
 from sucre.domain.financing import POLICIES, Deficits, Loan
@@ -40,34 +39,34 @@ def legs(report: dict[str, Any]) -> dict[tuple[str, str], str]:
 
 
 def loan_balances(engine: Engine) -> dict[str, int]:
-    with engine.connect() as conn:
-        return {account: amount for (account, _), amount in repo.account_balances(conn).items()
+    with SqlUnitOfWork(engine) as uow:
+        return {account: amount for (account, _), amount in uow.journal.balances().items()
                 if ":loan:" in account}
 
 
 def test_the_councils_decision_selects_the_reserve_fund(deficit: Engine) -> None:
     decide(deficit, "frcc")
-    report = closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
+    report = world.close(deficit, "2026-H2", as_of=world.AFTER)
     assert legs(report) == {("pay", "BCB"): "2500.00", ("finance", "BCB"): "1000.00",
                             ("receive", "BCV"): "3500.00"}
     assert loan_balances(deficit) == {"frcc:loan:BCB": -125000}  # 1,000.00 XSU at 1.25 USD
-    closing.verify_journal(deficit)
+    world.verify(deficit)
 
 
 def test_without_a_decision_no_deficit_is_financed(deficit: Engine) -> None:
-    report = closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
+    report = world.close(deficit, "2026-H2", as_of=world.AFTER)
     assert legs(report) == {("pay", "BCB"): "3500.00", ("receive", "BCV"): "3500.00"}
 
 
 def test_a_decision_effective_after_the_period_does_not_apply(deficit: Engine) -> None:
     decide(deficit, "frcc", on=PERIOD_END + dt.timedelta(days=1))
-    report = closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
+    report = world.close(deficit, "2026-H2", as_of=world.AFTER)
     assert ("finance", "BCB") not in legs(report)
 
 
 def test_the_per_close_flag_overrides_the_decision(deficit: Engine) -> None:
     decide(deficit, "frcc")
-    report = closing.close_period(deficit, "2026-H2", as_of=world.AFTER, finance_deficits=False)
+    report = world.close(deficit, "2026-H2", as_of=world.AFTER, finance_deficits=False)
     assert ("finance", "BCB") not in legs(report)
 
 
@@ -91,7 +90,7 @@ class HalfOfEveryDeficit:
 def test_a_new_policy_is_one_class_and_its_registration(deficit: Engine) -> None:
     with POLICIES.registered(HalfOfEveryDeficit()):
         decide(deficit, "HALF")  # the council names it, in any case
-        report = closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
+        report = world.close(deficit, "2026-H2", as_of=world.AFTER)
     assert "half" not in POLICIES  # registered for the test only
     assert legs(report) == {("pay", "BCB"): "1750.00", ("finance", "BCB"): "1750.00",
                             ("receive", "BCV"): "3500.00"}
@@ -99,8 +98,8 @@ def test_a_new_policy_is_one_class_and_its_registration(deficit: Engine) -> None
     assert by_kind["finance"]["settlement_status"] == "internal"
     assert by_kind["finance"]["reference"] == "2026-H2/FINANCE/BCB"
     assert loan_balances(deficit) == {"half:loan:BCB": -218750}  # 1,750.00 XSU at 1.25 USD
-    assert closing.settlement_amounts(report) == {"USD": 0}
-    closing.verify_journal(deficit)
+    assert closing.settlement_amounts(world.settled(deficit)) == {"USD": 0}
+    world.verify(deficit)
 
 
 class Overlending:
@@ -117,11 +116,11 @@ def test_a_policy_lending_more_than_a_deficit_is_a_bug_and_nothing_is_settled(
     with POLICIES.registered(Overlending()):
         decide(deficit, "overlending")
         with pytest.raises(InvariantBroken, match="within its debtor's deficit"):
-            closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
+            world.close(deficit, "2026-H2", as_of=world.AFTER)
     after = world.row_counts(deficit)
     assert after["journal_entries"] == before["journal_entries"]
     decide(deficit, "frcc")  # the period stays closing: a close under a sound policy resumes it
-    resumed = closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
+    resumed = world.close(deficit, "2026-H2", as_of=world.AFTER)
     assert legs(resumed)[("finance", "BCB")] == "1000.00"
 
 
@@ -152,5 +151,5 @@ def test_parameters_read_back_typed_and_as_text(deficit: Engine) -> None:
         before = decisions.parameter_value(parameters.DEFICIT_FINANCING,
                                            world.START - dt.timedelta(days=1))
     assert (share, policy.name, before.name) == (Fraction(1, 2), "frcc", "none")
-    report = closing.close_period(deficit, "2026-H2", as_of=world.AFTER)
+    report = world.close(deficit, "2026-H2", as_of=world.AFTER)
     assert report["corridors"][0]["alert"] is True  # one corridor: all of the gross, above 1/2

@@ -6,13 +6,19 @@ import pytest
 from lxml import etree
 from sqlalchemy import Engine
 
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.adapters.iso20022 import camt053
 from sucre.adapters.iso20022.parse import CAMT_053, PACS_002, InvalidMessage, parse_message
-from sucre.service import closing, messaging, payments
+from sucre.service import messaging, payments
 from tests import world
 from tests.iso20022 import samples
 
 NS = {"p": "urn:iso:std:iso:20022:tech:xsd:pacs.002.001.10"}
+
+
+def submit_pacs008(engine: Engine, data: bytes) -> messaging.StatusReportOutcome:
+    """:func:`messaging.submit_pacs008` on a unit of work of ``engine``."""
+    return messaging.submit_pacs008(SqlUnitOfWork(engine), data)
 
 
 def statuses(report: bytes) -> list[tuple[str, str | None]]:
@@ -35,7 +41,7 @@ def bloc_engine(engine: Engine) -> Engine:
 
 def test_pacs008_transactions_are_answered_one_by_one(bloc_engine: Engine) -> None:
     message = samples.pacs008(rice(), rice("1500.00"), rice("0.001"), message_id="BCC-1")
-    outcome = messaging.submit_pacs008(bloc_engine, message)
+    outcome = submit_pacs008(bloc_engine, message)
     # 1,000.00 fits BCC's 2,000.00 limit, 1,500.00 more does not (AM04), 0.001 is malformed.
     assert statuses(outcome.report) == [("ACSP", None), ("RJCT", "AM04"), ("RJCT", "AM12")]
     assert (outcome.accepted, outcome.rejected) == (1, 2)
@@ -44,9 +50,9 @@ def test_pacs008_transactions_are_answered_one_by_one(bloc_engine: Engine) -> No
 
 def test_a_resent_message_moves_nothing_twice(bloc_engine: Engine) -> None:
     message = samples.pacs008(rice(), message_id="BCC-2")
-    messaging.submit_pacs008(bloc_engine, message)
+    submit_pacs008(bloc_engine, message)
     before = (world.row_counts(bloc_engine), world.position_sums(bloc_engine))
-    again = messaging.submit_pacs008(bloc_engine, message)
+    again = submit_pacs008(bloc_engine, message)
     assert statuses(again.report) == [("ACSP", None)]
     assert (world.row_counts(bloc_engine), world.position_sums(bloc_engine)) == before
 
@@ -77,7 +83,7 @@ def test_a_failure_while_a_message_is_applied_writes_none_of_it(
     monkeypatch.setattr(repository, "insert_orders", many)
     before = (world.row_counts(bloc_engine), world.position_sums(bloc_engine))
     with pytest.raises(RuntimeError):
-        messaging.submit_pacs008(bloc_engine, samples.pacs008(rice("10.00"), rice("20.00"),
+        submit_pacs008(bloc_engine, samples.pacs008(rice("10.00"), rice("20.00"),
                                                               message_id="BCC-3"))
     assert (world.row_counts(bloc_engine), world.position_sums(bloc_engine)) == before
 
@@ -86,7 +92,7 @@ def test_a_wrong_transaction_count_rejects_the_whole_message(bloc_engine: Engine
     message = samples.swap(samples.pacs008(rice(), rice()), "<NbOfTxs>2</NbOfTxs>",
                            "<NbOfTxs>3</NbOfTxs>")
     before = world.row_counts(bloc_engine)
-    outcome = messaging.submit_pacs008(bloc_engine, message)
+    outcome = submit_pacs008(bloc_engine, message)
     root = etree.fromstring(outcome.report)
     assert root.findtext(".//p:OrgnlGrpInfAndSts/p:GrpSts", namespaces=NS) == "RJCT"
     assert world.row_counts(bloc_engine) == before
@@ -95,15 +101,15 @@ def test_a_wrong_transaction_count_rejects_the_whole_message(bloc_engine: Engine
 def test_an_unsafe_message_is_refused_before_anything_is_written(bloc_engine: Engine) -> None:
     before = world.row_counts(bloc_engine)
     with pytest.raises(InvalidMessage):
-        messaging.submit_pacs008(bloc_engine, b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a '
+        submit_pacs008(bloc_engine, b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a '
                                               b'"b">]><Document>&a;</Document>')
     assert world.row_counts(bloc_engine) == before
 
 
 def test_camt053_statement_reconciles_with_the_settlement(bloc_engine: Engine) -> None:
     payments.submit_order(bloc_engine, world.order("S1", amount="700.00"))
-    closing.close_period(bloc_engine, "2026-H2", as_of=world.AFTER)
-    statement = messaging.statement(bloc_engine, "BCC", "2026-H2")
+    world.close(bloc_engine, "2026-H2", as_of=world.AFTER)
+    statement = messaging.statement(SqlUnitOfWork(bloc_engine), "BCC", "2026-H2")
     # Paid, then the debit surrendered at settlement.
     assert [e.amount_minor for e in statement.entries] == [-70_000, 70_000]
     assert statement.closing_balance_minor == 0

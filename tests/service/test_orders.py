@@ -19,7 +19,7 @@ from sucre.domain.errors import (
 )
 from sucre.domain.members import MemberStatus
 from sucre.domain.orders import OrderStatus
-from sucre.service import closing, payments, registry, reports
+from sucre.service import payments, registry, reports
 from tests import world
 
 
@@ -146,7 +146,7 @@ def test_the_receiving_side_confirms_or_rejects(bloc_engine: Engine) -> None:
     assert live["BCC"].net_posted_minor == -70_000
     assert live["BCC"].debit_reserved_minor == 0
     assert live["BCV"].net_posted_minor == 70_000
-    closing.verify_journal(bloc_engine)
+    world.verify(bloc_engine)
 
 
 def test_posted_credits_raise_what_a_creditor_may_spend(bloc_engine: Engine) -> None:
@@ -165,7 +165,7 @@ def test_posted_credits_raise_what_a_creditor_may_spend(bloc_engine: Engine) -> 
 
 def test_an_order_for_a_closing_or_settled_period_is_refused(bloc_engine: Engine) -> None:
     payments.submit_order(bloc_engine, world.order())
-    closing.close_period(bloc_engine, "2026-H2", as_of=world.AFTER)
+    world.close(bloc_engine, "2026-H2", as_of=world.AFTER)
     before = world.row_counts(bloc_engine)
     with pytest.raises(InvalidDate) as caught:
         payments.submit_order(bloc_engine, world.order("LATE"))

@@ -31,7 +31,7 @@ operations = st.lists(st.one_of(submit, submit, decide, replay), min_size=1, max
 
 
 def check_invariants(engine: Engine) -> None:
-    closing.verify_journal(engine)
+    world.verify(engine)
     with engine.connect() as conn:
         rows = conn.execute(select(t.positions)).all()
     for r in rows:
@@ -87,7 +87,8 @@ def test_any_sequence_keeps_the_books_balanced_and_within_limits(
         apply(engine, op, accepted, keys)
         check_invariants(engine)
     if close:
-        report = closing.close_period(engine, "2026-H2", as_of=world.AFTER, finance_deficits=True)
-        assert closing.settlement_amounts(report) == {"USD": 0} or not report["settlement"]
+        report = world.close(engine, "2026-H2", as_of=world.AFTER, finance_deficits=True)
+        assert (closing.settlement_amounts(world.settled(engine)) == {"USD": 0}
+                or not report["settlement"])
         check_invariants(engine)
     engine.dispose()

@@ -19,7 +19,7 @@ from sucre.domain.errors import (
     UnknownParty,
 )
 from sucre.domain.money import XSU, CurrencyCode
-from sucre.service import closing, setoff_runs
+from sucre.service import setoff_runs
 from sucre.service.setoff_runs import Invoice
 from tests import world
 
@@ -96,7 +96,7 @@ def test_the_whole_chain_debt_setoff_clearing_net_settlement(bloc_engine: Engine
     assert summary["cleared"] == "600.00"  # 200.00 round the cycle, three times
     report = setoff_runs.pay_residuals(bloc_engine, DAY)
     assert (report.accepted, report.invalid) == (2, 0)  # r1 300.00 and r2 100.00 remain
-    settled = closing.close_period(bloc_engine, "2026-H2", as_of=world.AFTER)
+    settled = world.close(bloc_engine, "2026-H2", as_of=world.AFTER)
     assert settled["gross_xsu"] == "400.00"
     assert settled["positions"] == {"BCB": "100.00", "BCC": "-300.00", "BCN": "0.00",
                                     "BCV": "200.00", "ECCB": "0.00"}

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 from sucre.domain.errors import (
@@ -67,7 +67,8 @@ from sucre.domain.errors import (
 )
 from sucre.domain.members import AuthorityCode
 from sucre.domain.money import CurrencyCode, format_amount, parse_amount
-from sucre.domain.settlement import InstructionKind
+from sucre.domain.periods import ClearingPeriod
+from sucre.domain.settlement import Instruction, InstructionKind, SettlementRecord
 
 #: The chamber's identifier as a member of its own clearing system (``ClrSysMmbId/MmbId``).
 CHAMBER_ID = "SUCRE"
@@ -116,6 +117,45 @@ def parse_reference(text: str, *, field: str) -> InstructionRef:
             f"{text!r} is not a settlement instruction reference (<period>/PAY/<authority> or "
             "<period>/RECEIVE/<authority>)", field=field)
     return InstructionRef(parts[0], kinds[parts[1]], AuthorityCode(parts[2]))
+
+
+def settlement_status(reference: str, kind: InstructionKind, confirmed: Collection[str]
+                      ) -> SettlementStatus:
+    """``internal`` for what the close booked itself, else ``confirmed`` once a payment message
+    confirmed the reference, ``pending`` until then."""
+    if kind not in PAYABLE_KINDS:
+        return SettlementStatus.INTERNAL
+    return SettlementStatus.CONFIRMED if reference in confirmed else SettlementStatus.PENDING
+
+
+@dataclass(frozen=True, slots=True)
+class SettledInstruction:
+    """An instruction of a settled period with its reference and its status today."""
+
+    instruction: Instruction
+    reference: str
+    status: SettlementStatus
+
+
+@dataclass(frozen=True, slots=True)
+class SettledPeriod:
+    """A settled period's report as handed out: the record of its close, and each instruction
+    (in the close's order) with its reference and settlement status."""
+
+    period: ClearingPeriod
+    record: SettlementRecord
+    instructions: tuple[SettledInstruction, ...]
+
+
+def settled_period(period: ClearingPeriod, record: SettlementRecord,
+                   confirmed: Collection[str]) -> SettledPeriod:
+    """The report of ``period`` with the instructions whose references are ``confirmed``."""
+    instructions = []
+    for ins in record.report.instructions:
+        reference = instruction_reference(period.code, ins.kind, ins.authority)
+        instructions.append(SettledInstruction(
+            ins, reference, settlement_status(reference, ins.kind, confirmed)))
+    return SettledPeriod(period, record, tuple(instructions))
 
 
 @dataclass(frozen=True, slots=True)

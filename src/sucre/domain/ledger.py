@@ -16,6 +16,7 @@ A financing policy (:mod:`sucre.domain.financing`) names its own loan account pe
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -58,6 +59,20 @@ class Posting:
     account: Account
     currency: CurrencyCode
     amount_minor: int  # > 0 credits the account, < 0 debits it
+
+
+@dataclass(frozen=True, slots=True)
+class AccountLine:
+    """One posting to an account, with its entry and the order it posted (if it was one)."""
+
+    entry_id: int
+    kind: EntryKind
+    memo: str
+    recorded_at: dt.datetime
+    amount_minor: int
+    order_key: str | None = None
+    value_date: dt.date | None = None
+    invoice_ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,9 +5,10 @@ postings of its amount: the debtor authority's position account is debited, the 
 credited (:func:`order_entry`). It is balanced by construction (:data:`ORDER_LEGS` sum to zero)
 and checked again by :class:`~sucre.domain.ledger.JournalEntry`.
 
-The database posts orders set-based (:func:`sucre.adapters.db.repository.post_accepted_orders`),
-building the same rows from the constants below; ``tests/service/test_rules_agree.py`` proves on
-SQLite and PostgreSQL that the lines it writes are exactly those :func:`order_entry` builds.
+The database posts orders set-based (``SqlJournal.post_accepted_orders`` in
+:mod:`sucre.adapters.db.repositories.journal`), building the same rows from the constants
+below; ``tests/service/test_rules_agree.py`` proves on SQLite and PostgreSQL that the lines it
+writes are exactly those :func:`order_entry` builds.
 """
 
 from __future__ import annotations

@@ -36,7 +36,7 @@ from sucre.domain.ledger import (
     reserve_account,
     transfer,
 )
-from sucre.domain.members import AuthorityCode
+from sucre.domain.members import AuthorityCode, MemberCode
 from sucre.domain.money import XSU, CurrencyCode, allocate, convert
 
 Corridor = tuple[AuthorityCode, AuthorityCode]  # (debtor, creditor)
@@ -91,6 +91,34 @@ class SettlementReport:
         return 1 - Fraction(self.bilateral_xsu_minor, self.gross_xsu_minor)
 
 
+@dataclass(frozen=True, slots=True)
+class MemberFlows:
+    """XSU a member state's orders paid and received in a period (the ECCB's members apart)."""
+
+    paid_xsu_minor: int
+    received_xsu_minor: int
+
+    @property
+    def net_xsu_minor(self) -> int:
+        return self.received_xsu_minor - self.paid_xsu_minor
+
+
+@dataclass(frozen=True, slots=True)
+class SettlementRecord:
+    """What a close records once and never changes: the settlement, each member state's flows,
+    and the period's orders counted (accepted ones all settled by then)."""
+
+    report: SettlementReport
+    members: Mapping[MemberCode, MemberFlows]
+    accepted_orders: int
+    rejected_orders: int
+
+
+def corridor_share(gross_xsu_minor: int, total_xsu_minor: int) -> Fraction:
+    """A corridor's part of the period's gross flow (0 when nothing flowed)."""
+    return Fraction(gross_xsu_minor, total_xsu_minor) if total_xsu_minor else Fraction(0)
+
+
 def net_positions(corridor_gross: Mapping[Corridor, int]) -> dict[AuthorityCode, int]:
     """Multilateral net position per authority from gross flows per corridor."""
     positions: dict[AuthorityCode, int] = defaultdict(int)
@@ -115,8 +143,8 @@ def corridor_shares(corridor_gross: Mapping[Corridor, int],
                     alert_share: Fraction) -> tuple[CorridorShare, ...]:
     gross = sum(corridor_gross.values())
     shares = [
-        CorridorShare(c, amount, Fraction(amount, gross) if gross else Fraction(0),
-                      gross > 0 and Fraction(amount, gross) > alert_share)
+        CorridorShare(c, amount, corridor_share(amount, gross),
+                      gross > 0 and corridor_share(amount, gross) > alert_share)
         for c, amount in corridor_gross.items() if amount > 0
     ]
     return tuple(sorted(shares, key=lambda s: (-s.gross_xsu_minor, s.corridor)))

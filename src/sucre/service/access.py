@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 
 from sucre import bounds
 from sucre.adapters.db import repository as repo
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.adapters.iso20022 import camt053, pacs009
 from sucre.domain.confirmations import CHAMBER_ID, party_code
 from sucre.domain.errors import (
@@ -175,7 +176,7 @@ def statement(engine: Engine, grant: Grant, authority: str, period_code: str
     code = authority_code(authority)
     if not may_see_authority(grant, code):
         raise UnknownParty(f"no statement for {code}", field="authority")
-    found = messaging.statement(engine, code, period_code)
+    found = messaging.statement(SqlUnitOfWork(engine), code, period_code)
     if len(found.entries) > bounds.iso_statement_entries_max:
         raise LimitExceeded(f"the statement has more than {bounds.iso_statement_entries_max} "
                             "entries", field="period")

@@ -8,10 +8,13 @@ Two committed steps, so a crash anywhere leaves a state that ``close_period`` re
    cut-off, net positions are read from the journal and checked against the orders, the
    settlement is computed, its entries appended and the report stored, in one transaction.
 
-The stored report is the record of the close and never changes. The reports handed out
-(:func:`close_period`, :func:`stored_report`) add to each settlement instruction its
+The record of the close (:class:`~sucre.domain.settlement.SettlementRecord`: figures,
+instructions, positions, member flows, corridors, as typed rows) never changes. The reports
+handed out (:func:`close_period`, :func:`stored_report`) are typed read models,
+:class:`~sucre.domain.confirmations.SettledPeriod`: the record with each instruction's
 ``reference`` and ``settlement_status`` (``pending``, ``confirmed`` once a pacs.009 confirmed the
-leg was paid, ``internal`` for financing): see :mod:`sucre.service.confirmations`.
+leg was paid, ``internal`` for financing). Their JSON is built at the edges
+(:func:`sucre.service.reports.report_json`).
 
 Deficits are financed by the policy the council's parameter ``deficit_financing`` selects on the
 period's last day (:mod:`sucre.domain.financing`; ``none`` unless decided). The per-close flag
@@ -23,17 +26,16 @@ council.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection
 
 from sucre.adapters.db import repository as repo
-from sucre.adapters.db import tables as t
 from sucre.adapters.db.engine import retry_transient
 from sucre.domain import parameters
+from sucre.domain.confirmations import SettledPeriod, settled_period
 from sucre.domain.errors import InvalidDate, InvalidState, UnknownParty, invariant
 from sucre.domain.financing import (
     POLICIES,
@@ -50,18 +52,32 @@ from sucre.domain.ledger import (
 )
 from sucre.domain.members import AuthorityCode
 from sucre.domain.money import XSU, CurrencyCode
+from sucre.domain.orders import OrderStatus
 from sucre.domain.parameters import ParameterValues
 from sucre.domain.periods import ClearingPeriod, PeriodState
 from sucre.domain.positions import net_posted
-from sucre.domain.settlement import SettlementReport, settle, settlement_entries
-from sucre.service import confirmations, registry
-from sucre.service.reports import report_json
+from sucre.domain.settlement import (
+    InstructionKind,
+    SettlementRecord,
+    SettlementReport,
+    settle,
+    settlement_entries,
+)
+from sucre.service import registry
+from sucre.service.unit_of_work import UnitOfWork
+
+
+def _connection(uow: UnitOfWork) -> Connection:
+    """Transitional (issue 9): the registry's period, decision and parameter helpers and the
+    position rows still take a connection, until their own conversion reaches them."""
+    conn: Connection = uow.connection  # type: ignore[attr-defined]
+    return conn
 
 
 @retry_transient
-def close_period(engine: Engine, code: str, *, finance_deficits: bool | None = None,
+def close_period(uow: UnitOfWork, code: str, *, finance_deficits: bool | None = None,
                  as_of: dt.date | None = None, early_reference: str | None = None
-                 ) -> dict[str, Any]:
+                 ) -> SettledPeriod:
     """Close and settle period ``code`` (resuming a close that was interrupted).
 
     A period is closed once it has ended: ``as_of`` (the operating date; today's UTC date
@@ -72,33 +88,42 @@ def close_period(engine: Engine, code: str, *, finance_deficits: bool | None = N
     (:class:`InvalidState`), whichever step it had reached when the first one committed.
     """
     today = as_of if as_of is not None else repo.now().date()
-    with engine.begin() as conn:
-        period = _period(conn, code, lock=True)
+    with uow:
+        period = _period(uow, code, lock=True)
         _refuse_settled(period)
         if period.state is PeriodState.OPEN:
-            _check_ended(conn, period, today, early_reference)
+            _check_ended(uow, period, today, early_reference)
             period = period.advanced(PeriodState.CLOSING)
-            repo.set_period_state(conn, period, "closing_at")
-            registry.ensure_period_on(conn, period.end + dt.timedelta(days=1))
-    with engine.begin() as conn:
+            uow.periods.set_state(period, "closing_at")
+            registry.ensure_period(uow, period.end + dt.timedelta(days=1))
+        uow.commit()
+    with uow:
         # The state is read again under the lock: a concurrent close may have settled the
         # period between the two transactions.
-        period = _period(conn, code, lock=True)
+        period = _period(uow, code, lock=True)
         _refuse_settled(period)
         invariant(period.state is PeriodState.CLOSING, "settlement starts from closing")
-        repo.post_accepted_orders(conn, period.id)
-        report = _settle(conn, period, finance_deficits=finance_deficits)
-        repo.append_entries(conn, settlement_entries(report))
-        _check_after_settlement(conn, period)
-        document = report_json(conn, period, report)
-        conn.execute(insert(t.settlements).values(
-            period_id=period.id, report=json.dumps(document, sort_keys=True),
-            settled_at=repo.now()))
-        repo.set_period_state(conn, period.advanced(PeriodState.SETTLED), "settled_at")
-    return confirmations.with_settlement_status(document, ())
+        uow.journal.post_accepted_orders(period.id)
+        report = _settle(uow, period, finance_deficits=finance_deficits)
+        uow.journal.append(settlement_entries(report))
+        _check_after_settlement(uow, period)
+        record = _record(uow, period, report)
+        uow.settlements.add(period, record)
+        uow.periods.set_state(period.advanced(PeriodState.SETTLED), "settled_at")
+        uow.commit()
+    return settled_period(period, record, ())
 
 
-def _check_ended(conn: Connection, period: ClearingPeriod, today: dt.date,
+def _record(uow: UnitOfWork, period: ClearingPeriod, report: SettlementReport
+            ) -> SettlementRecord:
+    counts = uow.journal.order_counts(period.id)
+    return SettlementRecord(
+        report, uow.journal.member_flows(period.id),
+        accepted_orders=counts.get(OrderStatus.SETTLED, 0) + counts.get(OrderStatus.ACCEPTED, 0),
+        rejected_orders=counts.get(OrderStatus.REJECTED, 0))
+
+
+def _check_ended(uow: UnitOfWork, period: ClearingPeriod, today: dt.date,
                  early_reference: str | None) -> None:
     """Refuse to cut off a period before its end, unless the council decided to (recorded)."""
     if today > period.end:
@@ -108,8 +133,8 @@ def _check_ended(conn: Connection, period: ClearingPeriod, today: dt.date,
             f"period {period.code} runs until {period.end}: it can be closed from "
             f"{period.end + dt.timedelta(days=1)}, or earlier under a council decision "
             "(--early REFERENCE; early_reference in the API)", field="period")
-    repo.record_decision(conn, "early_close", today, early_reference,
-                             {"period": period.code, "end": period.end.isoformat()})
+    uow.decisions.record_decision("early_close", today, early_reference,
+                                  {"period": period.code, "end": period.end.isoformat()})
 
 
 def _refuse_settled(period: ClearingPeriod) -> None:
@@ -117,32 +142,30 @@ def _refuse_settled(period: ClearingPeriod) -> None:
         raise InvalidState(f"period {period.code} is already settled", field="period")
 
 
-def _period(conn: Connection, code: str, *, lock: bool = False) -> ClearingPeriod:
-    found = repo.period_by_code(conn, code)
+def _period(uow: UnitOfWork, code: str, *, lock: bool = False) -> ClearingPeriod:
+    found = uow.periods.by_code(code)
     if found is None:
         raise UnknownParty(f"no clearing period {code}", field="period")
-    return repo.period_by_id(conn, found.id, lock=lock) if lock else found
+    return uow.periods.by_id(found.id, lock=lock) if lock else found
 
 
-def _settle(conn: Connection, period: ClearingPeriod, *, finance_deficits: bool | None
+def _settle(uow: UnitOfWork, period: ClearingPeriod, *, finance_deficits: bool | None
             ) -> SettlementReport:
-    by_account = repo.journal_positions(conn, period.id)
-    authorities = repo.load_authorities(conn)
+    by_account = uow.journal.positions(period.id)
+    authorities = uow.members.authorities()
     positions = {a: by_account.get(position_account(a), 0) for a in authorities}
     invariant(set(by_account) <= {position_account(a) for a in authorities},
               "every position account belongs to an authority")
-    in_force = repo.parameters_in_force(conn, period.end)
+    in_force = uow.decisions.parameters_in_force(period.end)
     settlement_currency = in_force[parameters.SETTLEMENT_CURRENCY]
-    rates = repo.latest_rates_until(conn, period.end)
+    rates = uow.rates.latest_until(period.end)
     if rates is None and any(positions.values()):
         raise InvalidDate(f"no XSU rate published on or before {period.end} to settle at",
                           field="period")
     rate = rates.local_per_xsu(settlement_currency) if rates is not None else Fraction(1)
     loans = _financing_policy(in_force, finance_deficits).finance(
-        _deficits(conn, period, positions, in_force))
-    corridors = {(AuthorityCode(d), AuthorityCode(c)): v
-                 for (d, c), v in repo.corridor_gross(conn, period.id).items()}
-    return settle(period.id, corridors, positions=positions,
+        _deficits(uow, period, positions, in_force))
+    return settle(period.id, uow.journal.corridor_gross(period.id), positions=positions,
                   settlement_currency=settlement_currency, settlement_rate=rate,
                   financing=loans, alert_share=in_force[parameters.CORRIDOR_ALERT_SHARE])
 
@@ -155,65 +178,84 @@ def _financing_policy(in_force: ParameterValues, finance_deficits: bool | None
                         field="finance_deficits")
 
 
-def _deficits(conn: Connection, period: ClearingPeriod, positions: Mapping[AuthorityCode, int],
+def _deficits(uow: UnitOfWork, period: ClearingPeriod, positions: Mapping[AuthorityCode, int],
               in_force: ParameterValues) -> Deficits:
     """What a financing policy may look at: positions, the period's limits at its close."""
-    rows = repo.position_rows(conn, period.id)
+    rows = repo.position_rows(_connection(uow), period.id)
     credit_lines = {AuthorityCode(r["code"]): int(r["credit_line_minor"]) for r in rows}
     allocations = {AuthorityCode(r["code"]): int(r["limit_minor"]) - int(r["credit_line_minor"])
                    for r in rows}
     return Deficits(positions, credit_lines, allocations, in_force.by_name())
 
 
-def _check_after_settlement(conn: Connection, period: ClearingPeriod) -> None:
+def _check_after_settlement(uow: UnitOfWork, period: ClearingPeriod) -> None:
     kinds = (EntryKind.ORDER, EntryKind.CLOSE)
-    left = repo.journal_positions(conn, period.id, kinds)
+    left = uow.journal.positions(period.id, kinds)
     invariant(all(v == 0 for v in left.values()), f"positions of {period.code} are all zero")
-    check_balanced(repo.journal_totals(conn))
+    check_balanced(uow.journal.totals())
 
 
-def stored_report(engine: Engine, code: str) -> dict[str, Any]:
-    """The report stored at the close, with each instruction's ``reference`` and its
+def stored_report(uow: UnitOfWork, code: str) -> SettledPeriod:
+    """The record of a settled period's close, each instruction with its ``reference`` and its
     ``settlement_status`` today (``pending`` until a pacs.009 confirms it)."""
-    with engine.connect() as conn:
-        period = _period(conn, code)
-        row = conn.execute(select(t.settlements.c.report).where(
-            t.settlements.c.period_id == period.id)).first()
-        if row is None:
+    with uow:
+        period = _period(uow, code)
+        record = uow.settlements.record(period.id)
+        if record is None:
             raise InvalidState(f"period {code} is {period.state}, not settled", field="period")
-        confirmed = confirmations.confirmed_references(conn, period.id)
-    return confirmations.with_settlement_status(json.loads(row.report), confirmed)
+        confirmed = uow.settlements.confirmed_references(period.id)
+    return settled_period(period, record, confirmed)
 
 
-def verify_journal(engine: Engine) -> dict[str, Any]:
-    """Re-derive every balance from the journal and check the invariants an auditor relies on."""
-    with engine.connect() as conn:
-        totals = repo.journal_totals(conn)
+def verify_journal(uow: UnitOfWork) -> dict[str, Any]:
+    """Re-derive every balance from the journal and check the invariants an auditor relies on:
+    the journal balances, positions agree with it, and each settled period's record with it."""
+    with uow:
+        totals = uow.journal.totals()
         check_balanced(totals)
-        balances = repo.account_balances(conn)
-        for period in repo.all_periods(conn):
-            _check_period_positions(conn, period)
+        balances = uow.journal.balances()
+        for period in uow.periods.all():
+            _check_period_positions(uow, period)
+            if period.state is PeriodState.SETTLED:
+                _check_settlement_record(uow, period)
     position_sum = sum(v for (acc, cur), v in balances.items()
                        if is_position_account(acc) and cur == XSU)
     invariant(position_sum == 0, "XSU positions of all authorities sum to zero")
     return {"currencies": dict.fromkeys(totals, 0), "accounts": len(balances), "balanced": True}
 
 
-def _check_period_positions(conn: Connection, period: ClearingPeriod) -> None:
+def _check_period_positions(uow: UnitOfWork, period: ClearingPeriod) -> None:
     """The positions table agrees with the journal (posted) and the orders (pending)."""
-    journal = repo.journal_positions(conn, period.id)
-    for row in repo.position_rows(conn, period.id):
+    journal = uow.journal.positions(period.id)
+    for row in repo.position_rows(_connection(uow), period.id):
         posted = net_posted(repo.position_of(row))
         invariant(journal.get(position_account(AuthorityCode(row["code"])), 0) == posted,
                   f"{row['code']} in {period.code}: positions table equals the journal")
     invariant(sum(journal.values()) == 0, f"positions of {period.code} sum to zero")
 
 
-def settlement_amounts(report: Mapping[str, Any]) -> dict[CurrencyCode, int]:
+def _check_settlement_record(uow: UnitOfWork, period: ClearingPeriod) -> None:
+    """The stored settlement settled what the journal posted: its positions are those the
+    journal's orders left and its close brought back to zero, and its legs balance."""
+    record = uow.settlements.record(period.id)
+    invariant(record is not None, f"settled period {period.code} has its settlement record")
+    assert record is not None
+    stored = {position_account(a): n for a, n in record.report.positions.items() if n}
+    posted = {a: n for a, n in uow.journal.positions(period.id).items() if n}
+    surrendered = {a: -n for a, n in uow.journal.positions(period.id, (EntryKind.CLOSE,)
+                                                           ).items() if n}
+    invariant(stored == posted == surrendered,
+              f"the settlement of {period.code} agrees with its journal")
+    invariant(not any(settlement_amounts(record.report).values()),
+              f"the settlement legs of {period.code} balance")
+
+
+def settlement_amounts(report: SettlementReport | SettledPeriod) -> dict[CurrencyCode, int]:
     """Paid minus received per settlement currency (zero for a consistent report)."""
+    if isinstance(report, SettledPeriod):
+        report = report.record.report
     totals: dict[CurrencyCode, int] = {}
-    for ins in report["settlement"]:
-        sign = -1 if ins["kind"] == "receive" else 1
-        code = CurrencyCode(ins["currency"])
-        totals[code] = totals.get(code, 0) + sign * ins["amount_minor"]
+    for ins in report.instructions:
+        sign = -1 if ins.kind is InstructionKind.RECEIVE else 1
+        totals[ins.currency] = totals.get(ins.currency, 0) + sign * ins.amount_minor
     return totals

@@ -39,11 +39,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import SucreError, invariant
 from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode
 from sucre.domain.orders import OrderRequest, OrderStatus
-from sucre.service import bloc, closing, payments, registry, setoff_runs
+from sucre.service import bloc, closing, payments, registry, reports, setoff_runs
 from sucre.service.unit_of_work import UnitOfWork
 
 REFERENCE = "DEMO data - not a real council decision"
@@ -135,8 +136,9 @@ def run_demo(uow: UnitOfWork, engine: Engine, *, orders: int, seed: int,
                         "at the close")
     _import(engine, requests[half:], result, progress, "mid-September to December")
     _two_phase(engine, rng, fixings, result)
-    result.report = closing.close_period(engine, "2026-H2", finance_deficits=True,
-                                          as_of=PERIOD_END + dt.timedelta(days=1))
+    result.report = reports.report_json(closing.close_period(
+        SqlUnitOfWork(engine), "2026-H2", finance_deficits=True,
+        as_of=PERIOD_END + dt.timedelta(days=1)))
     result.report["orders"]["invalid"] = result.imported["invalid"] + result.imported["conflicts"]
     result.report["setoff"] = result.setoff
     result.report["chain"] = {
@@ -146,7 +148,7 @@ def run_demo(uow: UnitOfWork, engine: Engine, *, orders: int, seed: int,
         "cleared_through_chamber_xsu": result.report["gross_xsu"],
         "settled_net_xsu": result.report["net_xsu"],
     }
-    closing.verify_journal(engine)
+    closing.verify_journal(SqlUnitOfWork(engine))
     result.steps.append("period 2026-H2 closed and settled; journal re-derived and verified")
     _measure(result, orders)
     return result

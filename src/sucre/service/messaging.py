@@ -29,10 +29,6 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
-
-from sucre.adapters.db import repository as repo
-from sucre.adapters.db import tables as t
 from sucre.adapters.iso20022 import camt053, pacs002, pacs008, pacs009
 from sucre.adapters.iso20022.parse import PACS_008, PACS_009, ParsedMessage, parse_message
 from sucre.domain.confirmations import Judgement, PaidLeg
@@ -42,6 +38,7 @@ from sucre.domain.members import AuthorityCode
 from sucre.domain.money import XSU
 from sucre.domain.orders import OrderRequest, OrderStatus
 from sucre.service import confirmations, payments
+from sucre.service.unit_of_work import UnitOfWork
 
 PACS_008_NAME = PACS_008.identifier
 PACS_009_NAME = PACS_009.identifier
@@ -61,12 +58,12 @@ Pacs008Outcome = StatusReportOutcome  # the name callers used before pacs.009
 Pacs009Outcome = StatusReportOutcome
 
 
-def submit_iso(engine: Engine, data: bytes) -> StatusReportOutcome:
+def submit_iso(uow: UnitOfWork, data: bytes) -> StatusReportOutcome:
     """Read a pacs.008 or a pacs.009 (told apart by namespace) and answer it with a pacs.002."""
     message = parse_message(data, PACS_008, PACS_009)
     if message.definition is PACS_009:
-        return _answer_pacs009(engine, message)
-    return _answer_pacs008(engine, message)
+        return _answer_pacs009(uow, message)
+    return _answer_pacs008(uow, message)
 
 
 #: Called with a pacs.008's orders before any is submitted; raises to refuse the whole message
@@ -74,22 +71,22 @@ def submit_iso(engine: Engine, data: bytes) -> StatusReportOutcome:
 OrderCheck = Callable[[Sequence[OrderRequest]], None]
 
 
-def submit_pacs008(engine: Engine, data: bytes, *,
+def submit_pacs008(uow: UnitOfWork, data: bytes, *,
                    check: OrderCheck | None = None) -> StatusReportOutcome:
     """Submit every transaction of a pacs.008 and answer with a pacs.002.
 
     The message is parsed and validated once; ``check`` sees its orders before anything is
     written.
     """
-    return _answer_pacs008(engine, pacs008.read_pacs008(data), check)
+    return _answer_pacs008(uow, pacs008.read_pacs008(data), check)
 
 
-def submit_pacs009(engine: Engine, data: bytes) -> StatusReportOutcome:
+def submit_pacs009(uow: UnitOfWork, data: bytes) -> StatusReportOutcome:
     """Confirm the settlement legs of a pacs.009 and answer with a pacs.002 (ACSC or RJCT)."""
-    return _answer_pacs009(engine, pacs009.read_pacs009(data))
+    return _answer_pacs009(uow, pacs009.read_pacs009(data))
 
 
-def _answer_pacs008(engine: Engine, message: ParsedMessage,
+def _answer_pacs008(uow: UnitOfWork, message: ParsedMessage,
                     check: OrderCheck | None = None) -> StatusReportOutcome:
     original = pacs008.message_id(message)
     try:
@@ -100,13 +97,13 @@ def _answer_pacs008(engine: Engine, message: ParsedMessage,
     if check is not None:
         check(orders)
     # One transaction for the whole message: it is applied and answered whole, or not at all.
-    results = iter(payments.submit_batch(engine, orders) if orders else ())
+    results = iter(payments.submit_batch(uow, orders) if orders else ())
     return _answered(original, PACS_008_NAME, [
         _transaction_outcome(m, next(results) if m.order is not None else None)
         for m in mapped])
 
 
-def _answer_pacs009(engine: Engine, message: ParsedMessage) -> StatusReportOutcome:
+def _answer_pacs009(uow: UnitOfWork, message: ParsedMessage) -> StatusReportOutcome:
     original = pacs009.message_id(message)
     try:
         legs = pacs009.legs_from_pacs009(message)
@@ -114,7 +111,7 @@ def _answer_pacs009(engine: Engine, message: ParsedMessage) -> StatusReportOutco
         return _rejected_message(original, PACS_009_NAME, error)
     ids = pacs009.transaction_ids(message)
     paid = [_paid_leg(leg, index) for index, leg in enumerate(legs, start=1)]
-    judgements = confirmations.confirm_legs(engine, paid)
+    judgements = confirmations.confirm_legs(uow, paid)
     return _answered(original, PACS_009_NAME, [
         _leg_outcome(i, j) for i, j in zip(ids, judgements, strict=True)])
 
@@ -135,7 +132,7 @@ def _leg_outcome(ids: pacs009.TransactionIds, judgement: Judgement) -> pacs002.T
 
 def _rejected_message(original: str, name: str, error: SucreError) -> StatusReportOutcome:
     return StatusReportOutcome(pacs002.build_message_rejection(
-        message_id=_answer_id(), created_at=repo.now(), original_message_id=original,
+        message_id=_answer_id(), created_at=dt.datetime.now(dt.UTC), original_message_id=original,
         original_message_name_id=name, error=error), 0, 0, name)
 
 
@@ -143,7 +140,7 @@ def _answered(original: str, name: str, outcomes: list[pacs002.TransactionOutcom
               ) -> StatusReportOutcome:
     rejected = sum(o.status is pacs002.TransactionStatus.REJECTED for o in outcomes)
     return StatusReportOutcome(pacs002.build_pacs002(
-        message_id=_answer_id(), created_at=repo.now(), original_message_id=original,
+        message_id=_answer_id(), created_at=dt.datetime.now(dt.UTC), original_message_id=original,
         original_message_name_id=name, outcomes=outcomes), len(outcomes) - rejected, rejected,
         name)
 
@@ -171,33 +168,27 @@ def _transaction_outcome(transaction: pacs008.MappedTransaction,
     return pacs002.accepted(transaction.ids, status)
 
 
-def statement(engine: Engine, authority: str, period_code: str) -> camt053.AccountStatement:
+def statement(uow: UnitOfWork, authority: str, period_code: str) -> camt053.AccountStatement:
     """An authority's XSU account at the chamber over one period, from the journal."""
     code = AuthorityCode(authority.strip().upper())
-    with engine.connect() as conn:
-        authorities = repo.load_authorities(conn)
+    with uow:
+        authorities = uow.members.authorities()
         if code not in authorities:
             raise UnknownParty(f"no monetary authority {authority}", field="authority")
-        period = repo.period_by_code(conn, period_code)
+        period = uow.periods.by_code(period_code)
         if period is None:
             raise UnknownParty(f"no clearing period {period_code}", field="period")
-        j, p, o = t.journal_entries.c, t.postings.c, t.payment_orders.c
-        rows = conn.execute(
-            select(j.id, j.kind, j.memo, j.created_at, p.amount_minor, o.idempotency_key,
-                   o.value_date, o.invoice_ref)
-            .select_from(t.postings.join(t.journal_entries)
-                         .outerjoin(t.payment_orders, o.id == j.order_id))
-            .where(j.period_id == period.id, p.account == position_account(code),
-                   p.currency == XSU)
-            .order_by(j.id)).all()
+        lines = uow.journal.account_lines(period.id, position_account(code), XSU)
     # An entry recorded after the period's end (its close, an order confirmed late) belongs to
     # the period: it is booked on the period's last day, never outside the statement.
     entries = [camt053.StatementEntry(
-        amount_minor=int(r.amount_minor),
-        booking_date=min(max(r.created_at.date(), period.start), period.end),
-        value_date=r.value_date or period.end, reference=r.idempotency_key or f"{r.kind}-{r.id}",
-        description=f"order {r.invoice_ref}" if r.invoice_ref else r.memo or r.kind,
-        entry_id=str(r.id)) for r in rows]
+        amount_minor=line.amount_minor,
+        booking_date=min(max(line.recorded_at.date(), period.start), period.end),
+        value_date=line.value_date or period.end,
+        reference=line.order_key or f"{line.kind.value}-{line.entry_id}",
+        description=(f"order {line.invoice_ref}" if line.invoice_ref
+                     else line.memo or line.kind.value),
+        entry_id=str(line.entry_id)) for line in lines]
     return camt053.AccountStatement(
         message_id=f"SUCRE-{uuid.uuid4().hex[:24]}", statement_id=f"{code}-{period.code}",
         created_at=dt.datetime.now(dt.UTC), account_id=f"XSU-{code}",

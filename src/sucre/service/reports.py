@@ -1,24 +1,24 @@
-"""Reports: typed read models (what exists: rates, members, decisions, periods, positions), whose
-JSON the CLI and the API build; and JSON-ready dicts (amounts as decimal strings, ratios as
-numbers) for the settlement report, orders and statements.
+"""Reports: typed read models (rates, members, decisions, periods, positions, the settlement
+record) and the JSON the CLI (``--json``) and the API build from them: amounts as decimal
+strings, ratios as numbers (:func:`report_json` for a settled period).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Engine, func, select
 
 from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
 from sucre.adapters.iso20022.camt053 import AccountStatement
+from sucre.domain.confirmations import SettledPeriod
 from sucre.domain.decisions import Decision
 from sucre.domain.errors import InvalidDate, InvalidInput, LimitExceeded, UnknownParty
 from sucre.domain.members import (
@@ -34,7 +34,6 @@ from sucre.domain.orders import OrderStatus
 from sucre.domain.periods import ClearingPeriod, PeriodState
 from sucre.domain.positions import Position, headroom, net_posted
 from sucre.domain.rates import rate_text
-from sucre.domain.settlement import SettlementReport
 from sucre.service.unit_of_work import UnitOfWork
 
 
@@ -47,32 +46,34 @@ def ratio(value: Any) -> float:
     return round(float(value), 6)
 
 
-def report_json(conn: Connection, period: ClearingPeriod, report: SettlementReport
-                ) -> dict[str, Any]:
-    counts = repo.order_counts(conn, period.id)
-    return {
-        "period": period.code,
-        "start": period.start.isoformat(),
-        "end": period.end.isoformat(),
+def report_json(settled: SettledPeriod, *, as_stored: bool = False) -> dict[str, Any]:
+    """A settlement report's JSON (``sucre close-period``/``report --json``, the API).
+
+    ``as_stored``: in the key order ``sucre report`` has always printed, that of the JSON
+    document the close used to store (keys sorted), each instruction's ``reference`` and
+    ``settlement_status`` last.
+    """
+    report, record = settled.record.report, settled.record
+    document: dict[str, Any] = {
+        "period": settled.period.code,
+        "start": settled.period.start.isoformat(),
+        "end": settled.period.end.isoformat(),
         "gross_xsu": xsu(report.gross_xsu_minor),
         "net_xsu": xsu(report.net_xsu_minor),
         "bilateral_net_xsu": xsu(report.bilateral_xsu_minor),
         "liquidity_saving": ratio(report.liquidity_saving),
         "bilateral_saving": ratio(report.bilateral_saving),
         "positions": {a: xsu(n) for a, n in sorted(report.positions.items())},
-        "members": member_breakdown(conn, period.id),
-        "orders": {
-            "accepted": counts.get(OrderStatus.SETTLED.value, 0)
-            + counts.get(OrderStatus.ACCEPTED.value, 0),
-            "rejected": counts.get(OrderStatus.REJECTED.value, 0),
-        },
+        "members": {m: {"paid": xsu(f.paid_xsu_minor), "received": xsu(f.received_xsu_minor),
+                        "net": xsu(f.net_xsu_minor)} for m, f in sorted(record.members.items())},
+        "orders": {"accepted": record.accepted_orders, "rejected": record.rejected_orders},
         "settlement_currency": report.settlement_currency,
         "settlement_rate": rate_text(report.settlement_rate),
         "settlement": [
             {"kind": i.kind.value, "authority": i.authority, "xsu": xsu(i.xsu_minor),
              "amount": format_amount(i.amount_minor, i.currency), "amount_minor": i.amount_minor,
              "currency": i.currency}
-            for i in report.instructions
+            for i in (s.instruction for s in settled.instructions)
         ],
         "corridors": [
             {"debtor": c.corridor[0], "creditor": c.corridor[1],
@@ -80,21 +81,20 @@ def report_json(conn: Connection, period: ClearingPeriod, report: SettlementRepo
             for c in report.corridors
         ],
     }
+    if as_stored:
+        document = _sorted_keys(document)
+    document["settlement"] = [
+        {**row, "reference": s.reference, "settlement_status": s.status.value}
+        for row, s in zip(document["settlement"], settled.instructions, strict=True)]
+    return document
 
 
-def member_breakdown(conn: Connection, period_id: int) -> dict[str, dict[str, str]]:
-    """Paid and received XSU per member state (the ECCB's six members reported apart)."""
-    o = t.payment_orders.c
-    result: dict[str, dict[str, int]] = defaultdict(lambda: {"paid": 0, "received": 0})
-    for side, label in ((o.debtor_member, "paid"), (o.creditor_member, "received")):
-        query = (select(side, func.sum(o.xsu_minor)).where(
-            o.period_id == period_id,
-            o.status.in_([OrderStatus.SETTLED.value, OrderStatus.ACCEPTED.value]))
-            .group_by(side))
-        for member, total in conn.execute(query).tuples():
-            result[member][label] += int(total)
-    return {m: {"paid": xsu(s["paid"]), "received": xsu(s["received"]),
-                "net": xsu(s["received"] - s["paid"])} for m, s in sorted(result.items())}
+def _sorted_keys(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted_keys(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_sorted_keys(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True, slots=True)

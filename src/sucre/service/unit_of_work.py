@@ -16,13 +16,15 @@ PostgreSQL), ``tests/service/fake_uow.py`` in memory.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from fractions import Fraction
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 
 from sucre.domain.access import AccessRow, IdempotencyRecord, KeyHolder, KeyInfo, KeyOwner
+from sucre.domain.confirmations import Confirmation, PayableInstruction
 from sucre.domain.decisions import Allocation, Decision
+from sucre.domain.ledger import AccountLine, EntryKind, JournalEntry
 from sucre.domain.members import (
     AuthorityCode,
     MemberCode,
@@ -31,11 +33,13 @@ from sucre.domain.members import (
     MonetaryAuthority,
 )
 from sucre.domain.money import CurrencyCode
+from sucre.domain.orders import OrderStatus
 from sucre.domain.parameters import Parameter, ParameterValues
 from sucre.domain.periods import ClearingPeriod
 from sucre.domain.positions import Position
 from sucre.domain.rates import Basket, DailyRates
 from sucre.domain.roles import Role
+from sucre.domain.settlement import Corridor, MemberFlows, SettlementRecord
 
 T = TypeVar("T")
 
@@ -176,9 +180,50 @@ class Decisions(Protocol):
 class Journal(Protocol):
     """The double-entry journal: entries appended, balances and positions derived."""
 
+    def append(self, entries: Iterable[JournalEntry]) -> None: ...
+
+    def post_accepted_orders(self, period_id: int, order_id: int | None = None,
+                             creditor_id: int | None = None) -> int:
+        """Post accepted orders (one, those to one creditor, or all of a period); how many."""
+
+    def positions(self, period_id: int, kinds: Sequence[EntryKind] = (EntryKind.ORDER,)
+                  ) -> dict[str, int]:
+        """XSU balance per account from a period's entries of ``kinds``."""
+
+    def totals(self) -> dict[CurrencyCode, int]: ...
+
+    def balances(self) -> dict[tuple[str, CurrencyCode], int]: ...
+
+    def account_lines(self, period_id: int, account: str, currency: CurrencyCode
+                      ) -> list[AccountLine]: ...
+
+    def corridor_gross(self, period_id: int) -> dict[Corridor, int]:
+        """Gross XSU per (debtor, creditor) over the period's settled orders."""
+
+    def member_flows(self, period_id: int) -> dict[MemberCode, MemberFlows]: ...
+
+    def order_counts(self, period_id: int) -> dict[OrderStatus, int]: ...
+
 
 class Settlements(Protocol):
-    """Each period's settlement: instructions, confirmations, the stored report."""
+    """Each period's settlement: the record of its close (typed rows), its confirmations."""
+
+    def add(self, period: ClearingPeriod, record: SettlementRecord) -> None: ...
+
+    def record(self, period_id: int) -> SettlementRecord | None: ...
+
+    def lock(self, period_ids: Collection[int]) -> None:
+        """Lock the settlements of some periods, in period order."""
+
+    def payable(self, periods: Collection[ClearingPeriod]) -> list[PayableInstruction]: ...
+
+    def confirmed_references(self, period_id: int) -> set[str]: ...
+
+    def confirmations_of(self, period_ids: Collection[int]) -> dict[str, Confirmation]: ...
+
+    def confirmations_by_uetr(self, uetrs: Collection[str]) -> dict[str, Confirmation]: ...
+
+    def add_confirmations(self, confirmations: Sequence[Confirmation]) -> None: ...
 
 
 class Invoices(Protocol):

@@ -9,7 +9,6 @@ and mirrored here from the same constants; ``tests/service/test_rules_agree.py``
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -17,12 +16,9 @@ from sqlalchemy import (
     Connection,
     Dialect,
     String,
-    and_,
     any_,
     bindparam,
-    func,
     insert,
-    literal,
     or_,
     select,
     update,
@@ -34,19 +30,17 @@ from sucre import bounds
 from sucre.adapters.db import repositories
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.repositories.decisions import SqlDecisions
+from sucre.adapters.db.repositories.journal import SqlJournal
 from sucre.adapters.db.repositories.members import SqlMembers
 from sucre.adapters.db.repositories.periods import SqlPeriods
 from sucre.adapters.db.repositories.rates import SqlRates
-from sucre.domain import posting
 from sucre.domain.errors import invariant
-from sucre.domain.ledger import POSITION_PREFIX, EntryKind, JournalEntry
 from sucre.domain.members import (
     AuthorityCode,
     MemberCode,
     MemberState,
     MonetaryAuthority,
 )
-from sucre.domain.money import XSU, CurrencyCode
 from sucre.domain.orders import OrderStatus, PaymentOrder
 from sucre.domain.parameters import ParameterValues
 from sucre.domain.periods import ClearingPeriod
@@ -352,13 +346,6 @@ def set_order_status(conn: Connection, order_id: int, expected: OrderStatus, sta
     invariant(result.rowcount == 1, f"order {order_id} moves from {expected} to {status}")
 
 
-def order_counts(conn: Connection, period_id: int | None = None) -> dict[str, int]:
-    query = select(t.payment_orders.c.status, func.count()).group_by(t.payment_orders.c.status)
-    if period_id is not None:
-        query = query.where(t.payment_orders.c.period_id == period_id)
-    return {status: int(count) for status, count in conn.execute(query).tuples()}
-
-
 def _order_view_query(visible_to: int | None) -> Any:
     """Orders with their authorities' and period's codes; only those ``visible_to`` is debtor
     or creditor authority of, when it is given."""
@@ -412,112 +399,8 @@ def order_views(conn: Connection, *, visible_to: int | None, after_id: int, limi
 
 # --- journal --------------------------------------------------------------------------------
 
-def append_entries(conn: Connection, entries: Iterable[JournalEntry]) -> None:
-    """Append balanced entries (each was checked when built) to the journal."""
-    stamp = now()
-    for entry in entries:
-        result = conn.execute(insert(t.journal_entries).values(
-            period_id=entry.period_id, kind=entry.kind.value, order_id=entry.order_id,
-            memo=entry.memo[:200], created_at=stamp))
-        key = result.inserted_primary_key
-        invariant(key is not None, "an inserted entry has an id")
-        conn.execute(insert(t.postings), [
-            {"entry_id": key[0], "account": p.account, "currency": p.currency,  # type: ignore[index]
-             "amount_minor": p.amount_minor} for p in entry.postings])
-
-
-#: The ``payment_orders`` column of each side of :data:`sucre.domain.posting.ORDER_LEGS`.
-_ORDER_PARTY = {posting.Side.DEBTOR: "debtor_authority_id",
-                posting.Side.CREDITOR: "creditor_authority_id"}
-
-
 def post_accepted_orders(conn: Connection, period_id: int, order_id: int | None = None,
                          creditor_id: int | None = None) -> int:
-    """Post accepted orders (one, those to one creditor, or all of a period), set-based.
-
-    Each order becomes the entry :func:`sucre.domain.posting.order_entry` builds (its debtor's
-    position debited, its creditor's credited, in XSU), written here from the same constants
-    with one INSERT ... SELECT per table and leg. Returns how many orders were posted.
-    """
-    o, a = t.payment_orders.c, t.authorities.c
-    selected = and_(o.period_id == period_id, o.status == OrderStatus.ACCEPTED.value)
-    if order_id is not None:
-        selected = and_(selected, o.id == order_id)
-    if creditor_id is not None:
-        selected = and_(selected, o.creditor_authority_id == creditor_id)
-    conn.execute(insert(t.journal_entries).from_select(
-        ["period_id", "kind", "order_id", "memo", "created_at"],
-        select(o.period_id, literal(posting.ORDER_KIND.value), o.id,
-               literal(posting.ORDER_MEMO), literal(now()))
-        .where(selected)))
-    for side, sign in posting.ORDER_LEGS:
-        conn.execute(insert(t.postings).from_select(
-            ["entry_id", "account", "currency", "amount_minor"],
-            select(t.journal_entries.c.id, literal(POSITION_PREFIX) + a.code,
-                   literal(posting.ORDER_CURRENCY), o.xsu_minor * sign)
-            .join(t.payment_orders, t.journal_entries.c.order_id == o.id)
-            .join(t.authorities, a.id == o[_ORDER_PARTY[side]]).where(selected)))
-    _move_pending_to_posted(conn, period_id, selected)
-    posted = conn.execute(update(t.payment_orders).where(selected)
-                          .values(status=OrderStatus.SETTLED.value))
-    return int(posted.rowcount)
-
-
-def _move_pending_to_posted(conn: Connection, period_id: int, selected: Any) -> None:
-    """Move the selected orders' amounts from pending to posted, one UPDATE per authority in
-    ``authority_id`` order (the global lock order), whichever side each authority is on."""
-    o, p = t.payment_orders.c, t.positions.c
-    moves: dict[int, dict[str, int]] = defaultdict(lambda: {"debit": 0, "credit": 0})
-    for side, column in (("debit", "debtor_authority_id"), ("credit", "creditor_authority_id")):
-        sums = conn.execute(select(o[column], func.sum(o.xsu_minor)).where(selected)
-                            .group_by(o[column])).tuples().all()
-        for authority_id, amount in sums:
-            moves[int(authority_id)][side] += int(amount)
-    for authority_id in sorted(moves):
-        debit, credit = moves[authority_id]["debit"], moves[authority_id]["credit"]
-        result = conn.execute(update(t.positions).where(
-            p.period_id == period_id, p.authority_id == authority_id,
-            p.debit_pending_minor >= debit, p.credit_pending_minor >= credit)
-            .values(debit_pending_minor=p.debit_pending_minor - debit,
-                    debit_posted_minor=p.debit_posted_minor + debit,
-                    credit_pending_minor=p.credit_pending_minor - credit,
-                    credit_posted_minor=p.credit_posted_minor + credit))
-        invariant(result.rowcount == 1, "posted amounts were reserved")
-
-
-def journal_positions(conn: Connection, period_id: int,
-                      kinds: Sequence[EntryKind] = (EntryKind.ORDER,)) -> dict[str, int]:
-    """XSU balance per position account from the journal entries of a period."""
-    query = (select(t.postings.c.account, func.sum(t.postings.c.amount_minor))
-             .join(t.journal_entries)
-             .where(t.journal_entries.c.period_id == period_id,
-                    t.journal_entries.c.kind.in_([k.value for k in kinds]),
-                    t.postings.c.currency == XSU)
-             .group_by(t.postings.c.account))
-    return {account: int(total) for account, total in conn.execute(query).tuples()}
-
-
-def journal_totals(conn: Connection) -> dict[CurrencyCode, int]:
-    query = select(t.postings.c.currency, func.sum(t.postings.c.amount_minor)).group_by(
-        t.postings.c.currency)
-    return {CurrencyCode(c): int(total) for c, total in conn.execute(query).tuples()}
-
-
-def account_balances(conn: Connection) -> dict[tuple[str, str], int]:
-    query = select(t.postings.c.account, t.postings.c.currency,
-                   func.sum(t.postings.c.amount_minor)).group_by(
-        t.postings.c.account, t.postings.c.currency)
-    return {(acc, cur): int(total) for acc, cur, total in conn.execute(query).tuples()}
-
-
-def corridor_gross(conn: Connection, period_id: int) -> dict[tuple[str, str], int]:
-    """Gross XSU per (debtor authority, creditor authority) over a period's settled orders."""
-    o = t.payment_orders.c
-    debtor, creditor = t.authorities.alias("d"), t.authorities.alias("c")
-    query = (select(debtor.c.code, creditor.c.code, func.sum(o.xsu_minor))
-             .select_from(t.payment_orders)
-             .join(debtor, debtor.c.id == o.debtor_authority_id)
-             .join(creditor, creditor.c.id == o.creditor_authority_id)
-             .where(o.period_id == period_id, o.status == OrderStatus.SETTLED.value)
-             .group_by(debtor.c.code, creditor.c.code))
-    return {(d, c): int(total) for d, c, total in conn.execute(query).tuples()}
+    """Moved to :meth:`SqlJournal.post_accepted_orders`; stays until payments uses
+    ``uow.journal`` (issue 9)."""
+    return SqlJournal(conn).post_accepted_orders(period_id, order_id, creditor_id)

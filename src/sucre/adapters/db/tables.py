@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -190,11 +191,59 @@ postings = Table(
     Column("amount_minor", Minor, nullable=False),
 )
 
+# The record of a period's close (domain/settlement.py: SettlementRecord), written once and never
+# changed: its figures here, its instructions, positions, member flows and corridors in the
+# tables below (``line`` keeps the order the close gave them). Reports are built from these rows.
 settlements = Table(
     "settlements", metadata,
     Column("period_id", ForeignKey("periods.id"), primary_key=True),
-    Column("report", Text, nullable=False),  # canonical JSON of the settlement report
     Column("settled_at", DateTime(timezone=True), nullable=False),
+    Column("gross_xsu_minor", Minor, nullable=False),
+    Column("net_xsu_minor", Minor, nullable=False),
+    Column("bilateral_xsu_minor", Minor, nullable=False),
+    Column("settlement_currency", String(3), nullable=False),
+    Column("settlement_rate", String(64), nullable=False),  # units per XSU, "num/den"
+    Column("accepted_orders", Minor, nullable=False),
+    Column("rejected_orders", Minor, nullable=False),
+)
+
+settlement_instructions = Table(
+    "settlement_instructions", metadata,
+    Column("period_id", ForeignKey("settlements.period_id"), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("reference", String(35), nullable=False, unique=True),  # e.g. 2026-H2/PAY/BCC
+    Column("kind", String(12), nullable=False),  # pay, receive, finance
+    Column("authority", ForeignKey("authorities.code"), nullable=False),
+    Column("xsu_minor", Minor, nullable=False),
+    Column("amount_minor", Minor, nullable=False),
+    Column("currency", String(3), nullable=False),
+)
+
+# Every authority's net position at the close (zero included), in XSU.
+settlement_positions = Table(
+    "settlement_positions", metadata,
+    Column("period_id", ForeignKey("settlements.period_id"), primary_key=True),
+    Column("authority", ForeignKey("authorities.code"), primary_key=True),
+    Column("net_xsu_minor", Minor, nullable=False),
+)
+
+# XSU paid and received by each member state's orders in the period.
+settlement_members = Table(
+    "settlement_members", metadata,
+    Column("period_id", ForeignKey("settlements.period_id"), primary_key=True),
+    Column("member", ForeignKey("members.code"), primary_key=True),
+    Column("paid_xsu_minor", Minor, nullable=False),
+    Column("received_xsu_minor", Minor, nullable=False),
+)
+
+settlement_corridors = Table(
+    "settlement_corridors", metadata,
+    Column("period_id", ForeignKey("settlements.period_id"), primary_key=True),
+    Column("line", Integer, primary_key=True),
+    Column("debtor", ForeignKey("authorities.code"), nullable=False),
+    Column("creditor", ForeignKey("authorities.code"), nullable=False),
+    Column("gross_xsu_minor", Minor, nullable=False),
+    Column("alert", Boolean, nullable=False),  # above the council's alert share at the close
 )
 
 # A hard-currency leg of a settled period confirmed paid (pacs.009); see domain/confirmations.py.

@@ -34,15 +34,15 @@ def iso_import(file: Annotated[Path, typer.Argument(
     with domain_errors():
         with open_input(file, bytes_max=bounds.iso_message_bytes_max) as handle:
             data = handle.read(bounds.iso_message_bytes_max + 1)
-        engine = console.engine(database)
+        uow = console.unit_of_work(database)
         if report_file is None:
-            outcome = messaging.submit_iso(engine, data)
+            outcome = messaging.submit_iso(uow, data)
             sys.stdout.buffer.write(outcome.report)
         else:
             # The answer's file is opened before the message is applied: an unwritable --out is
             # refused with nothing applied, never after the orders are in.
             with atomic_output(report_file) as answer:
-                outcome = messaging.submit_iso(engine, data)
+                outcome = messaging.submit_iso(uow, data)
                 answer.write(outcome.report)
     say(err, f"{outcome.accepted} accepted, {outcome.rejected} rejected (pacs.002 "
              f"{'on stdout' if report_file is None else f'in {report_file}'})")
@@ -57,8 +57,8 @@ def iso_statement(authority: str, period: str,
     with domain_errors():
         if out_file is not None:
             check_output(out_file)
-        document = build_camt053(messaging.statement(console.engine(database), authority,
-                                                     period))
+        document = build_camt053(messaging.statement(console.unit_of_work(database),
+                                                     authority, period))
         if out_file is None:
             sys.stdout.buffer.write(document)
         else:

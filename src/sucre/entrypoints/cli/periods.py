@@ -93,9 +93,9 @@ def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2
     """Close a period that has ended: post, net, and settle in hard currency (resumes an
     interrupted close). The day is SUCRE_TODAY's, or today's."""
     with domain_errors():
-        document = closing.close_period(console.engine(database), period,
-                                        finance_deficits=finance, as_of=bootstrap.today(),
-                                        early_reference=early)
+        document = reports.report_json(closing.close_period(
+            console.unit_of_work(database), period, finance_deficits=finance,
+            as_of=bootstrap.today(), early_reference=early))
     if as_json:
         emit_json(document)
     else:
@@ -105,7 +105,8 @@ def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2
 def report(period: str, database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """The stored settlement report of a settled period."""
     with domain_errors():
-        document = closing.stored_report(console.engine(database), period)
+        document = reports.report_json(
+            closing.stored_report(console.unit_of_work(database), period), as_stored=True)
     if as_json:
         emit_json(document)
     else:
@@ -115,7 +116,7 @@ def report(period: str, database: DatabaseOption = None, as_json: JsonOption = F
 def verify(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Re-derive every balance from the journal and check its invariants (for auditors)."""
     with domain_errors():
-        document = closing.verify_journal(console.engine(database))
+        document = closing.verify_journal(console.unit_of_work(database))
     if as_json:
         emit_json(document)
     else:
@@ -136,7 +137,7 @@ def statement(authority: str, period: Annotated[str, typer.Argument(
     the same as a camt.053)."""
     with domain_errors():
         document = reports.statement_report(
-            messaging.statement(console.engine(database), authority, period))
+            messaging.statement(console.unit_of_work(database), authority, period))
     if as_json:
         emit_json(document)
     elif as_csv:

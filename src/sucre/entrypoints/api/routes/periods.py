@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from sucre import bootstrap
 from sucre.domain.roles import Grant, Permission
-from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, UnitOfWorkDep, allowed
+from sucre.entrypoints.api.deps import IdempotentDep, UnitOfWorkDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.entrypoints.api.schemas.periods import (
     CloseIn,
@@ -47,17 +47,17 @@ def periods(caller: Annotated[Grant, Depends(allowed(Permission.READ_PERIODS))],
 @router.post("/v1/periods/{code}/close", response_model=SettlementReportOut,
              summary="Close and settle a period (the chamber)",
              responses=responses(400, 401, 403, 404, 409, 413, 422))
-def close_period(code: PeriodCode, caller: Closer, db: EngineDep, idempotent: IdempotentDep,
-                 body: CloseIn | None = None) -> Response:
+def close_period(code: PeriodCode, caller: Closer, db: UnitOfWorkDep,
+                 idempotent: IdempotentDep, body: CloseIn | None = None) -> Response:
     """Cut-off, posting, multilateral netting and settlement; resumes an interrupted close.
     Closing a period opens the next one."""
     request = body or CloseIn()
 
     def action() -> tuple[int, SettlementReportOut]:
-        document = closing.close_period(db, code, finance_deficits=request.finance_deficits,
-                                        as_of=bootstrap.today(),
-                                        early_reference=request.early_reference)
-        return 200, SettlementReportOut.model_validate(document)
+        settled = closing.close_period(db, code, finance_deficits=request.finance_deficits,
+                                       as_of=bootstrap.today(),
+                                       early_reference=request.early_reference)
+        return 200, SettlementReportOut.of(settled)
 
     return idempotent.run(action)
 
@@ -65,6 +65,7 @@ def close_period(code: PeriodCode, caller: Closer, db: EngineDep, idempotent: Id
 @router.get("/v1/periods/{code}/settlement", response_model=SettlementReportOut,
             summary="The settlement report of a settled period",
             responses=responses(401, 403, 404, 409, 422))
-def settlement(code: PeriodCode, caller: SettlementReader, db: EngineDep) -> SettlementReportOut:
+def settlement(code: PeriodCode, caller: SettlementReader, db: UnitOfWorkDep
+               ) -> SettlementReportOut:
     """409 while the period is not settled yet."""
-    return SettlementReportOut.model_validate(closing.stored_report(db, code))
+    return SettlementReportOut.of(closing.stored_report(db, code))

@@ -8,9 +8,10 @@ from typing import Literal
 from pydantic import BaseModel, Field, StrictBool
 
 from sucre import bounds
+from sucre.domain.confirmations import SettledPeriod
 from sucre.domain.periods import ClearingPeriod, PeriodState
 from sucre.entrypoints.api.schemas.fields import RequestModel
-from sucre.service.reports import AuthorityPosition, PositionsReport, xsu
+from sucre.service.reports import AuthorityPosition, PositionsReport, report_json, xsu
 
 
 class AuthorityPositionOut(BaseModel):
@@ -116,3 +117,7 @@ class SettlementReportOut(BaseModel):
     settlement_rate: str
     settlement: list[InstructionOut]
     corridors: list[CorridorOut]
+
+    @classmethod
+    def of(cls, settled: SettledPeriod) -> SettlementReportOut:
+        return cls.model_validate(report_json(settled))
