@@ -15,8 +15,24 @@ PostgreSQL), ``tests/service/fake_uow.py`` in memory.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
 from types import TracebackType
 from typing import Protocol, Self
+
+from sucre.domain.members import AuthorityCode, MemberCode, MemberState, MonetaryAuthority
+from sucre.domain.rates import DailyRates
+from sucre.domain.setoff.runs import (
+    BalanceChange,
+    ClearedInvoice,
+    Invoice,
+    InvoiceClearing,
+    OpenInvoices,
+    RecordedRun,
+    Residual,
+    RunFindings,
+    RunListing,
+)
 
 
 class Orders(Protocol):
@@ -35,9 +51,16 @@ class Periods(Protocol):
 class Members(Protocol):
     """Member states and monetary authorities."""
 
+    def authorities(self) -> dict[AuthorityCode, MonetaryAuthority]: ...
+
+    def members(self) -> dict[MemberCode, MemberState]: ...
+
 
 class Rates(Protocol):
     """Fixings, baskets and the published daily XSU rates."""
+
+    def on(self, day: dt.date) -> DailyRates | None:
+        """The XSU rates published for ``day``."""
 
 
 class Decisions(Protocol):
@@ -55,9 +78,47 @@ class Settlements(Protocol):
 class Invoices(Protocol):
     """Traders' unpaid invoices awaiting set-off."""
 
+    def by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Invoice]:
+        """The stored invoices among ``external_ids`` (as first stored), by id."""
+
+    def add(self, invoices: Sequence[Invoice]) -> None:
+        """Store new invoices, each with its whole amount remaining."""
+
+    def open_for_update(self) -> OpenInvoices:
+        """Every invoice with something remaining, oldest first, locked for this block."""
+
+    def reduce(self, changes: Sequence[BalanceChange]) -> None:
+        """Move remaining amounts, each from exactly what was read (else an invariant breaks)."""
+
+    def unpaid_with_goods(self) -> list[Residual]:
+        """Open invoices with goods data whose residual no payment order pays yet, oldest
+        first."""
+
+    def link_orders(self, order_keys: Mapping[str, str]) -> None:
+        """Link each invoice (by its id) to the payment order with the key given for it, unless
+        that order is missing or was rejected."""
+
 
 class SetoffRuns(Protocol):
     """Set-off runs and what each cleared."""
+
+    def add(self, findings: RunFindings) -> RecordedRun:
+        """Record a run's findings (stamped now)."""
+
+    def add_clearings(self, run_id: int, clearings: Sequence[InvoiceClearing]) -> None: ...
+
+    def all(self) -> list[RunListing]:
+        """Every recorded run, oldest first."""
+
+    def by_id(self, run_id: int) -> RecordedRun | None: ...
+
+    def clearings(self, run_id: int, *, members: Collection[str] | None, limit: int,
+                  offset: int) -> list[ClearedInvoice]:
+        """A page of a run's clearings in invoice order; with ``members``, only those of
+        invoices whose debtor or creditor member state is one of them."""
+
+    def count_clearings(self, run_id: int, *, members: Collection[str] | None) -> int:
+        """How many clearings :meth:`clearings` pages through."""
 
 
 class ApiKeys(Protocol):
@@ -69,18 +130,32 @@ class Idempotency(Protocol):
 
 
 class UnitOfWork(Protocol):
-    orders: Orders
-    positions: Positions
-    periods: Periods
-    members: Members
-    rates: Rates
-    decisions: Decisions
-    journal: Journal
-    settlements: Settlements
-    invoices: Invoices
-    setoff_runs: SetoffRuns
-    api_keys: ApiKeys
-    idempotency: Idempotency
+    # Read-only (properties): an implementation's repositories may then be of its own classes
+    # (a mutable protocol attribute must have exactly the protocol's type).
+    @property
+    def orders(self) -> Orders: ...
+    @property
+    def positions(self) -> Positions: ...
+    @property
+    def periods(self) -> Periods: ...
+    @property
+    def members(self) -> Members: ...
+    @property
+    def rates(self) -> Rates: ...
+    @property
+    def decisions(self) -> Decisions: ...
+    @property
+    def journal(self) -> Journal: ...
+    @property
+    def settlements(self) -> Settlements: ...
+    @property
+    def invoices(self) -> Invoices: ...
+    @property
+    def setoff_runs(self) -> SetoffRuns: ...
+    @property
+    def api_keys(self) -> ApiKeys: ...
+    @property
+    def idempotency(self) -> Idempotency: ...
 
     @property
     def in_transaction(self) -> bool:
