@@ -3,10 +3,15 @@
 1. Traders' unpaid invoices are stored (idempotently, by their external id).
 2. A set-off run takes every open invoice, values it in XSU at the run's value date, finds the
    optimal set-off (:func:`sucre.domain.setoff.set_off`, which proves its own result) and records
-   the run, its per-invoice clearings and the reduced balances in one transaction. A run whose
-   check fails raises before anything is written.
+   the run (what it found, as the records of :mod:`sucre.domain.setoff.runs`), its per-invoice
+   clearings and the reduced balances in one transaction. A run whose check fails raises before
+   anything is written.
 3. What remains of a cross-border invoice can be turned into a payment order: the importer's
    central bank pays it through the Central Clearing Chamber (section 4 of the domain).
+
+Each use case takes a :class:`~sucre.service.unit_of_work.UnitOfWork` (invoices and set-off runs
+repositories) and answers records; the CLI and the API write their JSON from them
+(:func:`run_document` is the one of ``sucre invoices setoff --json``, which the demo reports too).
 
 Stateless, nothing written: :func:`compute_setoff` solves a set of invoices given in the request
 and answers :func:`setoff_document`, the one JSON document of a run (``sucre setoff --json`` and
