@@ -28,6 +28,7 @@ from sqlalchemy import Engine, func, select
 from starlette.routing import Match
 
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.money import XSU
 from sucre.domain.roles import Permission, Role, Scope
 from sucre.entrypoints.api import create_app
@@ -172,13 +173,13 @@ def seed_orders(client: TestClient, keys: Keys) -> None:
 def seed_setoff(engine: Engine) -> None:
     """Invoices S1-S4 and run 1: S2 and S4 clear fully, S1 (60.00 left) and S3 (30.00) stay
     open; S1 carries goods, so its residual can become a payment order."""
-    setoff_runs.store_invoices(engine, [
+    setoff_runs.store_invoices(SqlUnitOfWork(engine), [
         Invoice("S1", "alimport", "casa", 10_000, XSU, "CUB", "VEN", hs_code="100630",
                 quantity="10", unit="t", customs_ref="DUA-S1"),
         Invoice("S2", "casa", "alimport", 4_000, XSU, "VEN", "CUB"),
         Invoice("S3", "sojabol", "enacal", 5_000, XSU, "BOL", "NIC"),
         Invoice("S4", "enacal", "sojabol", 2_000, XSU, "NIC", "BOL")])
-    assert setoff_runs.run_setoff(engine, dt.date(2026, 7, 2))["run_id"] == 1
+    assert setoff_runs.run_setoff(SqlUnitOfWork(engine), dt.date(2026, 7, 2)).run_id == 1
 
 
 def send(client: TestClient, case: Case, headers: dict[str, str]) -> Any:

@@ -134,14 +134,15 @@ def test_the_payer_is_told_only_the_receiving_authority_confirms(engine: Engine)
         payments.decide_order(engine, order.order_id, "BCB", accept=True)
 
 
-def test_goods_crossing_authorities_need_a_customs_reference_at_import(engine: Engine) -> None:
+def test_goods_crossing_authorities_need_a_customs_reference_at_import(
+        engine: Engine, uow: SqlUnitOfWork) -> None:
     world.build(engine)
     goods = Invoice("G1", "alimport", "casa", 10_000, XSU, "CUB", "VEN", hs_code="100630",
                     quantity="10", unit="t")
     with pytest.raises(InvalidInput, match="customs declaration") as caught:
-        setoff_runs.store_invoices(engine, [goods])
+        setoff_runs.store_invoices(uow, [goods])
     assert caught.value.field == "customs_ref"
     # Without goods (set-off only) or within one authority, no declaration is needed.
-    assert setoff_runs.store_invoices(engine, [
+    assert setoff_runs.store_invoices(uow, [
         Invoice("N1", "alimport", "casa", 10_000, XSU, "CUB", "VEN"),
         Invoice("H1", "a", "b", 10_000, XSU, "ATG", "DMA", hs_code="100630")]) == (2, 0)

@@ -1,7 +1,9 @@
-"""The migrations build exactly the schema the code declares (``adapters/db/tables.py``)."""
+"""The migrations build exactly the schema the code declares (``adapters/db/tables.py``) and
+convert the data they reshape."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from alembic import command
@@ -9,10 +11,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
 
-from sucre.adapters.db.migrate import alembic_config
+from sucre.adapters.db.migrate import alembic_config, upgrade
 from sucre.adapters.db.tables import metadata
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
-from sucre.service import messaging
+from sucre.domain.money import XSU
+from sucre.service import messaging, setoff_runs
+from sucre.service.setoff_runs import Invoice
 from tests import world
 from tests.iso20022 import samples
 
@@ -44,3 +48,30 @@ def test_settlements_move_between_the_stored_json_and_typed_rows(engine: Engine)
         *world.SETTLEMENT_LEGS, currency="USD", settlement_date="2027-01-05"))
     assert (outcome.accepted, outcome.rejected) == (3, 0), outcome.report.decode()
     world.verify(engine)
+
+
+def test_set_off_runs_move_between_their_json_summary_and_their_rows(
+        engine: Engine, uow: SqlUnitOfWork) -> None:
+    """0007 turns each run's stored JSON summary into columns and member rows, and back: a run
+    recorded before it reads the same after it, and going back stores the JSON the old code
+    wrote (on SQLite, with the run's clearings kept across the rebuilt table)."""
+    world.build(engine)
+    setoff_runs.store_invoices(uow, [
+        Invoice("m1", "a", "b", 10_000, XSU, "CUB", "VEN"),
+        Invoice("m2", "b", "a", 4_000, XSU, "VEN", "CUB"),
+        Invoice("m3", "c", "a", 1_000, XSU)])  # no member state: the "---" row
+    run = setoff_runs.run_setoff(uow, dt.date(2026, 7, 2))
+    before = setoff_runs.run_detail(uow, run.run_id)
+    old_summary = {key: value for key, value in setoff_runs.run_document(run).items()
+                   if key != "run_id"}
+    try:
+        command.downgrade(alembic_config(engine), "0006")
+        with engine.connect() as conn:
+            stored = conn.execute(text("SELECT summary FROM setoff_runs")).scalar_one()
+            clearings = conn.execute(text("SELECT count(*) FROM setoff_clearings")).scalar_one()
+        assert stored == json.dumps(old_summary, sort_keys=True)
+        assert clearings == before.clearings_total == 2
+    finally:
+        upgrade(engine)
+    after = setoff_runs.run_detail(uow, run.run_id)
+    assert (after.run.findings, after.clearings) == (before.run.findings, before.clearings)

@@ -42,6 +42,7 @@ from sucre.domain.members import MemberCode, authority_code, member_code
 from sucre.domain.orders import OrderRequest
 from sucre.domain.periods import ClearingPeriod
 from sucre.domain.roles import Grant, Permission, Scope, may_see_authority
+from sucre.domain.setoff.runs import RunDetail, RunListing
 from sucre.service import messaging, payments, reports, setoff_runs
 from sucre.service.unit_of_work import UnitOfWork
 
@@ -267,19 +268,18 @@ def store_invoices(engine: Engine, grant: Grant,
         raise LimitExceeded(f"a batch holds 1 to {bounds.api_batch_invoices_max} invoices",
                             field="invoices")
     check_invoices(engine, grant, invoices)
-    return setoff_runs.store_invoices(engine, invoices)
+    return setoff_runs.store_invoices(SqlUnitOfWork(engine), invoices)
 
 
-def setoff_runs_list(engine: Engine, grant: Grant) -> list[dict[str, Any]]:
+def setoff_runs_list(engine: Engine, grant: Grant) -> list[RunListing]:
     """Every recorded run, oldest first (bloc-wide totals, the same for every scope)."""
     _granted(grant, Permission.READ_SETOFF_RUNS)
-    return [{**run, "recorded_at": reports.utc(dt.datetime.fromisoformat(run["recorded_at"]))}
-            for run in setoff_runs.list_runs(engine)]
+    return setoff_runs.list_runs(SqlUnitOfWork(engine))
 
 
 def setoff_run(engine: Engine, grant: Grant, run_id: int, *,
                limit: int = bounds.api_page_clearings_default, offset: int = 0
-               ) -> dict[str, Any]:
+               ) -> RunDetail:
     """A recorded run and a page of its clearings; an operator's only its member states'.
 
     ``clearings_members`` says which member states the clearings were limited to (None: all).
@@ -293,17 +293,16 @@ def setoff_run(engine: Engine, grant: Grant, run_id: int, *,
         with engine.connect() as conn:
             members = sorted(code for code, member in repo.load_members(conn).items()
                              if may_see_authority(grant, member.authority))
-    detail = setoff_runs.run_detail(engine, run_id, limit=limit, offset=offset, members=members)
-    detail.setdefault("members", {})
-    detail["clearings_members"] = members
-    return detail
+    return setoff_runs.run_detail(SqlUnitOfWork(engine), run_id, limit=limit, offset=offset,
+                                  members=members)
 
 
 def pay_residuals(engine: Engine, grant: Grant, value_date: dt.date) -> dict[str, Any]:
     """:func:`setoff_runs.pay_residuals`, each refused residual named by its invoice."""
     _granted(grant, Permission.PAY_RESIDUALS)
-    orders = setoff_runs.residual_orders(engine, value_date)
-    report = setoff_runs.pay_residual_orders(engine, orders)
+    orders = setoff_runs.residual_orders(SqlUnitOfWork(engine), value_date)
+    report = setoff_runs.pay_residual_orders(SqlUnitOfWork(engine), orders,
+                                             payments_engine=engine)
     return {"accepted": report.accepted, "rejected": report.rejected,
             "replayed": report.replayed, "invalid": report.invalid,
             "errors": [{"invoice": orders[e.line - 1].invoice_ref, "field": e.field,

@@ -207,10 +207,11 @@ def _barter(engine: Engine, rng: random.Random, fixings: dict[dt.date, dict[str,
             CurrencyCode(code), debtor_member, creditor_member,
             PERIOD_START + dt.timedelta(days=rng.randint(0, 30)), "090111", "10", "t",
             f"DUA-{creditor_member}-T{number:06d}"))
-    setoff_runs.store_invoices(engine, invoices)
+    setoff_runs.store_invoices(SqlUnitOfWork(engine), invoices)
     run_day = PERIOD_START + dt.timedelta(days=14)
-    result.setoff = setoff_runs.run_setoff(engine, run_day)
-    paid = setoff_runs.pay_residuals(engine, run_day)
+    result.setoff = setoff_runs.run_document(
+        setoff_runs.run_setoff(SqlUnitOfWork(engine), run_day))
+    paid = setoff_runs.pay_residuals(SqlUnitOfWork(engine), run_day, payments_engine=engine)
     result.imported["residual_orders"] = paid.accepted
     result.steps.append(
         f"{len(invoices)} unpaid invoices between 60 traders ({result.setoff['total_debt']} XSU) "

@@ -3,10 +3,15 @@
 1. Traders' unpaid invoices are stored (idempotently, by their external id).
 2. A set-off run takes every open invoice, values it in XSU at the run's value date, finds the
    optimal set-off (:func:`sucre.domain.setoff.set_off`, which proves its own result) and records
-   the run, its per-invoice clearings and the reduced balances in one transaction. A run whose
-   check fails raises before anything is written.
+   the run (what it found, as the records of :mod:`sucre.domain.setoff.runs`), its per-invoice
+   clearings and the reduced balances in one transaction. A run whose check fails raises before
+   anything is written.
 3. What remains of a cross-border invoice can be turned into a payment order: the importer's
    central bank pays it through the Central Clearing Chamber (section 4 of the domain).
+
+Each use case takes a :class:`~sucre.service.unit_of_work.UnitOfWork` (invoices and set-off runs
+repositories) and answers records; the CLI and the API write their JSON from them
+(:func:`run_document` is the one of ``sucre invoices setoff --json``, which the demo reports too).
 
 Stateless, nothing written: :func:`compute_setoff` solves a set of invoices given in the request
 and answers :func:`setoff_document`, the one JSON document of a run (``sucre setoff --json`` and
@@ -17,19 +22,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select, true, update
 
 from sucre import bounds
-from sucre.adapters.db import repository as repo
-from sucre.adapters.db import tables as t
 from sucre.adapters.invoice_csv import load_invoice_columns
 from sucre.domain.errors import (
     BadRows,
@@ -40,48 +40,36 @@ from sucre.domain.errors import (
     LimitExceeded,
     NotFound,
     UnknownParty,
-    invariant,
 )
 from sucre.domain.members import MemberCode, MemberState
 from sucre.domain.money import XSU, CurrencyCode, format_amount
 from sucre.domain.orders import OrderRequest, parse_quantity
 from sucre.domain.setoff import InvoiceSet, RowNumbers, SetoffResult, set_off
 from sucre.domain.setoff.invoices import NO_DUE_DAY
+from sucre.domain.setoff.runs import (
+    BalanceChange,
+    InvoiceClearing,
+    OpenInvoices,
+    RecordedRun,
+    RunDetail,
+    RunListing,
+    run_findings,
+)
+from sucre.domain.setoff.runs import Invoice as _Invoice
 from sucre.domain.text import has_control_character
 from sucre.service import payments
+from sucre.service.unit_of_work import Rates, UnitOfWork
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
-@dataclass(frozen=True, slots=True)
-class Invoice:
-    """A trader's unpaid invoice, as stored (amounts in minor units of its currency)."""
-
-    external_id: str
-    debtor: str
-    creditor: str
-    amount_minor: int
-    currency: CurrencyCode
-    debtor_member: str | None = None
-    creditor_member: str | None = None
-    due_date: dt.date | None = None
-    hs_code: str | None = None
-    quantity: str | None = None
-    unit: str | None = None
-    customs_ref: str | None = None
-
-    def row(self, stamp: dt.datetime) -> dict[str, Any]:
-        return {"external_id": self.external_id, "debtor": self.debtor,
-                "creditor": self.creditor, "debtor_member": self.debtor_member,
-                "creditor_member": self.creditor_member, "amount_minor": self.amount_minor,
-                "currency": self.currency, "due_date": self.due_date,
-                "remaining_minor": self.amount_minor, "created_at": stamp,
-                "hs_code": self.hs_code, "quantity": self.quantity, "unit": self.unit,
-                "customs_ref": self.customs_ref}
-
+#: A trader's unpaid invoice (a domain record, which the invoices repository stores).
+Invoice = _Invoice
 
 _SAME_BODY = ("debtor", "creditor", "amount_minor", "currency")
 
 
-def store_invoices(engine: Engine, invoices: Sequence[Invoice]) -> tuple[int, int]:
+def store_invoices(uow: UnitOfWork, invoices: Sequence[Invoice]) -> tuple[int, int]:
     """Store invoices; a known id with the same body is skipped, with another body refused.
 
     Returns ``(stored, already_known)``. All or nothing.
@@ -91,9 +79,9 @@ def store_invoices(engine: Engine, invoices: Sequence[Invoice]) -> tuple[int, in
                             f"{bounds.setoff_invoices_max} per submission", field="invoices")
     for invoice in invoices:
         _check_labels(invoice)
-    with engine.begin() as conn:
-        _check_members(conn, invoices)
-        known = _known_invoices(conn, [i.external_id for i in invoices])
+    with uow:
+        _check_members(uow.members.members(), invoices)
+        known = uow.invoices.by_external_ids([i.external_id for i in invoices])
         fresh: list[Invoice] = []
         seen: set[str] = set()
         for invoice in invoices:
@@ -103,7 +91,7 @@ def store_invoices(engine: Engine, invoices: Sequence[Invoice]) -> tuple[int, in
                                    "the same party", field="creditor")
             stored = known.get(invoice.external_id)
             if stored is not None:
-                if any(stored[k] != getattr(invoice, k) for k in _SAME_BODY):
+                if any(getattr(stored, k) != getattr(invoice, k) for k in _SAME_BODY):
                     raise IdempotencyConflict(f"invoice {invoice.external_id!r} is already "
                                               "stored with another body", field="id")
                 continue
@@ -111,9 +99,8 @@ def store_invoices(engine: Engine, invoices: Sequence[Invoice]) -> tuple[int, in
                 raise InvalidInput(f"invoice id {invoice.external_id!r} repeats", field="id")
             seen.add(invoice.external_id)
             fresh.append(invoice)
-        stamp = repo.now()
-        for start in range(0, len(fresh), 5_000):
-            conn.execute(insert(t.invoices), [i.row(stamp) for i in fresh[start:start + 5_000]])
+        uow.invoices.add(fresh)
+        uow.commit()
     return len(fresh), len(invoices) - len(fresh)
 
 
@@ -147,12 +134,12 @@ def residual_order_key(external_id: str) -> str:
     return f"INV-H-{hashlib.sha256(external_id.encode()).hexdigest()}"[:bounds.order_key_chars_max]
 
 
-def _check_members(conn: Connection, invoices: Sequence[Invoice]) -> None:
+def _check_members(members: Mapping[MemberCode, MemberState],
+                   invoices: Sequence[Invoice]) -> None:
     """A member state named on an invoice must be one the chamber knows, and goods crossing
     between two monetary authorities need their customs declaration: the residual of such an
     invoice is paid by a payment order (:func:`residual_orders`), which must carry one, so it
     is refused here rather than by ``pay-residuals`` later."""
-    members = repo.load_members(conn)
     for invoice in invoices:
         for field_name in ("debtor_member", "creditor_member"):
             code = getattr(invoice, field_name)
@@ -238,234 +225,156 @@ def _optional_columns(source: str, text: dict[str, list[str | None]],
     return extras
 
 
-def _known_invoices(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    step = bounds.db_keys_per_query_max
-    for start in range(0, len(ids), step):
-        rows = conn.execute(select(t.invoices).where(
-            t.invoices.c.external_id.in_(ids[start:start + step])))
-        found.update({r.external_id: dict(r._mapping) for r in rows})
-    return found
-
-
-def run_setoff(engine: Engine, value_date: dt.date,
-               on_stage: Callable[[str], None] | None = None) -> dict[str, Any]:
+def run_setoff(uow: UnitOfWork, value_date: dt.date,
+               on_stage: Callable[[str], None] | None = None) -> RecordedRun:
     """Run and record an optimal set-off of every open invoice at ``value_date``'s rates."""
-    with engine.begin() as conn:
-        rows = conn.execute(select(
-            t.invoices.c.id, t.invoices.c.external_id, t.invoices.c.debtor,
-            t.invoices.c.creditor, t.invoices.c.remaining_minor, t.invoices.c.currency,
-            t.invoices.c.due_date, t.invoices.c.debtor_member,
-            t.invoices.c.creditor_member).where(t.invoices.c.remaining_minor > 0)
-            .order_by(t.invoices.c.id).with_for_update()).all()
-        if not rows:
+    with uow:
+        open_invoices = uow.invoices.open_for_update()
+        if not open_invoices:
             raise InvalidInput("no open invoices to set off", field="invoices")
-        if len(rows) > bounds.setoff_invoices_max:
-            raise InvalidInput(f"{len(rows)} open invoices exceed the run maximum",
+        if len(open_invoices) > bounds.setoff_invoices_max:
+            raise InvalidInput(f"{len(open_invoices)} open invoices exceed the run maximum",
                                field="invoices")
-        result = set_off(_invoice_set(rows), _xsu_per_unit(conn, value_date, rows))
+        rates = stored_xsu_per_unit(uow.rates, value_date, set(open_invoices.currencies))
+        result = set_off(_invoice_set(open_invoices), rates)
         if on_stage:
             on_stage("solved and certified")
-        summary = run_summary(result, value_date)
-        summary["members"] = member_summary(rows, result)
-        run_id = _record_run(conn, value_date, result, summary)
-        _reduce_balances(conn, run_id, rows, result)
-    summary["run_id"] = run_id
-    return summary
+        run = uow.setoff_runs.add(run_findings(result, value_date, open_invoices.debtor_members,
+                                               open_invoices.creditor_members))
+        _reduce_balances(uow, run.run_id, open_invoices, result)
+        uow.commit()
+    return run
 
 
-def _invoice_set(rows: Sequence[Any]) -> InvoiceSet:
+def _invoice_set(invoices: OpenInvoices) -> InvoiceSet:
     epoch = dt.date(1970, 1, 1)
-    due = [(r.due_date - epoch).days if r.due_date else NO_DUE_DAY for r in rows]
+    due = [(day - epoch).days if day else NO_DUE_DAY for day in invoices.due_dates]
     return InvoiceSet.from_records(
-        ids=[r.external_id for r in rows], debtors=[r.debtor for r in rows],
-        creditors=[r.creditor for r in rows], amounts_minor=[r.remaining_minor for r in rows],
-        currencies=[CurrencyCode(r.currency) for r in rows], due_days=due)
+        ids=list(invoices.external_ids), debtors=list(invoices.debtors),
+        creditors=list(invoices.creditors), amounts_minor=list(invoices.remaining_minor),
+        currencies=list(invoices.currencies), due_days=due)
 
 
-def _xsu_per_unit(conn: Connection, value_date: dt.date, rows: Sequence[Any]
-                  ) -> dict[CurrencyCode, Fraction]:
-    return stored_xsu_per_unit(conn, value_date, {CurrencyCode(r.currency) for r in rows})
-
-
-def stored_xsu_per_unit(conn: Connection, value_date: dt.date, codes: Collection[CurrencyCode]
+def stored_xsu_per_unit(rates: Rates, value_date: dt.date, codes: Collection[CurrencyCode]
                         ) -> dict[CurrencyCode, Fraction]:
     """XSU per one unit of each currency at ``value_date``'s published rates (XSU = 1)."""
     if set(codes) <= {XSU}:
         return {XSU: Fraction(1)}
-    rates = repo.rates_on(conn, value_date)
-    if rates is None:
+    published = rates.on(value_date)
+    if published is None:
         raise InvalidDate(f"no XSU rates published for {value_date}", field="value_date")
-    return {code: Fraction(1) if code == XSU else 1 / rates.local_per_xsu(code)
+    return {code: Fraction(1) if code == XSU else 1 / published.local_per_xsu(code)
             for code in codes}
 
 
-def run_summary(result: SetoffResult, value_date: dt.date) -> dict[str, Any]:
-    parties = result.parties
-    return {
-        "value_date": value_date.isoformat(),
-        "invoices": result.invoices.count,
-        "total_debt": format_amount(result.total_debt_minor, XSU),
-        "cleared": format_amount(result.total_cleared_minor, XSU),
-        "remaining": format_amount(result.total_remaining_minor, XSU),
-        "cleared_fraction": round(result.cleared_fraction, 6),
-        "net_internal_debt": format_amount(result.net_internal_debt_minor, XSU),
-        "currency": XSU,
-        "certificate": result.certificate.description,
-        "parties": len(parties.labels),
-    }
-
-
-UNKNOWN_MEMBER = "---"  # invoices stored without a member state
-
-
-def member_summary(rows: Sequence[Any], result: SetoffResult) -> dict[str, dict[str, str]]:
-    """Per member state, in XSU: what its traders owed and were owed, before and after."""
-    before = result.invoice_amount_xsu_minor
-    after = before - result.invoice_cleared_xsu_minor
-    totals: dict[str, list[int]] = {}
-    for k, row in enumerate(rows):
-        for side, member in ((0, row.debtor_member), (2, row.creditor_member)):
-            entry = totals.setdefault(member or UNKNOWN_MEMBER, [0, 0, 0, 0])
-            entry[side] += int(before[k])
-            entry[side + 1] += int(after[k])
-    return {member: {"owes_before": format_amount(v[0], XSU),
-                     "owes_after": format_amount(v[1], XSU),
-                     "owed_before": format_amount(v[2], XSU),
-                     "owed_after": format_amount(v[3], XSU)}
-            for member, v in sorted(totals.items())}
-
-
-def list_runs(engine: Engine) -> list[dict[str, Any]]:
+def list_runs(uow: UnitOfWork) -> list[RunListing]:
     """Every recorded set-off run, oldest first."""
-    r = t.setoff_runs.c
-    with engine.connect() as conn:
-        rows = conn.execute(select(r.id, r.value_date, r.invoices, r.total_debt_xsu_minor,
-                                   r.cleared_xsu_minor, r.created_at).order_by(r.id)).all()
-    return [{"run_id": row.id, "value_date": row.value_date.isoformat(),
-             "invoices": row.invoices,
-             "total_debt": format_amount(row.total_debt_xsu_minor, XSU),
-             "cleared": format_amount(row.cleared_xsu_minor, XSU),
-             "recorded_at": row.created_at.isoformat()} for row in rows]
+    with uow:
+        return uow.setoff_runs.all()
 
 
-def run_detail(engine: Engine, run_id: int, *, limit: int = 1000, offset: int = 0,
-               members: Collection[str] | None = None) -> dict[str, Any]:
-    """A recorded run's summary and a page of its per-invoice clearings.
+def run_detail(uow: UnitOfWork, run_id: int, *, limit: int = 1000, offset: int = 0,
+               members: Collection[str] | None = None) -> RunDetail:
+    """A recorded run's findings and a page of its per-invoice clearings.
 
     With ``members``, only the clearings of invoices whose debtor or creditor member state is
-    one of them are listed and counted (the summary stays the whole run's).
+    one of them are listed and counted (the findings stay the whole run's).
     """
-    c, i = t.setoff_clearings.c, t.invoices.c
-    involving: Any = true()
-    if members is not None:
-        wanted = sorted(members)
-        involving = or_(i.debtor_member.in_(wanted), i.creditor_member.in_(wanted))
-    with engine.connect() as conn:
-        summary = conn.execute(select(t.setoff_runs.c.summary)
-                               .where(t.setoff_runs.c.id == run_id)).scalar_one_or_none()
-        if summary is None:
+    with uow:
+        run = uow.setoff_runs.by_id(run_id)
+        if run is None:
             raise NotFound(f"no set-off run {run_id}", field="run_id")
-        clearings = conn.execute(
-            select(i.external_id, i.amount_minor, i.currency, c.cleared_minor,
-                   c.cleared_xsu_minor)
-            .join(t.invoices, t.invoices.c.id == c.invoice_id)
-            .where(c.run_id == run_id, involving)
-            .order_by(c.invoice_id).limit(limit).offset(offset)).all()
-        count = conn.execute(select(func.count()).select_from(t.setoff_clearings)
-                             .join(t.invoices, t.invoices.c.id == c.invoice_id)
-                             .where(c.run_id == run_id, involving)).scalar_one()
-    document: dict[str, Any] = json.loads(summary)
-    document["run_id"] = run_id
-    document["clearings_total"] = count
-    document["clearings"] = [
-        {"id": row.external_id, "currency": row.currency,
-         "amount": format_amount(row.amount_minor, CurrencyCode(row.currency)),
-         "cleared": format_amount(row.cleared_minor, CurrencyCode(row.currency)),
-         "cleared_xsu": format_amount(row.cleared_xsu_minor, XSU)} for row in clearings]
-    return document
+        clearings = uow.setoff_runs.clearings(run_id, members=members, limit=limit,
+                                              offset=offset)
+        count = uow.setoff_runs.count_clearings(run_id, members=members)
+    return RunDetail(run, tuple(clearings), count,
+                     None if members is None else tuple(sorted(members)))
 
 
-def _record_run(conn: Connection, value_date: dt.date, result: SetoffResult,
-                summary: dict[str, Any]) -> int:
-    inserted = conn.execute(insert(t.setoff_runs).values(
-        value_date=value_date, invoices=result.invoices.count,
-        total_debt_xsu_minor=result.total_debt_minor,
-        cleared_xsu_minor=result.total_cleared_minor,
-        certificate=result.certificate.method[:300],
-        summary=json.dumps(summary, sort_keys=True), created_at=repo.now()))
-    key = inserted.inserted_primary_key
-    invariant(key is not None, "a run has an id")
-    return int(key[0])  # type: ignore[index]
-
-
-def _reduce_balances(conn: Connection, run_id: int, rows: Sequence[Any],
+def _reduce_balances(uow: UnitOfWork, run_id: int, invoices: OpenInvoices,
                      result: SetoffResult) -> None:
-    touched = np.flatnonzero(result.invoice_cleared_minor > 0)
-    clearings = [{"run_id": run_id, "invoice_id": rows[i].id,
-                  "cleared_minor": int(result.invoice_cleared_minor[i]),
-                  "cleared_xsu_minor": int(result.invoice_cleared_xsu_minor[i])}
-                  for i in touched.tolist()]
-    if not clearings:
-        return
-    conn.execute(insert(t.setoff_clearings), clearings)
+    touched = np.flatnonzero(result.invoice_cleared_minor > 0).tolist()
+    cleared = result.invoice_cleared_minor.tolist()
+    cleared_xsu = result.invoice_cleared_xsu_minor.tolist()
+    row_ids, remaining = invoices.row_ids, invoices.remaining_minor
+    uow.setoff_runs.add_clearings(run_id, [
+        InvoiceClearing(row_ids[k], cleared[k], cleared_xsu[k]) for k in touched])
     # Each balance moves from exactly what the run read: a concurrent change would be caught.
-    statement = (update(t.invoices)
-                 .where(t.invoices.c.id == bindparam("b_id"),
-                        t.invoices.c.remaining_minor == bindparam("b_expected"))
-                 .values(remaining_minor=bindparam("b_remaining")))
-    updates = [{"b_id": rows[i].id, "b_expected": rows[i].remaining_minor,
-                "b_remaining": rows[i].remaining_minor - int(result.invoice_cleared_minor[i])}
-               for i in touched.tolist()]
-    changed = conn.execute(statement, updates)
-    invariant(changed.rowcount in (len(updates), -1), "every cleared invoice is reduced once")
+    uow.invoices.reduce([BalanceChange(row_ids[k], remaining[k], remaining[k] - cleared[k])
+                         for k in touched])
 
 
-def residual_orders(engine: Engine, value_date: dt.date) -> list[OrderRequest]:
+def residual_orders(uow: UnitOfWork, value_date: dt.date) -> list[OrderRequest]:
     """Payment orders for what remains of open cross-border invoices with goods data."""
-    with engine.connect() as conn:
-        members = repo.load_members(conn)
-        authorities = repo.load_authorities(conn)
-        rows = conn.execute(select(t.invoices).where(
-            t.invoices.c.remaining_minor > 0, t.invoices.c.order_id.is_(None),
-            t.invoices.c.hs_code.is_not(None)).order_by(t.invoices.c.id)).all()
+    with uow:
+        members = uow.members.members()
+        authorities = uow.members.authorities()
+        residuals = uow.invoices.unpaid_with_goods()
     orders: list[OrderRequest] = []
-    for r in rows:
-        debtor, creditor = members.get(r.debtor_member), members.get(r.creditor_member)
+    for residual in residuals:
+        r = residual.invoice
+        debtor = members.get(MemberCode(r.debtor_member or ""))
+        creditor = members.get(MemberCode(r.creditor_member or ""))
         if debtor is None or creditor is None or debtor.authority == creditor.authority:
             continue  # settled at home, not through the chamber
         if r.currency not in (authorities[debtor.authority].currency, XSU):
             continue  # the importer pays in its own currency or XSU; others are left open
         orders.append(OrderRequest(
-            idempotency_key=residual_order_key(r.external_id), debtor_member=r.debtor_member,
-            creditor_member=r.creditor_member,
-            amount=format_amount(r.remaining_minor, CurrencyCode(r.currency)),
-            currency=r.currency, value_date=value_date.isoformat(), hs_code=r.hs_code,
-            quantity=r.quantity or "1", unit=r.unit or "u", origin=r.creditor_member,
+            idempotency_key=residual_order_key(r.external_id), debtor_member=debtor.code,
+            creditor_member=creditor.code,
+            amount=format_amount(residual.remaining_minor, r.currency),
+            currency=r.currency, value_date=value_date.isoformat(), hs_code=r.hs_code or "",
+            quantity=r.quantity or "1", unit=r.unit or "u", origin=creditor.code,
             invoice_ref=r.external_id, customs_ref=r.customs_ref or "", importer=r.debtor,
             exporter=r.creditor))
     return orders
 
 
-def pay_residuals(engine: Engine, value_date: dt.date) -> payments.ImportReport:
+def pay_residuals(uow: UnitOfWork, value_date: dt.date, *,
+                  payments_engine: Engine) -> payments.ImportReport:
     """Submit the residual orders and link each paid invoice to its order."""
-    return pay_residual_orders(engine, residual_orders(engine, value_date))
+    return pay_residual_orders(uow, residual_orders(uow, value_date),
+                               payments_engine=payments_engine)
 
 
-def pay_residual_orders(engine: Engine, orders: Sequence[OrderRequest]
-                        ) -> payments.ImportReport:
-    """Submit :func:`residual_orders` (error ``line`` k is ``orders[k - 1]``); link the paid."""
+def pay_residual_orders(uow: UnitOfWork, orders: Sequence[OrderRequest], *,
+                        payments_engine: Engine) -> payments.ImportReport:
+    """Submit :func:`residual_orders` (error ``line`` k is ``orders[k - 1]``); link the paid.
+
+    ``payments_engine``: only until :func:`payments.import_orders` takes the unit of work
+    (issue 9); then ``payments.import_orders(uow, ...)``.
+    """
     # Every error is listed: the orders are in memory already, and each names an invoice.
-    report = payments.import_orders(engine, enumerate(orders, start=1),
+    report = payments.import_orders(payments_engine, enumerate(orders, start=1),
                                     errors_listed_max=len(orders))
-    with engine.begin() as conn:
-        for order in orders:
-            found = repo.order_by_key(conn, order.idempotency_key)
-            if found is not None and found["status"] != "rejected":
-                conn.execute(update(t.invoices).where(
-                    t.invoices.c.external_id == order.invoice_ref)
-                    .values(order_id=found["id"]))
+    with uow:
+        uow.invoices.link_orders({order.invoice_ref: order.idempotency_key for order in orders})
+        uow.commit()
     return report
+
+
+def run_document(run: RecordedRun) -> dict[str, Any]:
+    """A recorded run's findings as one JSON object (XSU amounts as decimal strings): what
+    ``sucre invoices setoff --json`` prints and the demo reports."""
+    findings = run.findings
+    return {
+        "value_date": findings.value_date.isoformat(),
+        "invoices": findings.invoices,
+        "total_debt": _xsu(findings.total_debt_minor),
+        "cleared": _xsu(findings.cleared_minor),
+        "remaining": _xsu(findings.remaining_minor),
+        "cleared_fraction": findings.cleared_fraction,
+        "net_internal_debt": _xsu(findings.net_internal_debt_minor),
+        "currency": XSU,
+        "certificate": findings.certificate.description,
+        "parties": findings.parties,
+        "members": {m.label: {"owes_before": _xsu(m.owes_before_minor),
+                              "owes_after": _xsu(m.owes_after_minor),
+                              "owed_before": _xsu(m.owed_before_minor),
+                              "owed_after": _xsu(m.owed_after_minor)}
+                    for m in findings.members},
+        "run_id": run.run_id,
+    }
 
 
 # --- stateless set-off: the one JSON document of a run ------------------------------------------
@@ -528,7 +437,7 @@ def invoice_results(result: SetoffResult) -> list[dict[str, str]]:
             for external_id, c, amount, cleared in rows]
 
 
-def compute_setoff(engine: Engine, invoices: Sequence[Invoice], *,
+def compute_setoff(uow: UnitOfWork, invoices: Sequence[Invoice], *,
                    rates: Mapping[CurrencyCode, Fraction] | None = None,
                    value_date: dt.date | None = None) -> dict[str, Any]:
     """Solve a set-off of ``invoices`` (not stored, nothing written): the document and results.
@@ -541,8 +450,8 @@ def compute_setoff(engine: Engine, invoices: Sequence[Invoice], *,
                            "rates), not both", field="rates")
     codes = {i.currency for i in invoices}
     if value_date is not None:
-        with engine.connect() as conn:
-            used = stored_xsu_per_unit(conn, value_date, codes)
+        with uow:
+            used = stored_xsu_per_unit(uow.rates, value_date, codes)
     else:
         used = dict(rates or {})
         missing = sorted(code for code in codes if code != XSU and code not in used)

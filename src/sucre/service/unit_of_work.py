@@ -39,6 +39,17 @@ from sucre.domain.periods import ClearingPeriod
 from sucre.domain.positions import Position
 from sucre.domain.rates import Basket, DailyRates
 from sucre.domain.roles import Role
+from sucre.domain.setoff.runs import (
+    BalanceChange,
+    ClearedInvoice,
+    Invoice,
+    InvoiceClearing,
+    OpenInvoices,
+    RecordedRun,
+    Residual,
+    RunFindings,
+    RunListing,
+)
 from sucre.domain.settlement import Corridor, MemberFlows, SettlementRecord
 
 T = TypeVar("T")
@@ -229,9 +240,47 @@ class Settlements(Protocol):
 class Invoices(Protocol):
     """Traders' unpaid invoices awaiting set-off."""
 
+    def by_external_ids(self, external_ids: Sequence[str]) -> dict[str, Invoice]:
+        """The stored invoices among ``external_ids`` (as first stored), by id."""
+
+    def add(self, invoices: Sequence[Invoice]) -> None:
+        """Store new invoices, each with its whole amount remaining."""
+
+    def open_for_update(self) -> OpenInvoices:
+        """Every invoice with something remaining, oldest first, locked for this block."""
+
+    def reduce(self, changes: Sequence[BalanceChange]) -> None:
+        """Move remaining amounts, each from exactly what was read (else an invariant breaks)."""
+
+    def unpaid_with_goods(self) -> list[Residual]:
+        """Open invoices with goods data whose residual no payment order pays yet, oldest
+        first."""
+
+    def link_orders(self, order_keys: Mapping[str, str]) -> None:
+        """Link each invoice (by its id) to the payment order with the key given for it, unless
+        that order is missing or was rejected."""
+
 
 class SetoffRuns(Protocol):
     """Set-off runs and what each cleared."""
+
+    def add(self, findings: RunFindings) -> RecordedRun:
+        """Record a run's findings (stamped now)."""
+
+    def add_clearings(self, run_id: int, clearings: Sequence[InvoiceClearing]) -> None: ...
+
+    def all(self) -> list[RunListing]:
+        """Every recorded run, oldest first."""
+
+    def by_id(self, run_id: int) -> RecordedRun | None: ...
+
+    def clearings(self, run_id: int, *, members: Collection[str] | None, limit: int,
+                  offset: int) -> list[ClearedInvoice]:
+        """A page of a run's clearings in invoice order; with ``members``, only those of
+        invoices whose debtor or creditor member state is one of them."""
+
+    def count_clearings(self, run_id: int, *, members: Collection[str] | None) -> int:
+        """How many clearings :meth:`clearings` pages through."""
 
 
 class ApiKeys(Protocol):

@@ -291,9 +291,27 @@ setoff_runs = Table(
     Column("invoices", Integer, nullable=False),
     Column("total_debt_xsu_minor", Minor, nullable=False),
     Column("cleared_xsu_minor", Minor, nullable=False),
-    Column("certificate", String(300), nullable=False),
-    Column("summary", Text, nullable=False),  # canonical JSON of the run's result
+    Column("parties", Integer, nullable=False),
+    Column("net_internal_debt_xsu_minor", Minor, nullable=False),
+    # The optimality certificate (domain/setoff/result.py: Certificate), field by field.
+    Column("certificate", String(300), nullable=False),  # its method
+    Column("certificate_dual_bound_xsu_minor", Minor, nullable=False),
+    Column("certificate_rounds", Integer, nullable=False),
+    Column("certificate_residual_arcs", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Per run, per member state: what its traders owed and were owed, XSU, before and after.
+setoff_run_members = Table(
+    "setoff_run_members", metadata,
+    Column("id", Id, primary_key=True),
+    Column("run_id", ForeignKey("setoff_runs.id"), nullable=False),
+    Column("member", String(3)),  # NULL: invoices stored without a member state
+    Column("owes_before_xsu_minor", Minor, nullable=False),
+    Column("owes_after_xsu_minor", Minor, nullable=False),
+    Column("owed_before_xsu_minor", Minor, nullable=False),
+    Column("owed_after_xsu_minor", Minor, nullable=False),
+    UniqueConstraint("run_id", "member"),
 )
 
 setoff_clearings = Table(

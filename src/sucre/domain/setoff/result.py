@@ -53,6 +53,11 @@ class Certificate:
                 "cleared total, so no feasible set-off clears more")
 
 
+def cleared_share(cleared_minor: int, total_minor: int) -> float:
+    """The share of ``total_minor`` cleared (0.0 for no debt)."""
+    return cleared_minor / total_minor if total_minor else 0.0
+
+
 @dataclass(frozen=True, slots=True)
 class SetoffResult:
     """An optimal, checked set-off. Totals are XSU minor units; per-invoice arrays say theirs."""

@@ -16,7 +16,7 @@ from sucre.domain.money import CurrencyCode
 from sucre.domain.setoff.arrays import Int64Array, stable_order
 from sucre.domain.setoff.certificate import certify
 from sucre.domain.setoff.invoices import InvoiceSet
-from sucre.domain.setoff.result import PairFlows, PartySummary, SetoffResult
+from sucre.domain.setoff.result import PairFlows, PartySummary, SetoffResult, cleared_share
 from sucre.domain.setoff.valuation import restate_in_own_currency, xsu_minor_amounts
 
 Timer = Callable[[], float]
@@ -138,5 +138,5 @@ def set_off(invoices: InvoiceSet, xsu_per_unit: Mapping[CurrencyCode, Fraction],
         pairs=pairs, parties=parties, total_debt_minor=total, total_cleared_minor=cleared,
         total_remaining_minor=total - cleared,
         net_internal_debt_minor=int(np.maximum(parties.net_minor, 0).sum()),
-        cleared_fraction=cleared / total if total else 0.0, certificate=certificate,
+        cleared_fraction=cleared_share(cleared, total), certificate=certificate,
         timings_s=watch.laps)

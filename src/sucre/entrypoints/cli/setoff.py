@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Annotated, Any
@@ -28,6 +29,7 @@ from sucre.domain.errors import InvalidDate, InvalidInput, SucreError
 from sucre.domain.money import XSU, CurrencyCode, currency, format_amount
 from sucre.domain.rates import parse_rate
 from sucre.domain.setoff import InvoiceSet, SetoffResult, cycles_for_display, set_off
+from sucre.domain.setoff.runs import UNKNOWN_MEMBER, MemberTotals, RunDetail, RunListing
 from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import (
     DatabaseOption,
@@ -199,7 +201,7 @@ def invoices_import(
 ) -> None:
     """Store unpaid invoices (all or nothing; a known id with the same body is skipped)."""
     with domain_errors():
-        engine = console.engine(database)
+        uow = console.unit_of_work(database)
         total = max(0, _count_lines(file) - 1)
         progress = progress_bar()
         with progress:
@@ -207,7 +209,7 @@ def invoices_import(
             invoices = setoff_runs.read_invoice_file(
                 file, default_currency=currency(currency_code),
                 on_progress=lambda rows: progress.update(task, completed=rows))
-        stored, known = setoff_runs.store_invoices(engine, invoices)
+        stored, known = setoff_runs.store_invoices(uow, invoices)
     if as_json:
         emit_json({"stored": stored, "already_known": known})
     else:
@@ -219,24 +221,26 @@ def invoices_setoff(day: DateOption, database: DatabaseOption = None,
                     as_json: JsonOption = False) -> None:
     """Record an optimal set-off of every open stored invoice at the day's XSU rates."""
     with domain_errors():
-        summary = setoff_runs.run_setoff(console.engine(database), _value_date(day))
+        run = setoff_runs.run_setoff(console.unit_of_work(database), _value_date(day))
     if as_json:
-        emit_json(summary)
+        emit_json(setoff_runs.run_document(run))
         return
-    say(out, f"set-off run {summary['run_id']} at {summary['value_date']}: "
-             f"{summary['invoices']} open invoice(s), debt {summary['total_debt']} XSU, "
-             f"cleared {summary['cleared']} XSU ({summary['cleared_fraction']:.2%}), "
-             f"remaining {summary['remaining']} XSU")
-    say(out, f"proof: {summary['certificate']}")
-    _print_members(summary["members"])
+    found = run.findings
+    say(out, f"set-off run {run.run_id} at {found.value_date.isoformat()}: "
+             f"{found.invoices} open invoice(s), debt {_xsu(found.total_debt_minor)} XSU, "
+             f"cleared {_xsu(found.cleared_minor)} XSU ({found.cleared_fraction:.2%}), "
+             f"remaining {_xsu(found.remaining_minor)} XSU")
+    say(out, f"proof: {found.certificate.description}")
+    _print_members(found.members)
 
 
-def _print_members(members: dict[str, dict[str, str]]) -> None:
+def _print_members(members: Sequence[MemberTotals]) -> None:
     table = Table("member", "owes before", "owes after", "owed before", "owed after",
-                  title="per member state, XSU (--- : invoices without a member state)")
-    for member, row in members.items():
-        table.add_row(cell(member), row["owes_before"], row["owes_after"], row["owed_before"],
-                      row["owed_after"])
+                  title=f"per member state, XSU ({UNKNOWN_MEMBER} : invoices without a member "
+                        "state)")
+    for m in members:
+        table.add_row(cell(m.label), _xsu(m.owes_before_minor), _xsu(m.owes_after_minor),
+                      _xsu(m.owed_before_minor), _xsu(m.owed_after_minor))
     out.print(table)
 
 
@@ -244,7 +248,7 @@ def _print_members(members: dict[str, dict[str, str]]) -> None:
 def invoices_runs(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """List the recorded set-off runs."""
     with domain_errors():
-        runs = setoff_runs.list_runs(console.engine(database))
+        runs = [_listed(run) for run in setoff_runs.list_runs(console.unit_of_work(database))]
     if as_json:
         emit_json({"runs": runs})
         return
@@ -253,6 +257,12 @@ def invoices_runs(database: DatabaseOption = None, as_json: JsonOption = False) 
         table.add_row(str(run["run_id"]), run["value_date"], str(run["invoices"]),
                       run["total_debt"], run["cleared"], run["recorded_at"])
     out.print(table)
+
+
+def _listed(run: RunListing) -> dict[str, Any]:
+    return {"run_id": run.run_id, "value_date": run.value_date.isoformat(),
+            "invoices": run.invoices, "total_debt": _xsu(run.total_debt_minor),
+            "cleared": _xsu(run.cleared_minor), "recorded_at": run.recorded_at.isoformat()}
 
 
 @invoices_app.command("run")
@@ -264,22 +274,42 @@ def invoices_run(
 ) -> None:
     """One recorded run: its summary, proof, member states and per-invoice clearings."""
     with domain_errors():
-        detail = setoff_runs.run_detail(console.engine(database), run_id, limit=limit,
+        detail = setoff_runs.run_detail(console.unit_of_work(database), run_id, limit=limit,
                                         offset=offset)
     if as_json:
-        emit_json(detail)
+        emit_json(_detail_document(detail))
         return
-    say(out, f"set-off run {run_id} at {detail['value_date']}: debt {detail['total_debt']} "
-             f"XSU, cleared {detail['cleared']} XSU ({detail['cleared_fraction']:.2%})")
-    say(out, f"proof: {detail['certificate']}")
-    _print_members(detail.get("members", {}))
+    found = detail.run.findings
+    say(out, f"set-off run {run_id} at {found.value_date.isoformat()}: debt "
+             f"{_xsu(found.total_debt_minor)} XSU, cleared {_xsu(found.cleared_minor)} XSU "
+             f"({found.cleared_fraction:.2%})")
+    say(out, f"proof: {found.certificate.description}")
+    _print_members(found.members)
     table = Table("invoice", "currency", "amount", "cleared", "cleared XSU",
-                  title=f"clearings {offset + 1}-{offset + len(detail['clearings'])} of "
-                        f"{detail['clearings_total']}")
-    for row in detail["clearings"]:
+                  title=f"clearings {offset + 1}-{offset + len(detail.clearings)} of "
+                        f"{detail.clearings_total}")
+    for row in _clearings(detail):
         table.add_row(cell(row["id"]), row["currency"], row["amount"], row["cleared"],
                       row["cleared_xsu"])
     out.print(table)
+
+
+def _detail_document(detail: RunDetail) -> dict[str, Any]:
+    """The run's findings with its keys (and each member state's) in alphabetical order, as
+    ``invoices run --json`` has always printed them, then the page of clearings."""
+    findings = setoff_runs.run_document(detail.run)
+    del findings["run_id"]
+    findings["members"] = {label: dict(sorted(sides.items()))
+                           for label, sides in findings["members"].items()}
+    return {**dict(sorted(findings.items())), "run_id": detail.run.run_id,
+            "clearings_total": detail.clearings_total, "clearings": _clearings(detail)}
+
+
+def _clearings(detail: RunDetail) -> list[dict[str, str]]:
+    return [{"id": c.external_id, "currency": c.currency,
+             "amount": format_amount(c.amount_minor, c.currency),
+             "cleared": format_amount(c.cleared_minor, c.currency),
+             "cleared_xsu": _xsu(c.cleared_xsu_minor)} for c in detail.clearings]
 
 
 @invoices_app.command("pay-residuals")
@@ -290,7 +320,8 @@ def invoices_pay_residuals(day: DateOption, database: DatabaseOption = None,
     Exits 2 when a residual could not become an order (each is listed with its reason).
     """
     with domain_errors():
-        report = setoff_runs.pay_residuals(console.engine(database), _value_date(day))
+        uow = console.unit_of_work(database)
+        report = setoff_runs.pay_residuals(uow, _value_date(day), payments_engine=uow.engine)
     if as_json:
         emit_json({"accepted": report.accepted, "rejected": report.rejected,
                    "replayed": report.replayed,

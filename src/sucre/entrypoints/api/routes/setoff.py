@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from sucre import bounds
 from sucre.domain.roles import Grant, Permission
-from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
+from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, UnitOfWorkDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.entrypoints.api.schemas.setoff import (
     InvoiceBatchIn,
@@ -78,7 +78,7 @@ def pay_residuals(body: ResidualsIn, caller: ResidualPayer, db: EngineDep,
 @router.post("/v1/setoff-runs", status_code=201, response_model=SetoffRunOut,
              summary="Record an optimal set-off of every open stored invoice (the chamber)",
              responses=responses(400, 401, 403, 409, 413, 422))
-def run_setoff(body: SetoffRunIn, caller: Runner, db: EngineDep,
+def run_setoff(body: SetoffRunIn, caller: Runner, db: UnitOfWorkDep,
                idempotent: IdempotentDep) -> Response:
     """Values every open invoice in XSU at the value date's published rates, clears as much
     as possible without changing any net position, proves it optimal, and records the run and
@@ -86,7 +86,7 @@ def run_setoff(body: SetoffRunIn, caller: Runner, db: EngineDep,
     published for the day."""
 
     def action() -> tuple[int, SetoffRunOut]:
-        return 201, SetoffRunOut.model_validate(setoff_runs.run_setoff(db, body.value_date))
+        return 201, SetoffRunOut.of(setoff_runs.run_setoff(db, body.value_date))
 
     return idempotent.run(action)
 
@@ -94,7 +94,7 @@ def run_setoff(body: SetoffRunIn, caller: Runner, db: EngineDep,
 @router.get("/v1/setoff-runs", response_model=SetoffRunListOut, summary="Recorded set-off runs",
             responses=responses(401, 403, 422))
 def list_runs(caller: RunReader, db: EngineDep) -> SetoffRunListOut:
-    return SetoffRunListOut.model_validate({"runs": access.setoff_runs_list(db, caller)})
+    return SetoffRunListOut.of(access.setoff_runs_list(db, caller))
 
 
 @router.get("/v1/setoff-runs/{run_id}", response_model=SetoffRunDetailOut,
@@ -110,14 +110,14 @@ def get_run(
     ``limit`` clearings from ``offset`` in invoice order. An operator's clearings are only those
     of invoices whose debtor or creditor member state its authority serves
     (``clearings_members``)."""
-    return SetoffRunDetailOut.model_validate(
+    return SetoffRunDetailOut.of_detail(
         access.setoff_run(db, caller, run_id, limit=limit, offset=offset))
 
 
 @router.post("/v1/setoff", response_model=SetoffOut,
              summary="Solve a set-off of the invoices sent (nothing is stored)",
              responses=responses(400, 401, 403, 413, 422))
-def compute_setoff(body: SetoffIn, caller: Solver, db: EngineDep) -> SetoffOut:
+def compute_setoff(body: SetoffIn, caller: Solver, db: UnitOfWorkDep) -> SetoffOut:
     """The optimal multilateral set-off of up to ``api_setoff_invoices_max`` invoices, proven
     by its certificate: the document of ``sucre setoff --json`` plus each invoice's cleared and
     remaining amounts. Currencies other than XSU are compared at ``rates`` or at the XSU rates

@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from sucre import bounds
 from sucre.domain.errors import InvalidInput
 from sucre.domain.members import member_code
-from sucre.domain.money import CurrencyCode, currency, parse_amount
+from sucre.domain.money import XSU, CurrencyCode, currency, format_amount, parse_amount
 from sucre.domain.orders import parse_quantity
 from sucre.domain.rates import parse_rate
+from sucre.domain.setoff.runs import (
+    ClearedInvoice,
+    MemberTotals,
+    RecordedRun,
+    RunDetail,
+    RunListing,
+)
 from sucre.entrypoints.api.schemas.fields import (
     CurrencyText,
     DecimalText,
@@ -26,6 +33,7 @@ from sucre.entrypoints.api.schemas.fields import (
     PartyName,
     RequestModel,
 )
+from sucre.service.reports import utc
 from sucre.service.setoff_runs import Invoice
 
 
@@ -190,11 +198,22 @@ class SetoffRunIn(RequestModel):
         "The XSU rates published for this day compare the invoices' currencies."))
 
 
+def _xsu(minor: int) -> str:
+    return format_amount(minor, XSU)
+
+
 class MemberSetoffOut(BaseModel):
     owes_before: str
     owes_after: str
     owed_before: str
     owed_after: str
+
+    @classmethod
+    def of(cls, totals: MemberTotals) -> MemberSetoffOut:
+        return cls(owes_before=_xsu(totals.owes_before_minor),
+                   owes_after=_xsu(totals.owes_after_minor),
+                   owed_before=_xsu(totals.owed_before_minor),
+                   owed_after=_xsu(totals.owed_after_minor))
 
 
 class SetoffRunOut(BaseModel):
@@ -215,6 +234,22 @@ class SetoffRunOut(BaseModel):
         "Per member state: what its traders owed and were owed, before and after (\"---\": "
         "invoices stored without a member state)."))
 
+    @classmethod
+    def of(cls, run: RecordedRun) -> SetoffRunOut:
+        return cls.model_validate(cls.fields_of(run))
+
+    @staticmethod
+    def fields_of(run: RecordedRun) -> dict[str, Any]:
+        found = run.findings
+        return {"run_id": run.run_id, "value_date": found.value_date,
+                "invoices": found.invoices, "parties": found.parties, "currency": XSU,
+                "total_debt": _xsu(found.total_debt_minor), "cleared": _xsu(found.cleared_minor),
+                "remaining": _xsu(found.remaining_minor),
+                "cleared_fraction": found.cleared_fraction,
+                "net_internal_debt": _xsu(found.net_internal_debt_minor),
+                "certificate": found.certificate.description,
+                "members": {m.label: MemberSetoffOut.of(m) for m in found.members}}
+
 
 class SetoffRunItemOut(BaseModel):
     run_id: int
@@ -224,9 +259,19 @@ class SetoffRunItemOut(BaseModel):
     cleared: str
     recorded_at: dt.datetime
 
+    @classmethod
+    def of(cls, run: RunListing) -> SetoffRunItemOut:
+        return cls(run_id=run.run_id, value_date=run.value_date, invoices=run.invoices,
+                   total_debt=_xsu(run.total_debt_minor), cleared=_xsu(run.cleared_minor),
+                   recorded_at=utc(run.recorded_at))
+
 
 class SetoffRunListOut(BaseModel):
     runs: list[SetoffRunItemOut] = Field(description="Every recorded run, oldest first.")
+
+    @classmethod
+    def of(cls, runs: list[RunListing]) -> SetoffRunListOut:
+        return cls(runs=[SetoffRunItemOut.of(run) for run in runs])
 
 
 class ClearingOut(BaseModel):
@@ -236,6 +281,14 @@ class ClearingOut(BaseModel):
     cleared: str = Field(description="Cleared by this run, in the invoice's currency.")
     cleared_xsu: str
 
+    @classmethod
+    def of(cls, clearing: ClearedInvoice) -> ClearingOut:
+        code = clearing.currency
+        return cls(id=clearing.external_id, currency=code,
+                   amount=format_amount(clearing.amount_minor, code),
+                   cleared=format_amount(clearing.cleared_minor, code),
+                   cleared_xsu=_xsu(clearing.cleared_xsu_minor))
+
 
 class SetoffRunDetailOut(SetoffRunOut):
     clearings_total: int = Field(description="Clearings the caller may see in this run.")
@@ -243,6 +296,14 @@ class SetoffRunDetailOut(SetoffRunOut):
         "null: every clearing of the run; else (an operator) only clearings of invoices whose "
         "debtor or creditor member state is one of these."))
     clearings: list[ClearingOut] = Field(description="This page, in invoice order.")
+
+    @classmethod
+    def of_detail(cls, detail: RunDetail) -> SetoffRunDetailOut:
+        members = detail.clearings_members
+        return cls.model_validate({
+            **SetoffRunOut.fields_of(detail.run), "clearings_total": detail.clearings_total,
+            "clearings_members": None if members is None else list(members),
+            "clearings": [ClearingOut.of(clearing) for clearing in detail.clearings]})
 
 
 class ResidualsIn(RequestModel):
