@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.money import CurrencyCode
 from sucre.domain.orders import OrderRequest
 from sucre.service import bloc, closing, payments, registry
@@ -104,7 +105,7 @@ def trade_and_close(engine: Engine, *, built: bool = False) -> dict[str, Any]:
     if not built:
         build(engine)
     for number, (importer, exporter, amount) in enumerate(TRADE):
-        outcome = payments.submit_order(engine, order(
+        outcome = payments.submit_order(SqlUnitOfWork(engine), order(
             f"T{number}", debtor_member=importer, creditor_member=exporter, origin=exporter,
             amount=amount))
         assert outcome.reason_code is None, outcome

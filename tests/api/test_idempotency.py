@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.repositories.orders import SqlOrders
 from sucre.domain.errors import RequestInProgress
 from sucre.domain.roles import Principal
 from sucre.entrypoints.api import create_app
@@ -233,7 +234,7 @@ def test_a_deadlock_victim_inside_the_action_is_run_again(
         engine: Engine, client: TestClient, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
     """The action's transaction was rolled back by the database: it runs again, once applied,
     and the request is answered (not a 500 with nothing applied, nor anything applied twice)."""
-    failed = _deadlock_once(monkeypatch, payments.repo, "insert_order")
+    failed = _deadlock_once(monkeypatch, SqlOrders, "add")
     response = client.post(ORDERS, headers=auth(keys.bcc, "dl-1"), json=order_body())
     assert failed == [1]
     assert response.status_code == 201, response.text

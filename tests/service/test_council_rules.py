@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import AccessDenied, InvalidInput, InvalidState, UnknownParty
 from sucre.domain.money import XSU, CurrencyCode
 from sucre.domain.orders import OrderStatus
@@ -39,13 +40,13 @@ def test_an_allocation_dated_in_the_open_period_becomes_its_limit(engine: Engine
     registry.set_allocation(engine, "BCC", dt.date(2026, 7, 5), 500_000, 100_000, world.REF)
     assert _limit(engine, "BCC") == "6000.00"
     # The new limit is the one reservations check: BCC may now owe 6,000.00 XSU.
-    accepted = payments.submit_order(engine, world.order("BIG", amount="5500.00"))
+    accepted = payments.submit_order(SqlUnitOfWork(engine), world.order("BIG", amount="5500.00"))
     assert accepted.status is OrderStatus.ACCEPTED
 
 
 def test_an_allocation_below_the_debit_already_used_is_refused(engine: Engine) -> None:
     world.build(engine)
-    payments.submit_order(engine, world.order("USED", amount="1500.00"))
+    payments.submit_order(SqlUnitOfWork(engine), world.order("USED", amount="1500.00"))
     before = world.row_counts(engine)
     with pytest.raises(InvalidState, match="already used"):
         registry.set_allocation(engine, "BCC", dt.date(2026, 7, 5), 100_000, 0, world.REF)
@@ -101,7 +102,7 @@ def test_a_new_currency_on_a_published_day_is_refused(engine: Engine) -> None:
 
 def test_a_period_that_has_not_ended_is_not_closed(engine: Engine) -> None:
     world.build(engine)
-    payments.submit_order(engine, world.order())
+    payments.submit_order(SqlUnitOfWork(engine), world.order())
     before = world.row_counts(engine)
     with pytest.raises(InvalidState, match="runs until 2026-12-31.*from 2027-01-01"):
         closing.close_period(engine, "2026-H2", as_of=dt.date(2026, 12, 31))
@@ -120,11 +121,11 @@ def test_an_early_close_needs_and_records_a_council_decision(engine: Engine) -> 
 
 def test_the_payer_is_told_only_the_receiving_authority_confirms(engine: Engine) -> None:
     world.build(engine)
-    order = payments.submit_order(engine, world.order())
+    order = payments.submit_order(SqlUnitOfWork(engine), world.order())
     with pytest.raises(AccessDenied, match="only the receiving authority \\(BCV\\) confirms"):
-        payments.decide_order(engine, order.order_id, "BCC", accept=True)
+        payments.decide_order(SqlUnitOfWork(engine), order.order_id, "BCC", accept=True)
     with pytest.raises(UnknownParty):  # a third party learns nothing about the order
-        payments.decide_order(engine, order.order_id, "BCB", accept=True)
+        payments.decide_order(SqlUnitOfWork(engine), order.order_id, "BCB", accept=True)
 
 
 def test_goods_crossing_authorities_need_a_customs_reference_at_import(engine: Engine) -> None:

@@ -38,9 +38,10 @@ from sucre.domain.errors import (
     invariant,
 )
 from sucre.domain.members import MemberCode, authority_code, member_code
-from sucre.domain.orders import OrderRequest
+from sucre.domain.orders import OrderRequest, OrderView
 from sucre.domain.roles import Grant, Permission, Scope, may_see_authority
 from sucre.service import messaging, payments, reports, setoff_runs
+from sucre.service.unit_of_work import UnitOfWork
 
 
 def _granted(grant: Grant, permission: Permission) -> Grant:
@@ -49,7 +50,8 @@ def _granted(grant: Grant, permission: Permission) -> Grant:
     return grant
 
 
-def check_submissions(engine: Engine, grant: Grant, requests: Sequence[OrderRequest]) -> None:
+def check_submissions(uow: UnitOfWork, grant: Grant, requests: Sequence[OrderRequest]
+                      ) -> None:
     """Refuse (403) requests of which any pays for a debtor the grant does not cover.
 
     An operator submits the orders of its own authority's importers (the debtor side); one
@@ -60,8 +62,8 @@ def check_submissions(engine: Engine, grant: Grant, requests: Sequence[OrderRequ
     if grant.scope is Scope.ALL:
         return
     principal = grant.principal
-    with engine.connect() as conn:
-        members = repo.load_members(conn)
+    with uow:
+        members = uow.members.members()
     foreign = []
     for index, request in enumerate(requests):
         try:
@@ -79,26 +81,26 @@ def check_submissions(engine: Engine, grant: Grant, requests: Sequence[OrderRequ
             f"{member.code} is served by {member.authority}{where}", field="debtor_member")
 
 
-def submit(engine: Engine, grant: Grant, request: OrderRequest) -> payments.OrderOutcome:
+def submit(uow: UnitOfWork, grant: Grant, request: OrderRequest) -> payments.OrderOutcome:
     """Submit one order on behalf of an operator (see :func:`payments.submit_order`)."""
-    check_submissions(engine, grant, [request])
-    return payments.submit_order(engine, request)
+    check_submissions(uow, grant, [request])
+    return payments.submit_order(uow, request)
 
 
 @dataclass(frozen=True, slots=True)
 class BatchItem:
-    """The outcome of one order of a batch: an order row, or the error that kept it out."""
+    """The outcome of one order of a batch: the order written, or the error that kept it out."""
 
     index: int
     order_key: str
-    order: dict[str, Any] | None  # order_id, status, xsu, reason_code, reason, replayed
+    order: payments.OrderOutcome | None
     error: SucreError | None
 
     def __post_init__(self) -> None:
         invariant((self.order is None) != (self.error is None), "an outcome or an error")
 
 
-def submit_batch(engine: Engine, grant: Grant,
+def submit_batch(uow: UnitOfWork, grant: Grant,
                  requests: Sequence[OrderRequest]) -> list[BatchItem]:
     """Submit orders as one atomic import batch; every order gets its own outcome.
 
@@ -109,38 +111,35 @@ def submit_batch(engine: Engine, grant: Grant,
     if not 1 <= len(requests) <= bounds.api_batch_orders_max:
         raise LimitExceeded(f"a batch holds 1 to {bounds.api_batch_orders_max} orders",
                             field="orders")
-    check_submissions(engine, grant, requests)
+    check_submissions(uow, grant, requests)
     items = []
     for index, (request, result) in enumerate(zip(requests, payments.submit_batch(
-            engine, requests), strict=True)):
+            uow, requests), strict=True)):
         key = request.idempotency_key.strip()
         if isinstance(result, SucreError):
             items.append(BatchItem(index, key, None, result))
-            continue
-        items.append(BatchItem(index, key, {
-            "order_id": result.order_id, "status": result.status.value,
-            "xsu": reports.xsu(result.xsu_minor), "reason_code": result.reason_code,
-            "reason": result.reason, "replayed": result.replayed}, None))
+        else:
+            items.append(BatchItem(index, key, result, None))
     return items
 
 
-def decide(engine: Engine, grant: Grant, order_id: int, *, accept: bool,
+def decide(uow: UnitOfWork, grant: Grant, order_id: int, *, accept: bool,
            reason_code: str = "MS02") -> payments.OrderOutcome:
     """The receiving operator accepts (posts) or rejects (releases) an order addressed to it."""
     _granted(grant, Permission.DECIDE_ORDERS)
     invariant(grant.authority is not None, "an order is decided by the authority it is sent to")
-    return payments.decide_order(engine, order_id, str(grant.authority), accept=accept,
+    return payments.decide_order(uow, order_id, str(grant.authority), accept=accept,
                                  reason_code=reason_code)
 
 
-def order(engine: Engine, grant: Grant, order_id: int) -> dict[str, Any]:
+def order(uow: UnitOfWork, grant: Grant, order_id: int) -> OrderView:
     """One order, if the grant covers it; otherwise it does not exist for the caller (404)."""
     _granted(grant, Permission.READ_ORDERS)
-    return reports.order(engine, order_id, visible_to=grant.authority_id)
+    return reports.order(uow, order_id, visible_to=grant.authority_id)
 
 
-def orders(engine: Engine, grant: Grant, query: reports.OrderFilter
-           ) -> tuple[list[dict[str, Any]], int | None]:
+def orders(uow: UnitOfWork, grant: Grant, query: reports.OrderFilter
+           ) -> tuple[list[OrderView], int | None]:
     """:func:`reports.orders`; an operator's confined to its authority (naming another: 403)."""
     _granted(grant, Permission.READ_ORDERS)
     own = grant.authority
@@ -149,7 +148,7 @@ def orders(engine: Engine, grant: Grant, query: reports.OrderFilter
             raise AccessDenied(f"{grant.principal.name} reads orders of {own} only",
                                field="authority")
         query = replace(query, authority=own)
-    return reports.orders(engine, query, visible_to=grant.authority_id)
+    return reports.orders(uow, query, visible_to=grant.authority_id)
 
 
 def positions(engine: Engine, grant: Grant, period: str | None) -> dict[str, Any]:
@@ -180,18 +179,18 @@ def statement(engine: Engine, grant: Grant, authority: str, period_code: str
     return found
 
 
-def pacs008_check(engine: Engine, grant: Grant) -> messaging.OrderCheck:
+def pacs008_check(uow: UnitOfWork, grant: Grant) -> messaging.OrderCheck:
     """The check :func:`messaging.submit_pacs008` runs on a message's orders before it writes:
     403 if an operator pays for another authority's debtor (the message is parsed only once)."""
     _granted(grant, Permission.SUBMIT_ORDERS)
 
     def check(requests: Sequence[OrderRequest]) -> None:
-        check_submissions(engine, grant, requests)
+        check_submissions(uow, grant, requests)
 
     return check
 
 
-def check_pacs009(engine: Engine, grant: Grant, data: bytes) -> None:
+def check_pacs009(uow: UnitOfWork, grant: Grant, data: bytes) -> None:
     """Refuse (403) a pacs.009 in which an operator reports a leg its authority did not pay.
 
     The payer of a leg is its ``Dbtr``: an operator confirms the legs its own authority paid to
@@ -209,8 +208,8 @@ def check_pacs009(engine: Engine, grant: Grant, data: bytes) -> None:
         legs = pacs009.legs_from_pacs009(pacs009.read_pacs009(data))
     except InvalidInput:
         return
-    with engine.connect() as conn:
-        authorities = set(repo.load_authorities(conn)) | {CHAMBER_ID}
+    with uow:
+        authorities = set(uow.members.authorities()) | {CHAMBER_ID}
     foreign = [(index, party_code(leg.debtor_agent_bic_or_authority))
                for index, leg in enumerate(legs, start=1)
                if party_code(leg.debtor_agent_bic_or_authority) in authorities

@@ -33,6 +33,7 @@ from sqlalchemy import Engine, select
 
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.adapters.iso20022 import camt053, pacs002, pacs008, pacs009
 from sucre.adapters.iso20022.parse import PACS_008, PACS_009, ParsedMessage, parse_message
 from sucre.domain.confirmations import Judgement, PaidLeg
@@ -100,7 +101,7 @@ def _answer_pacs008(engine: Engine, message: ParsedMessage,
     if check is not None:
         check(orders)
     # One transaction for the whole message: it is applied and answered whole, or not at all.
-    results = iter(payments.submit_batch(engine, orders) if orders else ())
+    results = iter(payments.submit_batch(SqlUnitOfWork(engine), orders) if orders else ())
     return _answered(original, PACS_008_NAME, [
         _transaction_outcome(m, next(results) if m.order is not None else None)
         for m in mapped])

@@ -30,6 +30,8 @@ from sqlalchemy import Connection, Engine, bindparam, func, insert, or_, select,
 from sucre import bounds
 from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.repositories.orders import SqlOrders
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.adapters.invoice_csv import load_invoice_columns
 from sucre.domain.errors import (
     BadRows,
@@ -456,15 +458,15 @@ def pay_residual_orders(engine: Engine, orders: Sequence[OrderRequest]
                         ) -> payments.ImportReport:
     """Submit :func:`residual_orders` (error ``line`` k is ``orders[k - 1]``); link the paid."""
     # Every error is listed: the orders are in memory already, and each names an invoice.
-    report = payments.import_orders(engine, enumerate(orders, start=1),
+    report = payments.import_orders(SqlUnitOfWork(engine), enumerate(orders, start=1),
                                     errors_listed_max=len(orders))
     with engine.begin() as conn:
         for order in orders:
-            found = repo.order_by_key(conn, order.idempotency_key)
-            if found is not None and found["status"] != "rejected":
+            found = SqlOrders(conn).by_key(order.idempotency_key)
+            if found is not None and found.status != "rejected":
                 conn.execute(update(t.invoices).where(
                     t.invoices.c.external_id == order.invoice_ref)
-                    .values(order_id=found["id"]))
+                    .values(order_id=found.id))
     return report
 
 

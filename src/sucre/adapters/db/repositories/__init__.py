@@ -22,6 +22,11 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def utc(moment: dt.datetime) -> dt.datetime:
+    """A stored moment in UTC (SQLite hands back naive datetimes; sucre writes them all in UTC)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
 def fraction_text(value: Fraction) -> str:
     return f"{value.numerator}/{value.denominator}"
 
