@@ -41,7 +41,7 @@ def run_together(count: int, work: Callable[[int], object]) -> list[object]:
 def test_concurrent_submitters_never_breach_a_limit(engine: Engine) -> None:
     world.build(engine)  # BCC may owe 2,000.00 XSU
     outcomes = run_together(16, lambda i: payments.submit_order(
-        engine, world.order(f"C{i}", amount="300.00")))
+        SqlUnitOfWork(engine), world.order(f"C{i}", amount="300.00")))
     accepted = [o for o in outcomes if getattr(o, "status", None) is OrderStatus.ACCEPTED]
     assert len(accepted) == 6  # 6 * 300 = 1,800 <= 2,000 < 7 * 300
     assert all(getattr(o, "reason_code", None) == "AM04" for o in outcomes
