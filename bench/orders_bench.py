@@ -243,8 +243,8 @@ def run_sucre(engine: Engine, path: Path, orders: int, batch: int,
     cpu = cpu_snapshot()
     started = time.perf_counter()
     with progress("import_orders (timed)", orders) as advance:
-        report = payments.import_orders(engine, order_file.rows(), batch_orders=batch,
-                                        on_progress=advance)
+        report = payments.import_orders(SqlUnitOfWork(engine), order_file.rows(),
+                                        batch_orders=batch, on_progress=advance)
     seconds_import = time.perf_counter() - started
     cpu_import = cpu_window(cpu)
     rss_import = peak_rss_mib()

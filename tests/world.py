@@ -107,7 +107,7 @@ def trade_and_close(engine: Engine, *, built: bool = False) -> dict[str, Any]:
     if not built:
         build(engine)
     for number, (importer, exporter, amount) in enumerate(TRADE):
-        outcome = payments.submit_order(engine, order(
+        outcome = payments.submit_order(SqlUnitOfWork(engine), order(
             f"T{number}", debtor_member=importer, creditor_member=exporter, origin=exporter,
             amount=amount))
         assert outcome.reason_code is None, outcome

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import OperationalError
 
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.repositories.orders import SqlOrders
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.roles import Principal
 from sucre.entrypoints.api import create_app
@@ -268,7 +269,7 @@ def test_a_deadlock_victim_inside_the_action_is_run_again(
         engine: Engine, client: TestClient, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
     """The action's transaction was rolled back by the database: it runs again, once applied,
     and the request is answered (not a 500 with nothing applied, nor anything applied twice)."""
-    failed = _deadlock_once(monkeypatch, payments.repo, "insert_order")
+    failed = _deadlock_once(monkeypatch, SqlOrders, "add")
     response = client.post(ORDERS, headers=auth(keys.bcc, "dl-1"), json=order_body())
     assert failed == [1]
     assert response.status_code == 201, response.text

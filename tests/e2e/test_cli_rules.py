@@ -9,6 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.adapters.orders_csv import COLUMNS, write_orders
 from sucre.entrypoints.cli import app
 from sucre.service import payments
@@ -33,7 +34,7 @@ def _paid(db: str) -> int:
     """An order CUB -> VEN, accepted and awaiting BCV (submitted through the service)."""
     from sucre.bootstrap import database
 
-    return payments.submit_order(database(db), world.order()).order_id
+    return payments.submit_order(SqlUnitOfWork(database(db)), world.order()).order_id
 
 
 def test_confirm_does_not_claim_the_money_moved(db: str) -> None:

@@ -24,7 +24,7 @@ def traded(engine: Engine) -> Engine:
     flows = [("CUB", "VEN", "1500.00"), ("VEN", "BOL", "1200.00"), ("VEN", "CUB", "400.00"),
              ("BOL", "CUB", "300.00")]
     for number, (importer, exporter, amount) in enumerate(flows):
-        outcome = payments.submit_order(engine, world.order(
+        outcome = payments.submit_order(SqlUnitOfWork(engine), world.order(
             f"T{number}", debtor_member=importer, creditor_member=exporter, origin=exporter,
             amount=amount))
         assert outcome.reason_code is None
@@ -60,8 +60,8 @@ def test_settlement_legs_balance_in_hard_currency(traded: Engine) -> None:
 
 def test_frcc_finances_a_deficit_within_the_credit_line(engine: Engine) -> None:
     world.build(engine)  # BCB: allocation 3,000.00, FRCC credit line 1,000.00
-    payments.submit_order(engine, world.order("F", debtor_member="BOL", creditor_member="VEN",
-                                              amount="3500.00", currency="XSU"))
+    payments.submit_order(SqlUnitOfWork(engine), world.order(
+        "F", debtor_member="BOL", creditor_member="VEN", amount="3500.00", currency="XSU"))
     report = world.close(engine, "2026-H2", as_of=world.AFTER, finance_deficits=True)
     legs = {(i["kind"], i["authority"]): i["xsu"] for i in report["settlement"]}
     assert legs == {("pay", "BCB"): "2500.00", ("finance", "BCB"): "1000.00",
@@ -110,7 +110,7 @@ def test_a_withdrawn_members_open_position_is_settled_at_the_next_close(traded: 
 
 def test_daily_windows_are_a_council_parameter(engine: Engine) -> None:
     world.build(engine, calendar="daily")
-    payments.submit_order(engine, world.order(value_date="2026-07-01"))
+    payments.submit_order(SqlUnitOfWork(engine), world.order(value_date="2026-07-01"))
     report = world.close(engine, "2026-07-01", as_of=world.AFTER)
     assert report["gross_xsu"] == "1000.00"
     assert reports.positions_report(SqlUnitOfWork(engine)).period.code == "2026-07-02"

@@ -13,7 +13,6 @@ from multiprocessing.synchronize import Barrier
 import pytest
 from sqlalchemy import Engine, func, select, update
 
-from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.engine import make_engine
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
@@ -42,7 +41,7 @@ def run_together(count: int, work: Callable[[int], object]) -> list[object]:
 def test_concurrent_submitters_never_breach_a_limit(engine: Engine) -> None:
     world.build(engine)  # BCC may owe 2,000.00 XSU
     outcomes = run_together(16, lambda i: payments.submit_order(
-        engine, world.order(f"C{i}", amount="300.00")))
+        SqlUnitOfWork(engine), world.order(f"C{i}", amount="300.00")))
     accepted = [o for o in outcomes if getattr(o, "status", None) is OrderStatus.ACCEPTED]
     assert len(accepted) == 6  # 6 * 300 = 1,800 <= 2,000 < 7 * 300
     assert all(getattr(o, "reason_code", None) == "AM04" for o in outcomes
@@ -54,7 +53,8 @@ def test_concurrent_submitters_never_breach_a_limit(engine: Engine) -> None:
 
 def test_concurrent_retries_of_one_key_make_one_order(engine: Engine) -> None:
     world.build(engine)
-    outcomes = run_together(12, lambda _: payments.submit_order(engine, world.order("SAME")))
+    outcomes = run_together(12, lambda _: payments.submit_order(SqlUnitOfWork(engine),
+                                                                world.order("SAME")))
     ids = {getattr(o, "order_id", None) for o in outcomes}
     assert len(ids) == 1 and None not in ids
     assert sum(not getattr(o, "replayed", True) for o in outcomes) == 1
@@ -70,7 +70,7 @@ def test_orders_racing_a_close_land_in_exactly_one_period(engine: Engine) -> Non
     def work(i: int) -> object:
         if i == 0:
             return world.close(engine, "2026-H2", as_of=world.AFTER)
-        return payments.submit_order(engine, world.order(
+        return payments.submit_order(SqlUnitOfWork(engine), world.order(
             f"R{i}", debtor_member="VEN", creditor_member="BOL", origin="BOL",
             amount="10.00"))
 
@@ -122,13 +122,13 @@ def with_big_limits(engine: Engine) -> None:
 def run_job(engine: Engine, job: Job) -> str | None:
     """Run one job; a description of what went wrong, or None."""
     try:
-        outcome = payments.submit_order(engine, world.order(
+        outcome = payments.submit_order(SqlUnitOfWork(engine), world.order(
             job.key, debtor_member=job.debtor, creditor_member=job.creditor,
             origin=job.creditor, amount="1.00"))
         if outcome.status is not OrderStatus.ACCEPTED:
             return f"{job.key}: submitted as {outcome.status}"
         if job.decision != "leave":
-            payments.decide_order(engine, outcome.order_id, MEMBERS[job.creditor],
+            payments.decide_order(SqlUnitOfWork(engine), outcome.order_id, MEMBERS[job.creditor],
                                   accept=job.decision == "confirm")
     except Exception as error:  # noqa: BLE001 -- every failure is one to count
         return f"{job.key}: {type(error).__name__}: {error}"
@@ -169,9 +169,10 @@ def check_accounts(engine: Engine, jobs: Sequence[Job]) -> None:
     o = t.payment_orders.c
     with engine.connect() as conn:
         rows = conn.execute(select(o.idempotency_key, o.status)).all()
-        period = repo.period_by_code(conn, "2026-H2")
+    with SqlUnitOfWork(engine) as uow:
+        period = uow.periods.by_code("2026-H2")
         assert period is not None
-        positions = {r["code"]: r for r in repo.position_rows(conn, period.id)}
+        positions = {p.authority: p.position for p in uow.positions.in_period(period.id)}
     assert Counter(key for key, _ in rows) == Counter(job.key for job in jobs)
     assert dict(rows) == {job.key: expected_status[job.decision] for job in jobs}
     want: dict[tuple[str, str], int] = Counter()
@@ -181,10 +182,10 @@ def check_accounts(engine: Engine, jobs: Sequence[Job]) -> None:
         state = "posted" if job.decision == "confirm" else "pending"
         want[MEMBERS[job.debtor], f"debit_{state}_minor"] += AMOUNT_MINOR
         want[MEMBERS[job.creditor], f"credit_{state}_minor"] += AMOUNT_MINOR
-    for authority, row in positions.items():
+    for authority, position in positions.items():
         for column in ("debit_pending_minor", "credit_pending_minor", "debit_posted_minor",
                        "credit_posted_minor"):
-            assert row[column] == want[authority, column], (authority, column)
+            assert getattr(position, column) == want[authority, column], (authority, column)
     world.verify(engine)
 
 
@@ -233,7 +234,8 @@ def test_confirm_all_racing_opposite_submits(engine: Engine) -> None:
     def work(k: int) -> object:
         if k < len(authorities):
             for _ in range(8):
-                confirmed.append(payments.confirm_all(engine, authorities[k], "2026-H2"))
+                confirmed.append(payments.confirm_all(SqlUnitOfWork(engine), authorities[k],
+                                                      "2026-H2"))
             return []
         return [e for e in (run_job(engine, job)
                             for job in jobs[k - len(authorities)::submitters]) if e]

@@ -197,8 +197,8 @@ def test_submit_iso_tells_pacs008_from_pacs009(engine: Engine) -> None:
 
 def test_frcc_financing_is_internal_and_cannot_be_confirmed(engine: Engine) -> None:
     world.build(engine)  # BCB: allocation 3,000.00, FRCC credit line 1,000.00
-    payments.submit_order(engine, world.order("F", debtor_member="BOL", creditor_member="VEN",
-                                              amount="3500.00"))
+    payments.submit_order(SqlUnitOfWork(engine), world.order(
+        "F", debtor_member="BOL", creditor_member="VEN", amount="3500.00"))
     report = world.close(engine, "2026-H2", as_of=world.AFTER, finance_deficits=True)
     by_kind = {InstructionKind(i["kind"]): i for i in report["settlement"]}
     assert by_kind[InstructionKind.FINANCE]["settlement_status"] == "internal"

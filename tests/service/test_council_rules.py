@@ -10,8 +10,8 @@ from fractions import Fraction
 import pytest
 from sqlalchemy import Engine, select
 
-from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.repositories.rates import SqlRates
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import AccessDenied, InvalidInput, InvalidState, UnknownParty
 from sucre.domain.members import AuthorityCode
@@ -43,14 +43,14 @@ def test_an_allocation_dated_in_the_open_period_becomes_its_limit(
     registry.set_allocation(uow, "BCC", dt.date(2026, 7, 5), 500_000, 100_000, world.REF)
     assert _limit(uow, "BCC") == "6000.00"
     # The new limit is the one reservations check: BCC may now owe 6,000.00 XSU.
-    accepted = payments.submit_order(engine, world.order("BIG", amount="5500.00"))
+    accepted = payments.submit_order(SqlUnitOfWork(engine), world.order("BIG", amount="5500.00"))
     assert accepted.status is OrderStatus.ACCEPTED
 
 
 def test_an_allocation_below_the_debit_already_used_is_refused(
         engine: Engine, uow: SqlUnitOfWork) -> None:
     world.build(engine)
-    payments.submit_order(engine, world.order("USED", amount="1500.00"))
+    payments.submit_order(SqlUnitOfWork(engine), world.order("USED", amount="1500.00"))
     before = world.row_counts(engine)
     with pytest.raises(InvalidState, match="already used"):
         registry.set_allocation(uow, "BCC", dt.date(2026, 7, 5), 100_000, 0, world.REF)
@@ -73,10 +73,10 @@ def test_fixings_loaded_before_the_basket_become_rates_when_it_is_decided(
     for day in days:
         registry.record_fixings(uow, day, _per_usd())
     with engine.connect() as conn:
-        assert repo.rates_on(conn, days[2]) is None
+        assert SqlRates(conn).on(days[2]) is None
     registry.set_basket(uow, world.START, Fraction(5, 4), _weights(), world.REF)
     with engine.connect() as conn:
-        published = [repo.rates_on(conn, day) for day in days]
+        published = [SqlRates(conn).on(day) for day in days]
     assert all(r is not None and r.per_xsu[CurrencyCode("USD")] == Fraction(5, 4)
                for r in published)
 
@@ -108,7 +108,7 @@ def test_a_new_currency_on_a_published_day_is_refused(engine: Engine, uow: SqlUn
 
 def test_a_period_that_has_not_ended_is_not_closed(engine: Engine) -> None:
     world.build(engine)
-    payments.submit_order(engine, world.order())
+    payments.submit_order(SqlUnitOfWork(engine), world.order())
     before = world.row_counts(engine)
     with pytest.raises(InvalidState, match="runs until 2026-12-31.*from 2027-01-01"):
         world.close(engine, "2026-H2", as_of=dt.date(2026, 12, 31))
@@ -127,11 +127,11 @@ def test_an_early_close_needs_and_records_a_council_decision(engine: Engine) -> 
 
 def test_the_payer_is_told_only_the_receiving_authority_confirms(engine: Engine) -> None:
     world.build(engine)
-    order = payments.submit_order(engine, world.order())
+    order = payments.submit_order(SqlUnitOfWork(engine), world.order())
     with pytest.raises(AccessDenied, match="only the receiving authority \\(BCV\\) confirms"):
-        payments.decide_order(engine, order.order_id, "BCC", accept=True)
+        payments.decide_order(SqlUnitOfWork(engine), order.order_id, "BCC", accept=True)
     with pytest.raises(UnknownParty):  # a third party learns nothing about the order
-        payments.decide_order(engine, order.order_id, "BCB", accept=True)
+        payments.decide_order(SqlUnitOfWork(engine), order.order_id, "BCB", accept=True)
 
 
 def test_goods_crossing_authorities_need_a_customs_reference_at_import(

@@ -23,7 +23,7 @@ PERIOD_END = dt.date(2026, 12, 31)
 def deficit(engine: Engine) -> Engine:
     """BCB (allocation 3,000.00, FRCC credit line 1,000.00) owes BCV 3,500.00 XSU."""
     world.build(engine)
-    outcome = payments.submit_order(engine, world.order(
+    outcome = payments.submit_order(SqlUnitOfWork(engine), world.order(
         "F", debtor_member="BOL", creditor_member="VEN", amount="3500.00", currency="XSU"))
     assert outcome.reason_code is None
     return engine

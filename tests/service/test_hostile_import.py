@@ -12,6 +12,7 @@ from sqlalchemy import Engine, String, func, select
 
 from sucre import bounds
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.orders import OrderRequest
 from sucre.service import payments
 from tests import world
@@ -49,9 +50,9 @@ def test_every_stored_text_column_is_covered() -> None:
 
 @pytest.mark.parametrize("name", sorted(STORED))
 def test_an_over_long_value_is_a_row_error_and_the_batch_keeps_its_valid_rows(
-        bloc_engine: Engine, name: str) -> None:
+        bloc_engine: Engine, uow: SqlUnitOfWork, name: str) -> None:
     bad = world.order("LONG-1", **{name: over_long(name, STORED[name])})
-    report = payments.import_orders(bloc_engine, [
+    report = payments.import_orders(uow, [
         (2, world.order("OK-1")), (3, bad), (4, world.order("OK-2"))], batch_orders=10)
     assert report.accepted == 2 and report.invalid == 1
     assert [(e.line, e.field) for e in report.errors] == [
@@ -60,17 +61,19 @@ def test_an_over_long_value_is_a_row_error_and_the_batch_keeps_its_valid_rows(
 
 
 @pytest.mark.parametrize("text", HOSTILE_TEXTS.values(), ids=HOSTILE_TEXTS.keys())
-def test_control_characters_in_an_order_are_row_errors(bloc_engine: Engine, text: str) -> None:
-    report = payments.import_orders(bloc_engine, [
+def test_control_characters_in_an_order_are_row_errors(
+        bloc_engine: Engine, uow: SqlUnitOfWork, text: str) -> None:
+    report = payments.import_orders(uow, [
         (2, world.order("OK-1")), (3, world.order("BAD-1", importer=text))])
     assert (report.accepted, report.invalid) == (1, 1)
     assert report.errors[0].field == "importer"
 
 
-def test_the_report_keeps_the_first_errors_and_counts_them_all(bloc_engine: Engine) -> None:
+def test_the_report_keeps_the_first_errors_and_counts_them_all(
+        bloc_engine: Engine, uow: SqlUnitOfWork) -> None:
     bad = bounds.import_errors_listed_max + 150
     rows = [(k + 2, world.order(f"B{k}", amount="1.001")) for k in range(bad)]
-    report = payments.import_orders(bloc_engine, [*rows, (bad + 2, world.order("GOOD"))])
+    report = payments.import_orders(uow, [*rows, (bad + 2, world.order("GOOD"))])
     assert report.accepted == 1 and report.invalid == bad
     assert len(report.errors) == bounds.import_errors_listed_max
     assert [e.line for e in report.errors] == list(range(2, bounds.import_errors_listed_max + 2))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from lxml import etree
 from sqlalchemy import Engine
@@ -61,26 +63,26 @@ def test_a_failure_while_a_message_is_applied_writes_none_of_it(
         bloc_engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """A crash or database failure half-way through a message leaves none of its orders
     written, so the answer (a 500) never hides orders that were applied."""
-    from sucre.adapters.db import repository
+    from sucre.adapters.db.repositories.orders import SqlOrders
 
     written: list[int] = []
-    insert_one, insert_many = repository.insert_order, repository.insert_orders
+    add_one, add_all = SqlOrders.add, SqlOrders.add_all
 
     def fail_at_the_second(count: int) -> None:
         written.append(count)
         if sum(written) >= 2:
             raise RuntimeError("the database went away (simulated)")
 
-    def one(conn: object, row: object) -> int:
+    def one(self: SqlOrders, *args: Any) -> int:
         fail_at_the_second(1)
-        return insert_one(conn, row)  # type: ignore[arg-type]
+        return add_one(self, *args)
 
-    def many(conn: object, rows: list[object]) -> None:
-        fail_at_the_second(len(rows))
-        insert_many(conn, rows)  # type: ignore[arg-type]
+    def many(self: SqlOrders, decided: list[Any], ids: Any) -> None:
+        fail_at_the_second(len(decided))
+        add_all(self, decided, ids)
 
-    monkeypatch.setattr(repository, "insert_order", one)
-    monkeypatch.setattr(repository, "insert_orders", many)
+    monkeypatch.setattr(SqlOrders, "add", one)
+    monkeypatch.setattr(SqlOrders, "add_all", many)
     before = (world.row_counts(bloc_engine), world.position_sums(bloc_engine))
     with pytest.raises(RuntimeError):
         submit_pacs008(bloc_engine, samples.pacs008(rice("10.00"), rice("20.00"),
@@ -106,10 +108,11 @@ def test_an_unsafe_message_is_refused_before_anything_is_written(bloc_engine: En
     assert world.row_counts(bloc_engine) == before
 
 
-def test_camt053_statement_reconciles_with_the_settlement(bloc_engine: Engine) -> None:
-    payments.submit_order(bloc_engine, world.order("S1", amount="700.00"))
+def test_camt053_statement_reconciles_with_the_settlement(
+        bloc_engine: Engine, uow: SqlUnitOfWork) -> None:
+    payments.submit_order(uow, world.order("S1", amount="700.00"))
     world.close(bloc_engine, "2026-H2", as_of=world.AFTER)
-    statement = messaging.statement(SqlUnitOfWork(bloc_engine), "BCC", "2026-H2")
+    statement = messaging.statement(uow, "BCC", "2026-H2")
     # Paid, then the debit surrendered at settlement.
     assert [e.amount_minor for e in statement.entries] == [-70_000, 70_000]
     assert statement.closing_balance_minor == 0

@@ -29,8 +29,9 @@ def bloc_engine(engine: Engine) -> Engine:
     return engine
 
 
-def test_an_order_is_reserved_against_the_debtors_limit(bloc_engine: Engine) -> None:
-    outcome = payments.submit_order(bloc_engine, world.order())
+def test_an_order_is_reserved_against_the_debtors_limit(
+        bloc_engine: Engine, uow: SqlUnitOfWork) -> None:
+    outcome = payments.submit_order(uow, world.order())
     assert outcome.status is OrderStatus.ACCEPTED
     assert outcome.xsu_minor == 100_000
     live = reports.positions_report(SqlUnitOfWork(bloc_engine)).authorities
@@ -39,37 +40,40 @@ def test_an_order_is_reserved_against_the_debtors_limit(bloc_engine: Engine) -> 
     assert live["BCC"].headroom_minor == 100_000  # limit 2000.00, 1000.00 reserved
 
 
-def test_local_currency_is_valued_at_the_value_dates_published_rate(bloc_engine: Engine) -> None:
+def test_local_currency_is_valued_at_the_value_dates_published_rate(
+        bloc_engine: Engine, uow: SqlUnitOfWork) -> None:
     # 24,000.00 CUP at 24 CUP/USD is 1,000 USD, which is 800.00 XSU at 1.25 USD per XSU.
-    outcome = payments.submit_order(bloc_engine, world.order(amount="24000.00", currency="CUP"))
+    outcome = payments.submit_order(uow, world.order(amount="24000.00", currency="CUP"))
     assert outcome.xsu_minor == 80_000
 
 
-def test_an_order_over_the_limit_is_kept_as_rejected_am04(bloc_engine: Engine) -> None:
-    first = payments.submit_order(bloc_engine, world.order("A", amount="1500.00"))
-    second = payments.submit_order(bloc_engine, world.order("B", amount="600.00"))
+def test_an_order_over_the_limit_is_kept_as_rejected_am04(
+        bloc_engine: Engine, uow: SqlUnitOfWork) -> None:
+    first = payments.submit_order(uow, world.order("A", amount="1500.00"))
+    second = payments.submit_order(uow, world.order("B", amount="600.00"))
     assert first.status is OrderStatus.ACCEPTED
     assert (second.status, second.reason_code) == (OrderStatus.REJECTED, "AM04")
-    again = payments.submit_order(bloc_engine, world.order("B", amount="600.00"))
+    again = payments.submit_order(uow, world.order("B", amount="600.00"))
     assert again.replayed and again.status is OrderStatus.REJECTED  # failed stays failed
     assert reports.positions_report(SqlUnitOfWork(bloc_engine)).authorities[
         "BCC"].headroom_minor == 50_000
 
 
-def test_a_replay_returns_the_original_outcome_with_no_second_effect(bloc_engine: Engine) -> None:
-    first = payments.submit_order(bloc_engine, world.order())
+def test_a_replay_returns_the_original_outcome_with_no_second_effect(
+        bloc_engine: Engine, uow: SqlUnitOfWork) -> None:
+    first = payments.submit_order(uow, world.order())
     before = (world.row_counts(bloc_engine), world.position_sums(bloc_engine))
-    replay = payments.submit_order(bloc_engine, world.order())
+    replay = payments.submit_order(uow, world.order())
     assert replay.replayed and replay.order_id == first.order_id
     assert replay.status is first.status
     assert (world.row_counts(bloc_engine), world.position_sums(bloc_engine)) == before
 
 
-def test_the_same_key_with_another_body_is_refused(bloc_engine: Engine) -> None:
-    payments.submit_order(bloc_engine, world.order())
+def test_the_same_key_with_another_body_is_refused(bloc_engine: Engine, uow: SqlUnitOfWork) -> None:
+    payments.submit_order(uow, world.order())
     before = world.row_counts(bloc_engine)
     with pytest.raises(IdempotencyConflict) as caught:
-        payments.submit_order(bloc_engine, world.order(amount="999.00"))
+        payments.submit_order(uow, world.order(amount="999.00"))
     assert caught.value.field == "idempotency_key" and caught.value.reason_code == "DUPL"
     assert world.row_counts(bloc_engine) == before
 
@@ -108,11 +112,11 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("changes", "error", "field", "code"), BAD_INPUT)
 def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
-        bloc_engine: Engine, changes: dict[str, str], error: type[SucreError], field: str,
-        code: str) -> None:
+        bloc_engine: Engine, uow: SqlUnitOfWork, changes: dict[str, str],
+        error: type[SucreError], field: str, code: str) -> None:
     before = (world.row_counts(bloc_engine), world.position_sums(bloc_engine))
     with pytest.raises(error) as caught:
-        payments.submit_order(bloc_engine, world.order(**changes))
+        payments.submit_order(uow, world.order(**changes))
     assert (caught.value.field, caught.value.reason_code) == (field, code)
     assert caught.value.message
     assert (world.row_counts(bloc_engine), world.position_sums(bloc_engine)) == before
@@ -121,27 +125,27 @@ def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
 @pytest.mark.parametrize(("status", "code"), [(MemberStatus.SUSPENDED, "AG01"),
                                               (MemberStatus.WITHDRAWN, "AC04")])
 def test_suspended_and_withdrawn_members_cannot_pay_or_be_paid(
-        bloc_engine: Engine, status: MemberStatus, code: str) -> None:
-    registry.change_member_status(SqlUnitOfWork(bloc_engine), "VEN", status,
-                                  effective_date=world.START, reference=world.REF)
+        bloc_engine: Engine, uow: SqlUnitOfWork, status: MemberStatus, code: str) -> None:
+    registry.change_member_status(uow, "VEN", status, effective_date=world.START,
+                                  reference=world.REF)
     before = world.row_counts(bloc_engine)
     with pytest.raises(PartyNotActive) as caught:
-        payments.submit_order(bloc_engine, world.order())
+        payments.submit_order(uow, world.order())
     assert (caught.value.field, caught.value.reason_code) == ("creditor_member", code)
     assert world.row_counts(bloc_engine) == before
 
 
-def test_the_receiving_side_confirms_or_rejects(bloc_engine: Engine) -> None:
-    kept = payments.submit_order(bloc_engine, world.order("A", amount="700.00"))
-    refused = payments.submit_order(bloc_engine, world.order("B", amount="800.00"))
+def test_the_receiving_side_confirms_or_rejects(bloc_engine: Engine, uow: SqlUnitOfWork) -> None:
+    kept = payments.submit_order(uow, world.order("A", amount="700.00"))
+    refused = payments.submit_order(uow, world.order("B", amount="800.00"))
     with pytest.raises(UnknownParty):  # only the creditor's authority decides, others see 404
-        payments.decide_order(bloc_engine, kept.order_id, "BCB", accept=True)
-    assert payments.decide_order(bloc_engine, kept.order_id, "BCV",
+        payments.decide_order(uow, kept.order_id, "BCB", accept=True)
+    assert payments.decide_order(uow, kept.order_id, "BCV",
                                  accept=True).status is OrderStatus.SETTLED
-    rejected = payments.decide_order(bloc_engine, refused.order_id, "BCV", accept=False)
+    rejected = payments.decide_order(uow, refused.order_id, "BCV", accept=False)
     assert (rejected.status, rejected.reason_code) == (OrderStatus.REJECTED, "MS02")
     with pytest.raises(InvalidState):
-        payments.decide_order(bloc_engine, refused.order_id, "BCV", accept=True)
+        payments.decide_order(uow, refused.order_id, "BCV", accept=True)
     live = reports.positions_report(SqlUnitOfWork(bloc_engine)).authorities
     assert live["BCC"].net_posted_minor == -70_000
     assert live["BCC"].debit_reserved_minor == 0
@@ -149,35 +153,37 @@ def test_the_receiving_side_confirms_or_rejects(bloc_engine: Engine) -> None:
     world.verify(bloc_engine)
 
 
-def test_posted_credits_raise_what_a_creditor_may_spend(bloc_engine: Engine) -> None:
+def test_posted_credits_raise_what_a_creditor_may_spend(
+        bloc_engine: Engine, uow: SqlUnitOfWork) -> None:
     # BCC (limit 2,000.00) first receives 1,500.00 from BCV, confirmed; it may then pay 3,500.00.
-    received = payments.submit_order(bloc_engine, world.order(
+    received = payments.submit_order(uow, world.order(
         "IN", debtor_member="VEN", creditor_member="CUB", origin="CUB"))
-    payments.submit_order(bloc_engine, world.order(
+    payments.submit_order(uow, world.order(
         "IN2", debtor_member="VEN", creditor_member="CUB", origin="CUB", amount="500.00"))
-    payments.confirm_all(bloc_engine, "BCC", "2026-H2")
+    payments.confirm_all(uow, "BCC", "2026-H2")
     assert received.status is OrderStatus.ACCEPTED
-    ok = payments.submit_order(bloc_engine, world.order("OUT", amount="3500.00"))
-    over = payments.submit_order(bloc_engine, world.order("OUT2", amount="0.01"))
+    ok = payments.submit_order(uow, world.order("OUT", amount="3500.00"))
+    over = payments.submit_order(uow, world.order("OUT2", amount="0.01"))
     assert ok.status is OrderStatus.ACCEPTED
     assert over.reason_code == "AM04"
 
 
-def test_an_order_for_a_closing_or_settled_period_is_refused(bloc_engine: Engine) -> None:
-    payments.submit_order(bloc_engine, world.order())
+def test_an_order_for_a_closing_or_settled_period_is_refused(
+        bloc_engine: Engine, uow: SqlUnitOfWork) -> None:
+    payments.submit_order(uow, world.order())
     world.close(bloc_engine, "2026-H2", as_of=world.AFTER)
     before = world.row_counts(bloc_engine)
     with pytest.raises(InvalidDate) as caught:
-        payments.submit_order(bloc_engine, world.order("LATE"))
+        payments.submit_order(uow, world.order("LATE"))
     assert caught.value.field == "value_date"
     assert world.row_counts(bloc_engine) == before
 
 
 def test_a_bulk_import_reports_a_control_character_key_and_keeps_the_good_rows(
-        bloc_engine: Engine) -> None:
+        bloc_engine: Engine, uow: SqlUnitOfWork) -> None:
     rows = [(2, world.order("GOOD-1")), (3, world.order("BAD\x00KEY")),
             (4, world.order("GOOD-2", importer="Ali\x07mport"))]
-    report = payments.import_orders(bloc_engine, rows)
+    report = payments.import_orders(uow, rows)
     assert report.accepted == 1
     assert [(e.line, e.field) for e in report.errors] == [(3, "idempotency_key"),
                                                           (4, "importer")]

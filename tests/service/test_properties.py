@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import SucreError
 from sucre.domain.orders import OrderStatus
 from sucre.service import closing, payments
@@ -48,7 +49,7 @@ def apply(engine: Engine, op: tuple[object, ...], accepted: list[int], keys: lis
                               origin=str(creditor), amount=f"{int(minor) / 100:.2f}",
                               value_date=f"2026-07-{1 + int(day) % world.DAYS:02d}")
         try:
-            outcome = payments.submit_order(engine, request)
+            outcome = payments.submit_order(SqlUnitOfWork(engine), request)
         except SucreError:
             return  # same member twice, one authority: refused, nothing written
         keys.append(key)
@@ -60,14 +61,14 @@ def apply(engine: Engine, op: tuple[object, ...], accepted: list[int], keys: lis
             creditor = conn.execute(select(t.authorities.c.code).join(
                 t.payment_orders, t.payment_orders.c.creditor_authority_id == t.authorities.c.id)
                 .where(t.payment_orders.c.id == order_id)).scalar_one()
-        payments.decide_order(engine, order_id, creditor, accept=bool(op[2]))
+        payments.decide_order(SqlUnitOfWork(engine), order_id, creditor, accept=bool(op[2]))
     elif op[0] == "replay" and keys:
         key = keys[int(op[1]) % len(keys)]
         with engine.connect() as conn:
             body = conn.execute(select(t.payment_orders).where(
                 t.payment_orders.c.idempotency_key == key)).one()
         before = world.position_sums(engine)
-        outcome = payments.submit_order(engine, world.order(
+        outcome = payments.submit_order(SqlUnitOfWork(engine), world.order(
             key, debtor_member=body.debtor_member, creditor_member=body.creditor_member,
             origin=body.origin, amount=f"{body.amount_minor / 100:.2f}",
             value_date=body.value_date.isoformat()))

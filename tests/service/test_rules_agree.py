@@ -16,8 +16,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Connection, Engine, select, update
 
-from sucre.adapters.db import repository as repo
 from sucre.adapters.db import tables as t
+from sucre.adapters.db.repositories.journal import SqlJournal
+from sucre.adapters.db.repositories.members import SqlMembers
+from sucre.adapters.db.repositories.periods import SqlPeriods
+from sucre.adapters.db.repositories.positions import position_of
+from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.ledger import Posting, sums_by_currency
 from sucre.domain.members import AuthorityCode
 from sucre.domain.money import CurrencyCode
@@ -49,9 +53,9 @@ def built(engine: Engine) -> tuple[Engine, int, dict[AuthorityCode, int]]:
     """The world (built once for all examples of a test), its period's id and authority ids."""
     world.build(engine)
     with engine.connect() as conn:
-        period = repo.period_on(conn, world.START)
+        period = SqlPeriods(conn).on(world.START)
         assert period is not None
-        return engine, period.id, repo.authority_ids(conn)
+        return engine, period.id, SqlMembers(conn).authority_ids()
 
 
 def _write(conn: Connection, period_id: int, authority_id: int, position: Position) -> None:
@@ -65,7 +69,7 @@ def _read(conn: Connection, period_id: int, authority_id: int) -> Position:
     p = t.positions.c
     row = conn.execute(select(t.positions).where(p.period_id == period_id,
                                                  p.authority_id == authority_id)).one()
-    return repo.position_of(row._mapping)
+    return position_of(row._mapping)
 
 
 @st.composite
@@ -85,16 +89,16 @@ def test_sql_reserve_accepts_exactly_within_limit(
     engine, period_id, ids = built
     debtor, creditor, amount = case
     debtor_id, creditor_id = ids[AuthorityCode("BCC")], ids[AuthorityCode("BCV")]
-    with engine.connect() as conn, conn.begin() as transaction:
+    with SqlUnitOfWork(engine) as uow:  # left without a commit: rolled back
+        conn = uow.connection
         _write(conn, period_id, debtor_id, debtor)
         _write(conn, period_id, creditor_id, creditor)
-        accepted = repo.reserve(conn, period_id, debtor_id, creditor_id, amount)
+        accepted = uow.positions.reserve(period_id, debtor_id, creditor_id, amount)
         assert accepted == within_limit(debtor, amount)
         assert _read(conn, period_id, debtor_id) == (reserve(debtor, amount) if accepted
                                                      else debtor)
         assert _read(conn, period_id, creditor_id) == (reserve_credit(creditor, amount)
                                                        if accepted else creditor)
-        transaction.rollback()
 
 
 # --- posting --------------------------------------------------------------------------------
@@ -106,18 +110,17 @@ trades = st.lists(st.tuples(st.sampled_from(MEMBERS), st.sampled_from(MEMBERS),
 modes = st.sampled_from(("one", "creditor", "all"))
 
 
-def _accept(conn: Connection, trade: Sequence[tuple[str, str, int]]) -> None:
+def _accept(uow: SqlUnitOfWork, trade: Sequence[tuple[str, str, int]]) -> None:
     """Validate, reserve and store each order as accepted (those over a limit are left out)."""
-    context = context_for(conn)
-    ids = repo.authority_ids(conn)
+    context = context_for(uow)
+    ids = uow.members.authority_ids()
     for n, (debtor, creditor, amount) in enumerate(trade):
         request = world.order(f"R{n}", debtor_member=debtor, creditor_member=creditor,
                               origin=creditor, amount=f"{amount // 100}.{amount % 100:02d}")
         order = validate_order(request, context)
-        if repo.reserve(conn, order.period_id, ids[order.debtor_authority],
-                        ids[order.creditor_authority], order.xsu_minor):
-            repo.insert_order(conn, repo.order_row(order, ids, OrderStatus.ACCEPTED, None, None,
-                                                   repo.now()))
+        if uow.positions.reserve(order.period_id, ids[order.debtor_authority],
+                                 ids[order.creditor_authority], order.xsu_minor):
+            uow.orders.add(order, ids, payments.ACCEPTED)
 
 
 def _entries(conn: Connection) -> dict[int, tuple[Any, ...]]:
@@ -139,37 +142,37 @@ def test_set_based_posting_writes_the_domain_entries(
         built: tuple[Engine, int, dict[AuthorityCode, int]],
         trade: list[tuple[str, str, int]], mode: str, pick: int) -> None:
     engine, period_id, _ = built
-    with engine.connect() as conn, conn.begin() as transaction:
-        _accept(conn, trade)
-        accepted = repo.order_views(conn, visible_to=None, after_id=0, limit=1000,
+    with SqlUnitOfWork(engine) as uow:  # left without a commit: rolled back
+        conn = uow.connection
+        _accept(uow, trade)
+        accepted = uow.orders.views(visible_to=None, after_id=0, limit=1000,
                                     period_id=period_id, status=OrderStatus.ACCEPTED)
         if not accepted:
-            transaction.rollback()
             return
         chosen = accepted[pick % len(accepted)]
         if mode == "one":
-            posted = repo.post_accepted_orders(conn, period_id, order_id=chosen["id"])
+            posted = SqlJournal(conn).post_accepted_orders(period_id, order_id=chosen.stored.id)
             selected = [chosen]
         elif mode == "creditor":
-            creditor = chosen["creditor_authority_id"]
-            posted = repo.post_accepted_orders(conn, period_id, creditor_id=creditor)
-            selected = [o for o in accepted if o["creditor_authority_id"] == creditor]
+            creditor = chosen.stored.creditor_authority_id
+            posted = SqlJournal(conn).post_accepted_orders(period_id, creditor_id=creditor)
+            selected = [o for o in accepted if o.stored.creditor_authority_id == creditor]
         else:
-            posted = repo.post_accepted_orders(conn, period_id)
+            posted = SqlJournal(conn).post_accepted_orders(period_id)
             selected = accepted
         assert posted == len(selected)
         expected = {}
-        for o in selected:
-            entry = order_entry(o["period_id"], o["id"], AuthorityCode(o["debtor_authority"]),
-                                AuthorityCode(o["creditor_authority"]), o["xsu_minor"])
-            expected[o["id"]] = (entry.kind.value, entry.period_id, entry.memo, tuple(sorted(
+        for view in selected:
+            o = view.order
+            entry = order_entry(o.period_id, view.stored.id, o.debtor_authority,
+                                o.creditor_authority, o.xsu_minor)
+            expected[view.stored.id] = (entry.kind.value, entry.period_id, entry.memo, tuple(sorted(
                 (p.account, p.currency, p.amount_minor) for p in entry.postings)))
         written = _entries(conn)
         assert written == expected
         for _, _, _, lines in written.values():
             postings = [Posting(a, CurrencyCode(c), m) for a, c, m in lines]
             assert set(sums_by_currency(postings).values()) == {0}, "each entry balances"
-        transaction.rollback()
 
 
 # --- the batch path -------------------------------------------------------------------------
@@ -195,18 +198,17 @@ def test_a_batch_import_accepts_what_the_sql_reserve_accepts(
                 for n, (debtor, creditor, amount) in enumerate(trade)]
     with engine.begin() as conn:  # every example starts from empty positions
         conn.execute(update(t.positions).values(debit_pending_minor=0, credit_pending_minor=0))
-    with engine.connect() as conn, conn.begin() as transaction:
-        context = context_for(conn)
+    with SqlUnitOfWork(engine) as uow:  # left without a commit: rolled back
+        context = context_for(uow)
         expected = {}
         for request in requests:
             order = validate_order(request, context)
-            reserved = repo.reserve(conn, period_id, ids[order.debtor_authority],
-                                    ids[order.creditor_authority], order.xsu_minor)
+            reserved = uow.positions.reserve(period_id, ids[order.debtor_authority],
+                                             ids[order.creditor_authority], order.xsu_minor)
             expected[request.idempotency_key] = (OrderStatus.ACCEPTED if reserved
                                                  else OrderStatus.REJECTED).value
-        expected_positions = {i: _read(conn, period_id, i) for i in ids.values()}
-        transaction.rollback()
-    report = payments.import_orders(engine, list(enumerate(requests)))
+        expected_positions = {i: _read(uow.connection, period_id, i) for i in ids.values()}
+    report = payments.import_orders(SqlUnitOfWork(engine), list(enumerate(requests)))
     assert report.accepted + report.rejected == len(requests)
     with engine.connect() as conn:
         o = t.payment_orders.c

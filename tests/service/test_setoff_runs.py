@@ -107,14 +107,14 @@ def test_the_whole_chain_debt_setoff_clearing_net_settlement(bloc_engine: Engine
                 customs_ref="DUA-3", **goods)])
     summary = setoff_runs.run_setoff(bloc, DAY)
     assert summary.findings.cleared_minor == 60_000  # 200.00 round the cycle, three times
-    report = setoff_runs.pay_residuals(bloc, DAY, payments_engine=bloc_engine)
+    report = setoff_runs.pay_residuals(bloc, DAY)
     assert (report.accepted, report.invalid) == (2, 0)  # r1 300.00 and r2 100.00 remain
     settled = world.close(bloc_engine, "2026-H2", as_of=world.AFTER)
     assert settled["gross_xsu"] == "400.00"
     assert settled["positions"] == {"BCB": "100.00", "BCC": "-300.00", "BCN": "0.00",
                                     "BCV": "200.00", "ECCB": "0.00"}
     assert settled["net_xsu"] == "300.00"
-    again = setoff_runs.pay_residuals(bloc, DAY, payments_engine=bloc_engine)
+    again = setoff_runs.pay_residuals(bloc, DAY)
     assert again.accepted == 0  # each paid once
 
 

@@ -123,6 +123,42 @@ class PaymentOrder:
 
 
 @dataclass(frozen=True, slots=True)
+class Verdict:
+    """What clearing made of an order: its status and, if it was refused, why."""
+
+    status: OrderStatus
+    reason_code: str | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StoredOrder:
+    """An order as stored: what a replay answers with and a decision judges."""
+
+    id: int
+    idempotency_key: str
+    body_hash: str
+    status: OrderStatus
+    reason_code: str | None
+    reason: str | None
+    period_id: int
+    debtor_authority_id: int
+    creditor_authority_id: int
+    xsu_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class OrderView:
+    """A stored order as its parties read it: the order, what clearing made of it, the code of
+    its period and when it was received (in UTC)."""
+
+    order: PaymentOrder
+    stored: StoredOrder
+    period: str
+    received_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ClearingContext:
     """What validation needs to know about the world, read by the service."""
 

@@ -12,9 +12,10 @@ journal). The rule every order passes before it is accepted::
 Pending credits do not count towards the headroom: the receiving side may still reject them.
 
 The database applies the same rule set-based, in one conditional UPDATE per reservation
-(:func:`sucre.adapters.db.repository.reserve`); ``tests/service/test_rules_agree.py`` proves
-on SQLite and PostgreSQL that it accepts exactly the orders :func:`within_limit` accepts and
-leaves the rows equal to :func:`reserve` and :func:`reserve_credit`.
+(:meth:`sucre.adapters.db.repositories.positions.SqlPositions.reserve`);
+``tests/service/test_rules_agree.py`` proves on SQLite and PostgreSQL that it accepts exactly
+the orders :func:`within_limit` accepts and leaves the rows equal to :func:`reserve` and
+:func:`reserve_credit`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sucre.domain.errors import invariant
+from sucre.domain.members import AuthorityCode
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +44,15 @@ class Position:
 
 #: The fields of :class:`Position`, which are also the columns of its stored row.
 POSITION_FIELDS = tuple(Position.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True)
+class AuthorityPosition:
+    """An authority's position in a period, with the credit line its limit includes."""
+
+    authority: AuthorityCode
+    position: Position
+    credit_line_minor: int
 
 
 def net_posted(position: Position) -> int:

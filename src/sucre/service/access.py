@@ -23,11 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Engine
-
 from sucre import bounds
-from sucre.adapters.db import repository as repo
-from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.adapters.iso20022 import camt053, pacs009
 from sucre.domain.confirmations import CHAMBER_ID, party_code
 from sucre.domain.errors import (
@@ -39,7 +35,7 @@ from sucre.domain.errors import (
     invariant,
 )
 from sucre.domain.members import MemberCode, authority_code, member_code
-from sucre.domain.orders import OrderRequest
+from sucre.domain.orders import OrderRequest, OrderView
 from sucre.domain.periods import ClearingPeriod
 from sucre.domain.roles import Grant, Permission, Scope, may_see_authority
 from sucre.domain.setoff.runs import RunDetail, RunListing
@@ -53,7 +49,8 @@ def _granted(grant: Grant, permission: Permission) -> Grant:
     return grant
 
 
-def check_submissions(engine: Engine, grant: Grant, requests: Sequence[OrderRequest]) -> None:
+def check_submissions(uow: UnitOfWork, grant: Grant, requests: Sequence[OrderRequest]
+                      ) -> None:
     """Refuse (403) requests of which any pays for a debtor the grant does not cover.
 
     An operator submits the orders of its own authority's importers (the debtor side); one
@@ -64,8 +61,8 @@ def check_submissions(engine: Engine, grant: Grant, requests: Sequence[OrderRequ
     if grant.scope is Scope.ALL:
         return
     principal = grant.principal
-    with engine.connect() as conn:
-        members = repo.load_members(conn)
+    with uow:
+        members = uow.members.members()
     foreign = []
     for index, request in enumerate(requests):
         try:
@@ -83,26 +80,26 @@ def check_submissions(engine: Engine, grant: Grant, requests: Sequence[OrderRequ
             f"{member.code} is served by {member.authority}{where}", field="debtor_member")
 
 
-def submit(engine: Engine, grant: Grant, request: OrderRequest) -> payments.OrderOutcome:
+def submit(uow: UnitOfWork, grant: Grant, request: OrderRequest) -> payments.OrderOutcome:
     """Submit one order on behalf of an operator (see :func:`payments.submit_order`)."""
-    check_submissions(engine, grant, [request])
-    return payments.submit_order(engine, request)
+    check_submissions(uow, grant, [request])
+    return payments.submit_order(uow, request)
 
 
 @dataclass(frozen=True, slots=True)
 class BatchItem:
-    """The outcome of one order of a batch: an order row, or the error that kept it out."""
+    """The outcome of one order of a batch: the order written, or the error that kept it out."""
 
     index: int
     order_key: str
-    order: dict[str, Any] | None  # order_id, status, xsu, reason_code, reason, replayed
+    order: payments.OrderOutcome | None
     error: SucreError | None
 
     def __post_init__(self) -> None:
         invariant((self.order is None) != (self.error is None), "an outcome or an error")
 
 
-def submit_batch(engine: Engine, grant: Grant,
+def submit_batch(uow: UnitOfWork, grant: Grant,
                  requests: Sequence[OrderRequest]) -> list[BatchItem]:
     """Submit orders as one atomic import batch; every order gets its own outcome.
 
@@ -113,38 +110,35 @@ def submit_batch(engine: Engine, grant: Grant,
     if not 1 <= len(requests) <= bounds.api_batch_orders_max:
         raise LimitExceeded(f"a batch holds 1 to {bounds.api_batch_orders_max} orders",
                             field="orders")
-    check_submissions(engine, grant, requests)
+    check_submissions(uow, grant, requests)
     items = []
     for index, (request, result) in enumerate(zip(requests, payments.submit_batch(
-            engine, requests), strict=True)):
+            uow, requests), strict=True)):
         key = request.idempotency_key.strip()
         if isinstance(result, SucreError):
             items.append(BatchItem(index, key, None, result))
-            continue
-        items.append(BatchItem(index, key, {
-            "order_id": result.order_id, "status": result.status.value,
-            "xsu": reports.xsu(result.xsu_minor), "reason_code": result.reason_code,
-            "reason": result.reason, "replayed": result.replayed}, None))
+        else:
+            items.append(BatchItem(index, key, result, None))
     return items
 
 
-def decide(engine: Engine, grant: Grant, order_id: int, *, accept: bool,
+def decide(uow: UnitOfWork, grant: Grant, order_id: int, *, accept: bool,
            reason_code: str = "MS02") -> payments.OrderOutcome:
     """The receiving operator accepts (posts) or rejects (releases) an order addressed to it."""
     _granted(grant, Permission.DECIDE_ORDERS)
     invariant(grant.authority is not None, "an order is decided by the authority it is sent to")
-    return payments.decide_order(engine, order_id, str(grant.authority), accept=accept,
+    return payments.decide_order(uow, order_id, str(grant.authority), accept=accept,
                                  reason_code=reason_code)
 
 
-def order(engine: Engine, grant: Grant, order_id: int) -> dict[str, Any]:
+def order(uow: UnitOfWork, grant: Grant, order_id: int) -> OrderView:
     """One order, if the grant covers it; otherwise it does not exist for the caller (404)."""
     _granted(grant, Permission.READ_ORDERS)
-    return reports.order(engine, order_id, visible_to=grant.authority_id)
+    return reports.order(uow, order_id, visible_to=grant.authority_id)
 
 
-def orders(engine: Engine, grant: Grant, query: reports.OrderFilter
-           ) -> tuple[list[dict[str, Any]], int | None]:
+def orders(uow: UnitOfWork, grant: Grant, query: reports.OrderFilter
+           ) -> tuple[list[OrderView], int | None]:
     """:func:`reports.orders`; an operator's confined to its authority (naming another: 403)."""
     _granted(grant, Permission.READ_ORDERS)
     own = grant.authority
@@ -153,7 +147,7 @@ def orders(engine: Engine, grant: Grant, query: reports.OrderFilter
             raise AccessDenied(f"{grant.principal.name} reads orders of {own} only",
                                field="authority")
         query = replace(query, authority=own)
-    return reports.orders(engine, query, visible_to=grant.authority_id)
+    return reports.orders(uow, query, visible_to=grant.authority_id)
 
 
 def positions(uow: UnitOfWork, grant: Grant, period: str | None) -> reports.PositionsReport:
@@ -167,7 +161,7 @@ def periods(uow: UnitOfWork, grant: Grant) -> list[ClearingPeriod]:
     return reports.periods(uow)
 
 
-def statement(engine: Engine, grant: Grant, authority: str, period_code: str
+def statement(uow: UnitOfWork, grant: Grant, authority: str, period_code: str
               ) -> camt053.AccountStatement:
     """:func:`messaging.statement` of an authority's XSU account, if the grant covers it.
 
@@ -177,25 +171,25 @@ def statement(engine: Engine, grant: Grant, authority: str, period_code: str
     code = authority_code(authority)
     if not may_see_authority(grant, code):
         raise UnknownParty(f"no statement for {code}", field="authority")
-    found = messaging.statement(SqlUnitOfWork(engine), code, period_code)
+    found = messaging.statement(uow, code, period_code)
     if len(found.entries) > bounds.iso_statement_entries_max:
         raise LimitExceeded(f"the statement has more than {bounds.iso_statement_entries_max} "
                             "entries", field="period")
     return found
 
 
-def pacs008_check(engine: Engine, grant: Grant) -> messaging.OrderCheck:
+def pacs008_check(uow: UnitOfWork, grant: Grant) -> messaging.OrderCheck:
     """The check :func:`messaging.submit_pacs008` runs on a message's orders before it writes:
     403 if an operator pays for another authority's debtor (the message is parsed only once)."""
     _granted(grant, Permission.SUBMIT_ORDERS)
 
     def check(requests: Sequence[OrderRequest]) -> None:
-        check_submissions(engine, grant, requests)
+        check_submissions(uow, grant, requests)
 
     return check
 
 
-def check_pacs009(engine: Engine, grant: Grant, data: bytes) -> None:
+def check_pacs009(uow: UnitOfWork, grant: Grant, data: bytes) -> None:
     """Refuse (403) a pacs.009 in which an operator reports a leg its authority did not pay.
 
     The payer of a leg is its ``Dbtr``: an operator confirms the legs its own authority paid to
@@ -213,8 +207,8 @@ def check_pacs009(engine: Engine, grant: Grant, data: bytes) -> None:
         legs = pacs009.legs_from_pacs009(pacs009.read_pacs009(data))
     except InvalidInput:
         return
-    with engine.connect() as conn:
-        authorities = set(repo.load_authorities(conn)) | {CHAMBER_ID}
+    with uow:
+        authorities = set(uow.members.authorities()) | {CHAMBER_ID}
     foreign = [(index, party_code(leg.debtor_agent_bic_or_authority))
                for index, leg in enumerate(legs, start=1)
                if party_code(leg.debtor_agent_bic_or_authority) in authorities
@@ -228,7 +222,7 @@ def check_pacs009(engine: Engine, grant: Grant, data: bytes) -> None:
 
 # --- set-off of trade invoices --------------------------------------------------------------
 
-def check_invoices(engine: Engine, grant: Grant,
+def check_invoices(uow: UnitOfWork, grant: Grant,
                    invoices: Sequence[setoff_runs.Invoice]) -> None:
     """Refuse (403) invoices an operator may not store: each must name both member states, one
     of them served by its authority. One such invoice refuses the whole batch.
@@ -241,8 +235,8 @@ def check_invoices(engine: Engine, grant: Grant,
     if grant.scope is Scope.ALL:
         return
     name, own = grant.principal.name, grant.principal.authority
-    with engine.connect() as conn:
-        members = repo.load_members(conn)
+    with uow:
+        members = uow.members.members()
     for index, invoice in enumerate(invoices):
         debtor, creditor = invoice.debtor_member, invoice.creditor_member
         if debtor is None or creditor is None:
@@ -261,23 +255,23 @@ def check_invoices(engine: Engine, grant: Grant,
                 field=f"invoices.{index}.debtor_member")
 
 
-def store_invoices(engine: Engine, grant: Grant,
+def store_invoices(uow: UnitOfWork, grant: Grant,
                    invoices: Sequence[setoff_runs.Invoice]) -> tuple[int, int]:
     """:func:`setoff_runs.store_invoices` within the grant's scope: (stored, already_known)."""
     if not 1 <= len(invoices) <= bounds.api_batch_invoices_max:
         raise LimitExceeded(f"a batch holds 1 to {bounds.api_batch_invoices_max} invoices",
                             field="invoices")
-    check_invoices(engine, grant, invoices)
-    return setoff_runs.store_invoices(SqlUnitOfWork(engine), invoices)
+    check_invoices(uow, grant, invoices)
+    return setoff_runs.store_invoices(uow, invoices)
 
 
-def setoff_runs_list(engine: Engine, grant: Grant) -> list[RunListing]:
+def setoff_runs_list(uow: UnitOfWork, grant: Grant) -> list[RunListing]:
     """Every recorded run, oldest first (bloc-wide totals, the same for every scope)."""
     _granted(grant, Permission.READ_SETOFF_RUNS)
-    return setoff_runs.list_runs(SqlUnitOfWork(engine))
+    return setoff_runs.list_runs(uow)
 
 
-def setoff_run(engine: Engine, grant: Grant, run_id: int, *,
+def setoff_run(uow: UnitOfWork, grant: Grant, run_id: int, *,
                limit: int = bounds.api_page_clearings_default, offset: int = 0
                ) -> RunDetail:
     """A recorded run and a page of its clearings; an operator's only its member states'.
@@ -290,19 +284,18 @@ def setoff_run(engine: Engine, grant: Grant, run_id: int, *,
                             field="limit")
     members = None
     if grant.scope is not Scope.ALL:
-        with engine.connect() as conn:
-            members = sorted(code for code, member in repo.load_members(conn).items()
+        with uow:
+            members = sorted(code for code, member in uow.members.members().items()
                              if may_see_authority(grant, member.authority))
-    return setoff_runs.run_detail(SqlUnitOfWork(engine), run_id, limit=limit, offset=offset,
+    return setoff_runs.run_detail(uow, run_id, limit=limit, offset=offset,
                                   members=members)
 
 
-def pay_residuals(engine: Engine, grant: Grant, value_date: dt.date) -> dict[str, Any]:
+def pay_residuals(uow: UnitOfWork, grant: Grant, value_date: dt.date) -> dict[str, Any]:
     """:func:`setoff_runs.pay_residuals`, each refused residual named by its invoice."""
     _granted(grant, Permission.PAY_RESIDUALS)
-    orders = setoff_runs.residual_orders(SqlUnitOfWork(engine), value_date)
-    report = setoff_runs.pay_residual_orders(SqlUnitOfWork(engine), orders,
-                                             payments_engine=engine)
+    orders = setoff_runs.residual_orders(uow, value_date)
+    report = setoff_runs.pay_residual_orders(uow, orders)
     return {"accepted": report.accepted, "rejected": report.rejected,
             "replayed": report.replayed, "invalid": report.invalid,
             "errors": [{"invoice": orders[e.line - 1].invoice_ref, "field": e.field,

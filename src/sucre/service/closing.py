@@ -30,9 +30,6 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Connection
-
-from sucre.adapters.db import repository as repo
 from sucre.adapters.db.engine import retry_transient
 from sucre.domain import parameters
 from sucre.domain.confirmations import SettledPeriod, settled_period
@@ -67,13 +64,6 @@ from sucre.service import registry
 from sucre.service.unit_of_work import UnitOfWork
 
 
-def _connection(uow: UnitOfWork) -> Connection:
-    """Transitional (issue 9): the registry's period, decision and parameter helpers and the
-    position rows still take a connection, until their own conversion reaches them."""
-    conn: Connection = uow.connection  # type: ignore[attr-defined]
-    return conn
-
-
 @retry_transient
 def close_period(uow: UnitOfWork, code: str, *, finance_deficits: bool | None = None,
                  as_of: dt.date | None = None, early_reference: str | None = None
@@ -87,7 +77,7 @@ def close_period(uow: UnitOfWork, code: str, *, finance_deficits: bool | None = 
     Of two closes racing, exactly one settles; the other is told the period is already settled
     (:class:`InvalidState`), whichever step it had reached when the first one committed.
     """
-    today = as_of if as_of is not None else repo.now().date()
+    today = as_of if as_of is not None else dt.datetime.now(dt.UTC).date()
     with uow:
         period = _period(uow, code, lock=True)
         _refuse_settled(period)
@@ -181,10 +171,9 @@ def _financing_policy(in_force: ParameterValues, finance_deficits: bool | None
 def _deficits(uow: UnitOfWork, period: ClearingPeriod, positions: Mapping[AuthorityCode, int],
               in_force: ParameterValues) -> Deficits:
     """What a financing policy may look at: positions, the period's limits at its close."""
-    rows = repo.position_rows(_connection(uow), period.id)
-    credit_lines = {AuthorityCode(r["code"]): int(r["credit_line_minor"]) for r in rows}
-    allocations = {AuthorityCode(r["code"]): int(r["limit_minor"]) - int(r["credit_line_minor"])
-                   for r in rows}
+    rows = uow.positions.in_period(period.id)
+    credit_lines = {r.authority: r.credit_line_minor for r in rows}
+    allocations = {r.authority: r.position.limit_minor - r.credit_line_minor for r in rows}
     return Deficits(positions, credit_lines, allocations, in_force.by_name())
 
 
@@ -227,10 +216,9 @@ def verify_journal(uow: UnitOfWork) -> dict[str, Any]:
 def _check_period_positions(uow: UnitOfWork, period: ClearingPeriod) -> None:
     """The positions table agrees with the journal (posted) and the orders (pending)."""
     journal = uow.journal.positions(period.id)
-    for row in repo.position_rows(_connection(uow), period.id):
-        posted = net_posted(repo.position_of(row))
-        invariant(journal.get(position_account(AuthorityCode(row["code"])), 0) == posted,
-                  f"{row['code']} in {period.code}: positions table equals the journal")
+    for row in uow.positions.in_period(period.id):
+        invariant(journal.get(position_account(row.authority), 0) == net_posted(row.position),
+                  f"{row.authority} in {period.code}: positions table equals the journal")
     invariant(sum(journal.values()) == 0, f"positions of {period.code} sum to zero")
 
 

@@ -211,7 +211,7 @@ def _barter(engine: Engine, rng: random.Random, fixings: dict[dt.date, dict[str,
     run_day = PERIOD_START + dt.timedelta(days=14)
     result.setoff = setoff_runs.run_document(
         setoff_runs.run_setoff(SqlUnitOfWork(engine), run_day))
-    paid = setoff_runs.pay_residuals(SqlUnitOfWork(engine), run_day, payments_engine=engine)
+    paid = setoff_runs.pay_residuals(SqlUnitOfWork(engine), run_day)
     result.imported["residual_orders"] = paid.accepted
     result.steps.append(
         f"{len(invoices)} unpaid invoices between 60 traders ({result.setoff['total_debt']} XSU) "
@@ -337,14 +337,14 @@ def _import(engine: Engine, requests: list[OrderRequest], result: DemoResult,
     for request in requests:
         months[request.value_date[:7]].append(request)
     for month in sorted(months):
-        report = payments.import_orders(engine, enumerate(months[month], start=1),
+        report = payments.import_orders(SqlUnitOfWork(engine), enumerate(months[month], start=1),
                                         batch_orders=500)
         accepted, limit = accepted + report.accepted, limit + report.rejected
         invalid += report.invalid
         result.invalid_examples.extend(f"{e.field}: {e.message} [{e.reason_code}]"
                                        for e in report.errors[:2])
         for authority, _, _ in bloc.AUTHORITIES:
-            confirmed += payments.confirm_all(engine, authority, "2026-H2")
+            confirmed += payments.confirm_all(SqlUnitOfWork(engine), authority, "2026-H2")
         done += len(months[month])
         progress(f"orders ({label})", done, len(requests))
     result.imported["accepted"] += accepted
@@ -368,17 +368,17 @@ def _two_phase(engine: Engine, rng: random.Random, fixings: dict[dt.date, dict[s
             amount=str(amount), currency="CUP", value_date=day.isoformat(), hs_code="071333",
             quantity="100", unit="t", origin="NIC", invoice_ref=f"INV-2P-{number}",
             customs_ref=f"DUA-NIC-2P-{number}")
-        outcome = payments.submit_order(engine, request)
-        replay = payments.submit_order(engine, request)
+        outcome = payments.submit_order(SqlUnitOfWork(engine), request)
+        replay = payments.submit_order(SqlUnitOfWork(engine), request)
         invariant(replay.replayed and replay.order_id == outcome.order_id,
                   "a replay returns the original outcome")
         if outcome.status is not OrderStatus.ACCEPTED:
             continue
         accept = number % 4 != 3
-        payments.decide_order(engine, outcome.order_id, "BCN", accept=accept)
+        payments.decide_order(SqlUnitOfWork(engine), outcome.order_id, "BCN", accept=accept)
         confirmed, rejected = confirmed + accept, rejected + (not accept)
     try:
-        payments.submit_order(engine, replace(request, amount="1.00"))
+        payments.submit_order(SqlUnitOfWork(engine), replace(request, amount="1.00"))
     except SucreError as error:
         result.imported["conflicts"] += 1
         result.invalid_examples.append(f"{error.field}: {error.message} [{error.reason_code}]")

@@ -12,11 +12,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-
 from sucre import bounds
-from sucre.adapters.db import repository as repo
-from sucre.adapters.db import tables as t
+from sucre.adapters.db import repositories
 from sucre.adapters.iso20022.camt053 import AccountStatement
 from sucre.domain.confirmations import SettledPeriod
 from sucre.domain.decisions import Decision
@@ -30,11 +27,13 @@ from sucre.domain.members import (
     authority_code,
 )
 from sucre.domain.money import XSU, CurrencyCode, format_amount
-from sucre.domain.orders import OrderStatus
+from sucre.domain.orders import OrderStatus, OrderView
 from sucre.domain.periods import ClearingPeriod, PeriodState
 from sucre.domain.positions import Position, headroom, net_posted
 from sucre.domain.rates import rate_text
 from sucre.service.unit_of_work import UnitOfWork
+
+utc = repositories.utc
 
 
 def xsu(minor: int) -> str:
@@ -180,17 +179,17 @@ class OrderFilter:
     limit: int = bounds.api_page_orders_default
 
 
-def order(engine: Engine, order_id: int, *, visible_to: int | None = None) -> dict[str, Any]:
+def order(uow: UnitOfWork, order_id: int, *, visible_to: int | None = None) -> OrderView:
     """One order; one the authority ``visible_to`` is no party to does not exist (404)."""
-    with engine.connect() as conn:
-        row = repo.order_view(conn, order_id, visible_to=visible_to)
-    if row is None:
+    with uow:
+        found = uow.orders.view(order_id, visible_to=visible_to)
+    if found is None:
         raise UnknownParty(f"no payment order {order_id}", field="order_id")
-    return _order_view(row)
+    return found
 
 
-def orders(engine: Engine, query: OrderFilter, *, visible_to: int | None = None
-           ) -> tuple[list[dict[str, Any]], int | None]:
+def orders(uow: UnitOfWork, query: OrderFilter, *, visible_to: int | None = None
+           ) -> tuple[list[OrderView], int | None]:
     """A page of orders in id order (only those the authority ``visible_to`` is a party to),
     and the id to continue after (None on the last page)."""
     if not 1 <= query.limit <= bounds.api_page_orders_max:
@@ -198,47 +197,43 @@ def orders(engine: Engine, query: OrderFilter, *, visible_to: int | None = None
                             field="limit")
     if query.authority is None and query.side is not None:
         raise InvalidInput("side needs an authority to be the debtor or creditor", field="side")
-    with engine.connect() as conn:
+    with uow:
         party_id = None
         if query.authority is not None:
-            party_id = repo.authority_ids(conn).get(authority_code(query.authority))
+            party_id = uow.members.authority_ids().get(authority_code(query.authority))
             if party_id is None:
                 raise UnknownParty(f"no monetary authority {query.authority}",
                                    field="authority")
         period_id = None
         if query.period is not None:
-            period = repo.period_by_code(conn, query.period)
+            period = uow.periods.by_code(query.period)
             if period is None:
                 raise UnknownParty(f"no clearing period {query.period}", field="period")
             period_id = period.id
-        rows = repo.order_views(
-            conn, visible_to=visible_to, after_id=query.after_id, limit=query.limit + 1,
+        found = uow.orders.views(
+            visible_to=visible_to, after_id=query.after_id, limit=query.limit + 1,
             period_id=period_id, status=query.status, party_id=party_id,
             side=None if query.side is None else query.side.value)
-    page = [_order_view(r) for r in rows[:query.limit]]
-    more = len(rows) > query.limit
-    return page, (int(page[-1]["order_id"]) if more else None)
+    page = found[:query.limit]
+    return page, (page[-1].stored.id if len(found) > query.limit else None)
 
 
-def _order_view(r: dict[str, Any]) -> dict[str, Any]:
+def order_json(view: OrderView) -> dict[str, Any]:
+    """An order in the report shape (the CLI's ``--json``, the API's ``PaymentOrderOut``)."""
+    o, s, goods = view.order, view.stored, view.order.goods
     return {
-        "order_id": r["id"], "order_key": r["idempotency_key"], "status": r["status"],
-        "reason_code": r["reason_code"], "reason": r["reason"], "period": r["period"],
-        "debtor_member": r["debtor_member"], "creditor_member": r["creditor_member"],
-        "debtor_authority": r["debtor_authority"], "creditor_authority": r["creditor_authority"],
-        "amount": format_amount(r["amount_minor"], r["currency"]), "currency": r["currency"],
-        "xsu": xsu(r["xsu_minor"]), "value_date": r["value_date"],
-        "hs_code": r["hs_code"], "quantity": r["quantity"], "unit": r["unit"],
-        "origin": r["origin"], "invoice_ref": r["invoice_ref"], "customs_ref": r["customs_ref"],
-        "debtor_bank": r["debtor_bank"], "creditor_bank": r["creditor_bank"],
-        "importer": r["importer"], "exporter": r["exporter"],
-        "received_at": utc(r["received_at"]),
+        "order_id": s.id, "order_key": s.idempotency_key, "status": s.status.value,
+        "reason_code": s.reason_code, "reason": s.reason, "period": view.period,
+        "debtor_member": o.debtor_member, "creditor_member": o.creditor_member,
+        "debtor_authority": o.debtor_authority, "creditor_authority": o.creditor_authority,
+        "amount": format_amount(o.amount_minor, o.currency), "currency": o.currency,
+        "xsu": xsu(o.xsu_minor), "value_date": o.value_date,
+        # "f", as stored: str(Decimal) would write a small quantity as 1E-12.
+        "hs_code": goods.hs_code, "quantity": format(goods.quantity, "f"), "unit": goods.unit,
+        "origin": goods.origin, "invoice_ref": o.invoice_ref, "customs_ref": o.customs_ref,
+        "debtor_bank": o.debtor_bank, "creditor_bank": o.creditor_bank,
+        "importer": o.importer, "exporter": o.exporter, "received_at": view.received_at,
     }
-
-
-def utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; sucre writes them all in UTC."""
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 # --- what exists: rates, members, decisions, an account's statement --------------------------
@@ -341,17 +336,12 @@ def statement_report(statement: AccountStatement) -> dict[str, Any]:
                         for e in statement.entries]}
 
 
-def order_ids_after(engine: Engine, after_id: int, listed_max: int) -> tuple[list[int], int]:
+def order_ids_after(uow: UnitOfWork, after_id: int, listed_max: int) -> tuple[list[int], int]:
     """The first ``listed_max`` order ids above ``after_id``, and how many there are in all."""
-    o = t.payment_orders.c
-    with engine.connect() as conn:
-        count = int(conn.execute(select(func.count()).where(o.id > after_id)).scalar_one())
-        ids = conn.execute(select(o.id).where(o.id > after_id).order_by(o.id)
-                           .limit(listed_max)).scalars().all()
-    return [int(i) for i in ids], count
+    with uow:
+        return uow.orders.ids_after(after_id, listed_max)
 
 
-def last_order_id(engine: Engine) -> int:
-    with engine.connect() as conn:
-        return int(conn.execute(select(func.coalesce(func.max(t.payment_orders.c.id), 0)))
-                   .scalar_one())
+def last_order_id(uow: UnitOfWork) -> int:
+    with uow:
+        return uow.orders.last_id()

@@ -61,7 +61,7 @@ from sucre.service import payments
 from sucre.service.unit_of_work import Rates, UnitOfWork
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
+    pass
 
 #: A trader's unpaid invoice (a domain record, which the invoices repository stores).
 Invoice = _Invoice
@@ -330,22 +330,16 @@ def residual_orders(uow: UnitOfWork, value_date: dt.date) -> list[OrderRequest]:
     return orders
 
 
-def pay_residuals(uow: UnitOfWork, value_date: dt.date, *,
-                  payments_engine: Engine) -> payments.ImportReport:
+def pay_residuals(uow: UnitOfWork, value_date: dt.date) -> payments.ImportReport:
     """Submit the residual orders and link each paid invoice to its order."""
-    return pay_residual_orders(uow, residual_orders(uow, value_date),
-                               payments_engine=payments_engine)
+    return pay_residual_orders(uow, residual_orders(uow, value_date))
 
 
-def pay_residual_orders(uow: UnitOfWork, orders: Sequence[OrderRequest], *,
-                        payments_engine: Engine) -> payments.ImportReport:
-    """Submit :func:`residual_orders` (error ``line`` k is ``orders[k - 1]``); link the paid.
-
-    ``payments_engine``: only until :func:`payments.import_orders` takes the unit of work
-    (issue 9); then ``payments.import_orders(uow, ...)``.
-    """
+def pay_residual_orders(uow: UnitOfWork, orders: Sequence[OrderRequest]
+                        ) -> payments.ImportReport:
+    """Submit :func:`residual_orders` (error ``line`` k is ``orders[k - 1]``); link the paid."""
     # Every error is listed: the orders are in memory already, and each names an invoice.
-    report = payments.import_orders(payments_engine, enumerate(orders, start=1),
+    report = payments.import_orders(uow, enumerate(orders, start=1),
                                     errors_listed_max=len(orders))
     with uow:
         uow.invoices.link_orders({order.invoice_ref: order.idempotency_key for order in orders})

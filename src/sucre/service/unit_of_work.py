@@ -33,10 +33,10 @@ from sucre.domain.members import (
     MonetaryAuthority,
 )
 from sucre.domain.money import CurrencyCode
-from sucre.domain.orders import OrderStatus
+from sucre.domain.orders import OrderStatus, OrderView, PaymentOrder, StoredOrder, Verdict
 from sucre.domain.parameters import Parameter, ParameterValues
 from sucre.domain.periods import ClearingPeriod
-from sucre.domain.positions import Position
+from sucre.domain.positions import AuthorityPosition, Position
 from sucre.domain.rates import Basket, DailyRates
 from sucre.domain.roles import Role
 from sucre.domain.setoff.runs import (
@@ -58,10 +58,71 @@ T = TypeVar("T")
 class Orders(Protocol):
     """Payment orders: by key and id, written one or many at a time, their status, views."""
 
+    def by_key(self, key: str) -> StoredOrder | None: ...
+
+    def by_id(self, order_id: int, *, lock: bool = False) -> StoredOrder | None:
+        """One order; ``lock`` takes its row lock (after its period's and positions' rows)."""
+
+    def by_keys(self, keys: Sequence[str]) -> dict[str, StoredOrder]:
+        """The stored orders of those ``keys`` that are taken, by key."""
+
+    def add(self, order: PaymentOrder, ids: Mapping[AuthorityCode, int], verdict: Verdict
+            ) -> int:
+        """Write one order with its verdict (``ids``: the authorities' ids); its new id."""
+
+    def add_all(self, decided: Sequence[tuple[PaymentOrder, Verdict]],
+                ids: Mapping[AuthorityCode, int]) -> None:
+        """Write a batch of orders with their verdicts, in order, received at one moment."""
+
+    def set_verdict(self, order_id: int, expected: OrderStatus, verdict: Verdict) -> None:
+        """Move an order from the status ``expected`` to ``verdict``'s."""
+
+    def counts(self, period_id: int | None = None) -> dict[OrderStatus, int]:
+        """How many orders have each status (of one period, when it is given)."""
+
+    def last_id(self) -> int:
+        """The highest order id (0 before the first order)."""
+
+    def ids_after(self, after_id: int, listed_max: int) -> tuple[list[int], int]:
+        """The first ``listed_max`` order ids above ``after_id``, and how many there are."""
+
+    def view(self, order_id: int, *, visible_to: int | None) -> OrderView | None:
+        """One order with its codes; None if absent or ``visible_to`` is no party to it."""
+
+    def views(self, *, visible_to: int | None, after_id: int, limit: int,
+              period_id: int | None = None, status: OrderStatus | None = None,
+              party_id: int | None = None, side: str | None = None) -> list[OrderView]:
+        """Up to ``limit`` orders with an id above ``after_id``, in id order: only those
+        ``visible_to`` is a party to (None: all), in ``period_id``, in ``status``, and with
+        ``party_id`` as the debtor or creditor (``side``)."""
+
 
 class Positions(Protocol):
     """Each authority's position in each period: reservations within the limit, pending,
-    posted."""
+    posted. Rows are locked in ``authority_id`` order, after their period's row (the global
+    lock order of :mod:`sucre.adapters.db.engine`)."""
+
+    def lock_of(self, period_id: int, authority_ids: Iterable[int]) -> None:
+        """Lock the position rows of some authorities in a period."""
+
+    def lock_all(self, period_id: int) -> dict[int, Position]:
+        """Lock every position row of a period and read them, by authority id."""
+
+    def reserve(self, period_id: int, debtor_id: int, creditor_id: int, xsu_minor: int
+                ) -> bool:
+        """Reserve an order if it is within the debtor's limit
+        (:func:`sucre.domain.positions.within_limit`); False, and nothing changed, if not."""
+
+    def release(self, period_id: int, debtor_id: int, creditor_id: int, xsu_minor: int
+                ) -> None:
+        """Release an order's reservation."""
+
+    def add_pending(self, period_id: int, debits: Mapping[int, int],
+                    credits: Mapping[int, int]) -> None:
+        """Apply a batch's reservations, checked against the rows of :meth:`lock_all`."""
+
+    def in_period(self, period_id: int) -> list[AuthorityPosition]:
+        """Every authority's position in a period, by authority code."""
 
 
 class Periods(Protocol):

@@ -13,6 +13,7 @@ from rich.table import Table
 from sucre import bounds
 from sucre.adapters.orders_csv import open_order_file
 from sucre.domain.errors import InvalidInput
+from sucre.domain.money import format_amount
 from sucre.domain.orders import OrderRequest, OrderStatus
 from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import (
@@ -66,7 +67,7 @@ def pay(
         debtor_bank=debtor_bank, creditor_bank=creditor_bank, importer=importer,
         exporter=exporter)
     with domain_errors():
-        outcome = payments.submit_order(console.engine(database), request)
+        outcome = payments.submit_order(console.unit_of_work(database), request)
     document = {"order_id": outcome.order_id, "idempotency_key": outcome.idempotency_key,
                 "status": outcome.status.value, "xsu": reports.xsu(outcome.xsu_minor),
                 "reason_code": outcome.reason_code, "reason": outcome.reason,
@@ -82,7 +83,7 @@ def pay(
 def _decide(order_id: int, authority: str, database: str | None, *, accept: bool,
             reason: str = "MS02") -> None:
     with domain_errors():
-        outcome = payments.decide_order(console.engine(database), order_id, authority,
+        outcome = payments.decide_order(console.unit_of_work(database), order_id, authority,
                                         accept=accept, reason_code=reason)
     # The status "settled" means posted to the period's journal; the money moves only at the
     # close, so the words say what happened, not the status name.
@@ -130,14 +131,14 @@ def import_orders(
     bad rows are listed with their line; the others are counted.
     """
     with domain_errors():
-        engine = console.engine(database)
+        uow = console.unit_of_work(database)
         order_file = open_order_file(file)
         # Orders are numbered in insertion order: those above the last id before the import are
         # this import's (and a concurrent writer's, if there is one).
-        before = reports.last_order_id(engine)
+        before = reports.last_order_id(uow)
         with progress_bar(err) as bar:
             task = bar.add_task(f"importing {markup_free(file.name)}", total=order_file.rows_total)
-            report = payments.import_orders(engine, order_file.rows(), batch_orders=batch,
+            report = payments.import_orders(uow, order_file.rows(), batch_orders=batch,
                                             on_progress=lambda n: bar.advance(task, n))
     errors = [{"line": line, "field": None, "reason_code": "FF01", "message": message}
               for line, message in order_file.malformed]
@@ -146,7 +147,7 @@ def import_orders(
     errors.sort(key=lambda e: int(e["line"] or 0))
     errors = errors[:bounds.import_errors_listed_max]
     invalid = report.invalid + order_file.malformed_count
-    created, created_count = reports.order_ids_after(engine, before,
+    created, created_count = reports.order_ids_after(uow, before,
                                                      bounds.import_created_ids_listed_max)
     document = {"accepted": report.accepted, "rejected": report.rejected,
                 "replayed": report.replayed, "invalid": invalid, "errors": errors,
@@ -192,19 +193,20 @@ def orders(
         query = reports.OrderFilter(
             period=period, status=_choice(OrderStatus, status, "status"), authority=authority,
             side=_choice(reports.Side, side, "side"), after_id=after, limit=limit)
-        page, next_after = reports.orders(console.engine(database), query)
+        page, next_after = reports.orders(console.unit_of_work(database), query)
     if as_json:
-        emit_json({"orders": page, "next_after": next_after})
+        emit_json({"orders": [reports.order_json(o) for o in page], "next_after": next_after})
         return
     table = Table("id", "status", "from -> to", "amount", "ccy", "XSU", "value date", "key",
                   title="payment orders" + (f" of {period}" if period else ""),
                   title_justify="left")
-    for o in page:
-        reason = f" {o['reason_code']}" if o["reason_code"] else ""
-        table.add_row(str(o["order_id"]), o["status"] + reason,
-                      f"{o['debtor_member']} -> {o['creditor_member']}",
-                      o["amount"], o["currency"], o["xsu"], str(o["value_date"]),
-                      cell(o["order_key"]))
+    for view in page:
+        o, s = view.order, view.stored
+        reason = f" {s.reason_code}" if s.reason_code else ""
+        table.add_row(str(s.id), s.status.value + reason,
+                      f"{o.debtor_member} -> {o.creditor_member}",
+                      format_amount(o.amount_minor, o.currency), o.currency,
+                      reports.xsu(o.xsu_minor), str(o.value_date), cell(s.idempotency_key))
     out.print(table)
     if next_after is not None:
         say(out, f"more: sucre orders --after {next_after} (with the same filters)")

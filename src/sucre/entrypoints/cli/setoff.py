@@ -321,7 +321,7 @@ def invoices_pay_residuals(day: DateOption, database: DatabaseOption = None,
     """
     with domain_errors():
         uow = console.unit_of_work(database)
-        report = setoff_runs.pay_residuals(uow, _value_date(day), payments_engine=uow.engine)
+        report = setoff_runs.pay_residuals(uow, _value_date(day))
     if as_json:
         emit_json({"accepted": report.accepted, "rejected": report.rejected,
                    "replayed": report.replayed,

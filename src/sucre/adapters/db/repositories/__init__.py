@@ -23,7 +23,7 @@ def now() -> dt.datetime:
 
 
 def utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite hands back naive datetimes; sucre writes them all in UTC."""
+    """A stored moment in UTC (SQLite hands back naive datetimes; sucre writes them all in UTC)."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 

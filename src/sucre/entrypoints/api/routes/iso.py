@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from sucre import bounds
 from sucre.domain.roles import Grant, Permission
-from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, UnitOfWorkDep, allowed
+from sucre.entrypoints.api.deps import IdempotentDep, UnitOfWorkDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.service import access, messaging
 
@@ -51,14 +51,14 @@ _OK: dict[int | str, dict[str, Any]] = {200: {
              openapi_extra=_BODY, response_class=Response,
              responses={**_OK, **responses(400, 401, 403, 409, 413, 422)})
 def pacs008(caller: Annotated[Grant, Depends(allowed(Permission.SUBMIT_ORDERS))],
-            db: EngineDep, uow: UnitOfWorkDep, idempotent: IdempotentDep,
+            uow: UnitOfWorkDep, idempotent: IdempotentDep,
             data: Annotated[bytes, Depends(xml_body)]) -> Response:
     """A message that is not XML, unsafe (DTD, entities), too large or schema-invalid is refused
     with a JSON error (422/413) and nothing is written. An operator may only pay for debtors its
     authority serves (403 otherwise)."""
 
     def action() -> Response:
-        outcome = messaging.submit_pacs008(uow, data, check=access.pacs008_check(db, caller))
+        outcome = messaging.submit_pacs008(uow, data, check=access.pacs008_check(uow, caller))
         return Response(outcome.report, media_type=XML)
 
     return idempotent.run_raw(action)
@@ -69,7 +69,7 @@ def pacs008(caller: Annotated[Grant, Depends(allowed(Permission.SUBMIT_ORDERS))]
              openapi_extra=_BODY_009, response_class=Response,
              responses={**_OK_009, **responses(400, 401, 403, 409, 413, 422)})
 def pacs009(caller: Annotated[Grant, Depends(allowed(Permission.CONFIRM_SETTLEMENT))],
-            db: EngineDep, uow: UnitOfWorkDep, idempotent: IdempotentDep,
+            uow: UnitOfWorkDep, idempotent: IdempotentDep,
             data: Annotated[bytes, Depends(xml_body)]) -> Response:
     """Each leg confirms that one hard-currency instruction of a settled period was paid. An
     operator may only confirm legs its own authority paid (``Dbtr``; 403 otherwise); the chamber
@@ -77,7 +77,7 @@ def pacs009(caller: Annotated[Grant, Depends(allowed(Permission.CONFIRM_SETTLEME
     with a JSON error (422/413) and nothing is written."""
 
     def action() -> Response:
-        access.check_pacs009(db, caller, data)
+        access.check_pacs009(uow, caller, data)
         outcome = messaging.submit_pacs009(uow, data)
         return Response(outcome.report, media_type=XML)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from sucre import bounds
 from sucre.domain.orders import OrderStatus
 from sucre.domain.roles import Grant, Permission
-from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, allowed
+from sucre.entrypoints.api.deps import IdempotentDep, UnitOfWorkDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.entrypoints.api.schemas.orders import (
     OrderBatchIn,
@@ -39,7 +39,7 @@ _REPLAYED = {"model": OrderOutcomeOut,
 @router.post("", status_code=201, response_model=OrderOutcomeOut,
              summary="Submit one payment order",
              responses={200: _REPLAYED, **responses(400, 401, 403, 404, 409, 413, 422)})
-def submit_order(body: PaymentOrderIn, caller: Submitter, db: EngineDep,
+def submit_order(body: PaymentOrderIn, caller: Submitter, db: UnitOfWorkDep,
                  idempotent: IdempotentDep) -> Response:
     """Validate, limit-check and reserve one order. An order over the debtor's limit is written
     as ``rejected`` with reason AM04 (201): an order that failed stays failed."""
@@ -53,7 +53,7 @@ def submit_order(body: PaymentOrderIn, caller: Submitter, db: EngineDep,
 
 @router.post("/batch", response_model=OrderBatchOut, summary="Submit a batch of payment orders",
              responses=responses(400, 401, 403, 413, 422))
-def submit_batch(body: OrderBatchIn, caller: Submitter, db: EngineDep,
+def submit_batch(body: OrderBatchIn, caller: Submitter, db: UnitOfWorkDep,
                  idempotent: IdempotentDep) -> Response:
     """Up to ``api_batch_orders_max`` orders in one atomic import batch. Each order gets its own
     outcome: written (accepted, rejected for the limit, or replayed) or invalid and not written."""
@@ -67,16 +67,16 @@ def submit_batch(body: OrderBatchIn, caller: Submitter, db: EngineDep,
 
 @router.get("/{order_id}", response_model=PaymentOrderOut, summary="Read one payment order",
             responses=responses(401, 403, 404, 422))
-def get_order(order_id: OrderId, caller: Reader, db: EngineDep) -> PaymentOrderOut:
+def get_order(order_id: OrderId, caller: Reader, db: UnitOfWorkDep) -> PaymentOrderOut:
     """An operator sees the orders of its own authority, as debtor or creditor; any other order
     answers 404."""
-    return PaymentOrderOut.model_validate(access.order(db, caller, order_id))
+    return PaymentOrderOut.of(access.order(db, caller, order_id))
 
 
 @router.get("", response_model=OrderPageOut, summary="List payment orders",
             responses=responses(401, 403, 404, 422))
 def list_orders(
-    caller: Reader, db: EngineDep,
+    caller: Reader, db: UnitOfWorkDep,
     period: Annotated[str | None, Query(max_length=16, description="Period code.")] = None,
     status: Annotated[OrderStatus | None, Query()] = None,
     authority: Annotated[str | None, Query(
@@ -95,14 +95,14 @@ def list_orders(
     page, next_after = access.orders(db, caller, OrderFilter(
         period=period, status=status, authority=authority, side=side, after_id=after,
         limit=limit))
-    return OrderPageOut(items=[PaymentOrderOut.model_validate(o) for o in page],
+    return OrderPageOut(items=[PaymentOrderOut.of(o) for o in page],
                         next_after=next_after)
 
 
 @router.post("/{order_id}/accept", response_model=OrderOutcomeOut,
              summary="Accept an order addressed to your authority",
              responses=responses(400, 401, 403, 404, 409, 413, 422))
-def accept_order(order_id: OrderId, caller: Decider, db: EngineDep,
+def accept_order(order_id: OrderId, caller: Decider, db: UnitOfWorkDep,
                  idempotent: IdempotentDep) -> Response:
     """The receiving authority confirms an accepted order: it is posted to its period."""
 
@@ -116,7 +116,7 @@ def accept_order(order_id: OrderId, caller: Decider, db: EngineDep,
 @router.post("/{order_id}/reject", response_model=OrderOutcomeOut,
              summary="Reject an order addressed to your authority",
              responses=responses(400, 401, 403, 404, 409, 413, 422))
-def reject_order(order_id: OrderId, caller: Decider, db: EngineDep,
+def reject_order(order_id: OrderId, caller: Decider, db: UnitOfWorkDep,
                  idempotent: IdempotentDep, body: RejectIn | None = None) -> Response:
     """The receiving authority rejects an accepted order: its reservation is released."""
     reason_code = (body or RejectIn()).reason_code

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from sucre import bounds
 from sucre.domain.roles import Grant, Permission
-from sucre.entrypoints.api.deps import EngineDep, IdempotentDep, UnitOfWorkDep, allowed
+from sucre.entrypoints.api.deps import IdempotentDep, UnitOfWorkDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.entrypoints.api.schemas.setoff import (
     InvoiceBatchIn,
@@ -44,7 +44,7 @@ Solver = Annotated[Grant, Depends(allowed(Permission.COMPUTE_SETOFF))]
 @router.post("/v1/invoices", response_model=InvoiceBatchOut,
              summary="Store a batch of unpaid trade invoices",
              responses=responses(400, 401, 403, 404, 409, 413, 422))
-def submit_invoices(body: InvoiceBatchIn, caller: InvoiceSubmitter, db: EngineDep,
+def submit_invoices(body: InvoiceBatchIn, caller: InvoiceSubmitter, db: UnitOfWorkDep,
                     idempotent: IdempotentDep) -> Response:
     """Up to ``api_batch_invoices_max`` invoices, stored all or nothing. An id already stored
     with the same debtor, creditor, amount and currency is skipped (``already_known``); with
@@ -62,7 +62,7 @@ def submit_invoices(body: InvoiceBatchIn, caller: InvoiceSubmitter, db: EngineDe
 @router.post("/v1/invoices/residual-orders", response_model=ResidualOrdersOut,
              summary="Pay what remains of cross-border invoices through the chamber",
              responses=responses(400, 401, 403, 409, 413, 422))
-def pay_residuals(body: ResidualsIn, caller: ResidualPayer, db: EngineDep,
+def pay_residuals(body: ResidualsIn, caller: ResidualPayer, db: UnitOfWorkDep,
                   idempotent: IdempotentDep) -> Response:
     """Each open invoice with goods data between members served by two different authorities
     becomes a payment order (key ``INV-<invoice id>``) for its remaining amount, paid by the
@@ -93,7 +93,7 @@ def run_setoff(body: SetoffRunIn, caller: Runner, db: UnitOfWorkDep,
 
 @router.get("/v1/setoff-runs", response_model=SetoffRunListOut, summary="Recorded set-off runs",
             responses=responses(401, 403, 422))
-def list_runs(caller: RunReader, db: EngineDep) -> SetoffRunListOut:
+def list_runs(caller: RunReader, db: UnitOfWorkDep) -> SetoffRunListOut:
     return SetoffRunListOut.of(access.setoff_runs_list(db, caller))
 
 
@@ -101,7 +101,7 @@ def list_runs(caller: RunReader, db: EngineDep) -> SetoffRunListOut:
             summary="One recorded set-off run and a page of its clearings",
             responses=responses(401, 403, 404, 422))
 def get_run(
-    run_id: RunId, caller: RunReader, db: EngineDep,
+    run_id: RunId, caller: RunReader, db: UnitOfWorkDep,
     limit: Annotated[int, Query(ge=1, le=bounds.api_page_clearings_max)] = (
         bounds.api_page_clearings_default),
     offset: Annotated[int, Query(ge=0, le=bounds.setoff_invoices_max)] = 0,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from sucre.adapters.iso20022.camt053 import build_camt053
 from sucre.domain.roles import Grant, Permission
-from sucre.entrypoints.api.deps import EngineDep, allowed
+from sucre.entrypoints.api.deps import UnitOfWorkDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.entrypoints.api.schemas.statements import StatementOut
 from sucre.service import access
@@ -35,7 +35,7 @@ _OK: dict[int | str, dict[str, Any]] = {200: {
 def statement(
     authority: Annotated[str, Path(max_length=12, pattern=r"^[A-Za-z0-9]+$")],
     caller: Annotated[Grant, Depends(allowed(Permission.READ_STATEMENTS))],
-    db: EngineDep,
+    db: UnitOfWorkDep,
     period: Annotated[str, Query(max_length=16, description="Period code, e.g. 2026-H2.")],
     format: Annotated[StatementFormat, Query(  # the query parameter's name
         description="json (default) or camt053 (ISO 20022 XML, validated against the official "

@@ -7,7 +7,7 @@ import datetime as dt
 from pydantic import BaseModel, Field
 
 from sucre import bounds
-from sucre.domain.orders import OrderRequest, OrderStatus
+from sucre.domain.orders import OrderRequest, OrderStatus, OrderView
 from sucre.entrypoints.api.schemas.fields import (
     CurrencyText,
     DecimalText,
@@ -23,7 +23,7 @@ from sucre.entrypoints.api.schemas.fields import (
 )
 from sucre.service.access import BatchItem
 from sucre.service.payments import OrderOutcome
-from sucre.service.reports import xsu
+from sucre.service.reports import order_json, xsu
 
 
 class PaymentOrderIn(RequestModel):
@@ -123,7 +123,7 @@ class OrderBatchOut(BaseModel):
         for item in items:
             outcome = error = None
             if item.order is not None:
-                outcome = OrderOutcomeOut(order_key=item.order_key, **item.order)
+                outcome = OrderOutcomeOut.of(item.order)
             elif item.error is not None:
                 error = ItemError(code=item.error.reason_code, message=item.error.message,
                                   field=item.error.field)
@@ -162,6 +162,10 @@ class PaymentOrderOut(BaseModel):
     importer: str
     exporter: str
     received_at: dt.datetime
+
+    @classmethod
+    def of(cls, order: OrderView) -> PaymentOrderOut:
+        return cls.model_validate(order_json(order))
 
 
 class OrderPageOut(BaseModel):
