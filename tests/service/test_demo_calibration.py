@@ -12,7 +12,7 @@ from sucre.service import demo, reports
 
 
 def test_the_demo_semester_is_calibrated_to_the_published_record(engine: Engine) -> None:
-    result = demo.run_demo(SqlUnitOfWork(engine), engine, orders=300, seed=11)
+    result = demo.run_demo(SqlUnitOfWork(engine), orders=300, seed=11)
     measured = result.report["calibration"]
     rate = measured["usd_per_xsu"]
     # Quasi-stable near 1.25 USD (later quoted 1.2509), not drifting by percents in a semester.

@@ -54,6 +54,26 @@ class AuthorityPosition:
     position: Position
     credit_line_minor: int
 
+    @property
+    def limit_minor(self) -> int:
+        return self.position.limit_minor
+
+    @property
+    def net_posted_minor(self) -> int:
+        return net_posted(self.position)
+
+    @property
+    def debit_reserved_minor(self) -> int:
+        return self.position.debit_pending_minor
+
+    @property
+    def credit_reserved_minor(self) -> int:
+        return self.position.credit_pending_minor
+
+    @property
+    def headroom_minor(self) -> int:
+        return headroom(self.position)
+
 
 def net_posted(position: Position) -> int:
     """The posted net position, credits minus debits: what the authority's XSU account in the

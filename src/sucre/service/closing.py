@@ -106,7 +106,7 @@ def close_period(uow: UnitOfWork, code: str, *, finance_deficits: bool | None = 
 
 def _record(uow: UnitOfWork, period: ClearingPeriod, report: SettlementReport
             ) -> SettlementRecord:
-    counts = uow.journal.order_counts(period.id)
+    counts = uow.orders.counts(period.id)
     return SettlementRecord(
         report, uow.journal.member_flows(period.id),
         accepted_orders=counts.get(OrderStatus.SETTLED, 0) + counts.get(OrderStatus.ACCEPTED, 0),

@@ -37,9 +37,6 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Engine
-
-from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import SucreError, invariant
 from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode
@@ -110,10 +107,9 @@ class DemoResult:
     calibration: dict[str, Any] = field(default_factory=dict)
 
 
-def run_demo(uow: UnitOfWork, engine: Engine, *, orders: int, seed: int,
+def run_demo(uow: UnitOfWork, *, orders: int, seed: int,
              on_progress: Callable[[str, int, int], None] | None = None) -> DemoResult:
-    """The semester, on ``uow``'s database (``engine``: the same database, for the use cases
-    not yet written against the unit of work; it goes when they are, issue 9)."""
+    """The semester, on ``uow``'s database."""
     rng = random.Random(seed)  # noqa: S311 - demo data must be reproducible, not secret
     result = DemoResult(report={})
     progress = on_progress or (lambda _stage, _done, _total: None)
@@ -123,10 +119,10 @@ def run_demo(uow: UnitOfWork, engine: Engine, *, orders: int, seed: int,
     _record_rates(uow, fixings, result, progress)
     _allocate(uow, orders, result)
     registry.open_period(uow, PERIOD_START)
-    _barter(engine, rng, fixings, orders, result)
+    _barter(uow, rng, fixings, orders, result)
     requests = _orders(rng, orders, fixings)
     half = len(requests) * 3 // 5
-    _import(engine, requests[:half], result, progress, "July to mid-September")
+    _import(uow, requests[:half], result, progress, "July to mid-September")
     registry.change_member_status(uow, "GRD", MemberStatus.SUSPENDED,
                                   effective_date=dt.date(2026, 10, 1), reference=REFERENCE)
     registry.change_member_status(uow, "VCT", MemberStatus.WITHDRAWN,
@@ -134,10 +130,10 @@ def run_demo(uow: UnitOfWork, engine: Engine, *, orders: int, seed: int,
     result.steps.append("Grenada suspended and Saint Vincent and the Grenadines withdrawn: "
                         "their orders are refused from now on; VCT's open position settles "
                         "at the close")
-    _import(engine, requests[half:], result, progress, "mid-September to December")
-    _two_phase(engine, rng, fixings, result)
+    _import(uow, requests[half:], result, progress, "mid-September to December")
+    _two_phase(uow, rng, fixings, result)
     result.report = reports.report_json(closing.close_period(
-        SqlUnitOfWork(engine), "2026-H2", finance_deficits=True,
+        uow, "2026-H2", finance_deficits=True,
         as_of=PERIOD_END + dt.timedelta(days=1)))
     result.report["orders"]["invalid"] = result.imported["invalid"] + result.imported["conflicts"]
     result.report["setoff"] = result.setoff
@@ -148,7 +144,7 @@ def run_demo(uow: UnitOfWork, engine: Engine, *, orders: int, seed: int,
         "cleared_through_chamber_xsu": result.report["gross_xsu"],
         "settled_net_xsu": result.report["net_xsu"],
     }
-    closing.verify_journal(SqlUnitOfWork(engine))
+    closing.verify_journal(uow)
     result.steps.append("period 2026-H2 closed and settled; journal re-derived and verified")
     _measure(result, orders)
     return result
@@ -186,7 +182,7 @@ def _measure(result: DemoResult, orders: int) -> None:
         f"{share['eccb']:.1%}")
 
 
-def _barter(engine: Engine, rng: random.Random, fixings: dict[dt.date, dict[str, Decimal]],
+def _barter(uow: UnitOfWork, rng: random.Random, fixings: dict[dt.date, dict[str, Decimal]],
             orders: int, result: DemoResult) -> None:
     """Traders' unpaid invoices are first set off; what remains is paid through the chamber.
 
@@ -207,11 +203,11 @@ def _barter(engine: Engine, rng: random.Random, fixings: dict[dt.date, dict[str,
             CurrencyCode(code), debtor_member, creditor_member,
             PERIOD_START + dt.timedelta(days=rng.randint(0, 30)), "090111", "10", "t",
             f"DUA-{creditor_member}-T{number:06d}"))
-    setoff_runs.store_invoices(SqlUnitOfWork(engine), invoices)
+    setoff_runs.store_invoices(uow, invoices)
     run_day = PERIOD_START + dt.timedelta(days=14)
     result.setoff = setoff_runs.run_document(
-        setoff_runs.run_setoff(SqlUnitOfWork(engine), run_day))
-    paid = setoff_runs.pay_residuals(SqlUnitOfWork(engine), run_day)
+        setoff_runs.run_setoff(uow, run_day))
+    paid = setoff_runs.pay_residuals(uow, run_day)
     result.imported["residual_orders"] = paid.accepted
     result.steps.append(
         f"{len(invoices)} unpaid invoices between 60 traders ({result.setoff['total_debt']} XSU) "
@@ -328,7 +324,7 @@ def _spoil(rng: random.Random, requests: list[OrderRequest]) -> list[OrderReques
     return [rng.choice(spoilers)(r) if rng.random() < 0.01 else r for r in requests]
 
 
-def _import(engine: Engine, requests: list[OrderRequest], result: DemoResult,
+def _import(uow: UnitOfWork, requests: list[OrderRequest], result: DemoResult,
             progress: Callable[[str, int, int], None], label: str) -> None:
     """Import in monthly files; after each, the receiving central banks confirm their receipts
     (so a net creditor's incoming XSU count towards what it may spend)."""
@@ -337,14 +333,14 @@ def _import(engine: Engine, requests: list[OrderRequest], result: DemoResult,
     for request in requests:
         months[request.value_date[:7]].append(request)
     for month in sorted(months):
-        report = payments.import_orders(SqlUnitOfWork(engine), enumerate(months[month], start=1),
+        report = payments.import_orders(uow, enumerate(months[month], start=1),
                                         batch_orders=500)
         accepted, limit = accepted + report.accepted, limit + report.rejected
         invalid += report.invalid
         result.invalid_examples.extend(f"{e.field}: {e.message} [{e.reason_code}]"
                                        for e in report.errors[:2])
         for authority, _, _ in bloc.AUTHORITIES:
-            confirmed += payments.confirm_all(SqlUnitOfWork(engine), authority, "2026-H2")
+            confirmed += payments.confirm_all(uow, authority, "2026-H2")
         done += len(months[month])
         progress(f"orders ({label})", done, len(requests))
     result.imported["accepted"] += accepted
@@ -355,7 +351,7 @@ def _import(engine: Engine, requests: list[OrderRequest], result: DemoResult,
                         f"central banks confirmed {confirmed} orders after each month")
 
 
-def _two_phase(engine: Engine, rng: random.Random, fixings: dict[dt.date, dict[str, Decimal]],
+def _two_phase(uow: UnitOfWork, rng: random.Random, fixings: dict[dt.date, dict[str, Decimal]],
                result: DemoResult) -> None:
     """Single submissions the receiving side decides on, and idempotent replays."""
     day = PERIOD_END - dt.timedelta(days=3)
@@ -368,17 +364,17 @@ def _two_phase(engine: Engine, rng: random.Random, fixings: dict[dt.date, dict[s
             amount=str(amount), currency="CUP", value_date=day.isoformat(), hs_code="071333",
             quantity="100", unit="t", origin="NIC", invoice_ref=f"INV-2P-{number}",
             customs_ref=f"DUA-NIC-2P-{number}")
-        outcome = payments.submit_order(SqlUnitOfWork(engine), request)
-        replay = payments.submit_order(SqlUnitOfWork(engine), request)
+        outcome = payments.submit_order(uow, request)
+        replay = payments.submit_order(uow, request)
         invariant(replay.replayed and replay.order_id == outcome.order_id,
                   "a replay returns the original outcome")
         if outcome.status is not OrderStatus.ACCEPTED:
             continue
         accept = number % 4 != 3
-        payments.decide_order(SqlUnitOfWork(engine), outcome.order_id, "BCN", accept=accept)
+        payments.decide_order(uow, outcome.order_id, "BCN", accept=accept)
         confirmed, rejected = confirmed + accept, rejected + (not accept)
     try:
-        payments.submit_order(SqlUnitOfWork(engine), replace(request, amount="1.00"))
+        payments.submit_order(uow, replace(request, amount="1.00"))
     except SucreError as error:
         result.imported["conflicts"] += 1
         result.invalid_examples.append(f"{error.field}: {error.message} [{error.reason_code}]")

@@ -11,13 +11,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import TYPE_CHECKING
 
 from sucre import bounds
 from sucre.adapters.db.engine import retry_transient
-from sucre.adapters.db.repositories.decisions import SqlDecisions
-from sucre.adapters.db.repositories.members import SqlMembers
-from sucre.adapters.db.repositories.periods import SqlPeriods
 from sucre.domain import parameters
 from sucre.domain.decisions import Allocation
 from sucre.domain.errors import (
@@ -40,10 +36,6 @@ from sucre.domain.periods import ClearingPeriod, PeriodState, period_bounds, per
 from sucre.domain.rates import Basket, daily_rates, fixing_deviations
 from sucre.domain.text import stored_text
 from sucre.service.unit_of_work import Decisions, Members, Periods, Rates, UnitOfWork
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection
-
 
 # --- participants ---------------------------------------------------------------------------
 
@@ -279,12 +271,6 @@ def ensure_period(uow: UnitOfWork, day: dt.date) -> ClearingPeriod:
     """The period of the council's calendar containing ``day``, opened if it is not yet (inside
     the caller's unit of work, which commits it)."""
     return _ensure_period(uow.periods, uow.members, uow.decisions, day)
-
-
-def ensure_period_on(conn: Connection, day: dt.date) -> ClearingPeriod:
-    """:func:`ensure_period` over a connection in a transaction, for :mod:`closing` until it is
-    written against the unit of work (issue 9); goes then."""
-    return _ensure_period(SqlPeriods(conn), SqlMembers(conn), SqlDecisions(conn), day)
 
 
 def _ensure_period(periods: Periods, members: Members, decisions: Decisions,

@@ -29,7 +29,7 @@ from sucre.domain.members import (
 from sucre.domain.money import XSU, CurrencyCode, format_amount
 from sucre.domain.orders import OrderStatus, OrderView
 from sucre.domain.periods import ClearingPeriod, PeriodState
-from sucre.domain.positions import Position, headroom, net_posted
+from sucre.domain.positions import AuthorityPosition
 from sucre.domain.rates import rate_text
 from sucre.service.unit_of_work import UnitOfWork
 
@@ -97,34 +97,6 @@ def _sorted_keys(value: Any) -> Any:
 
 
 @dataclass(frozen=True, slots=True)
-class AuthorityPosition:
-    """An authority's live position in a period, and the credit line within its limit."""
-
-    position: Position
-    credit_line_minor: int
-
-    @property
-    def limit_minor(self) -> int:
-        return self.position.limit_minor
-
-    @property
-    def net_posted_minor(self) -> int:
-        return net_posted(self.position)
-
-    @property
-    def debit_reserved_minor(self) -> int:
-        return self.position.debit_pending_minor
-
-    @property
-    def credit_reserved_minor(self) -> int:
-        return self.position.credit_pending_minor
-
-    @property
-    def headroom_minor(self) -> int:
-        return headroom(self.position)
-
-
-@dataclass(frozen=True, slots=True)
 class PositionsReport:
     """The live positions of a period, by authority code."""
 
@@ -138,11 +110,9 @@ def positions_report(uow: UnitOfWork, period_code: str | None = None, *,
     authority ``only``, when it is given)."""
     with uow:
         period = _period_or_latest_open(uow.periods.all(), period_code)
-        rows = uow.periods.positions(period.id)
-    return PositionsReport(period, {
-        code: AuthorityPosition(position, credit_line)
-        for code, (position, credit_line) in sorted(rows.items())
-        if only is None or code == only})
+        rows = uow.positions.in_period(period.id)
+    return PositionsReport(period, {row.authority: row for row in rows
+                                    if only is None or row.authority == only})
 
 
 def _period_or_latest_open(periods: list[ClearingPeriod], code: str | None

@@ -152,9 +152,6 @@ class Periods(Protocol):
 
     def unsettled(self) -> list[ClearingPeriod]: ...
 
-    def positions(self, period_id: int) -> dict[AuthorityCode, tuple[Position, int]]:
-        """Each authority's position in the period, and the credit line within its limit."""
-
     def position_holders(self, period_id: int) -> set[int]:
         """The ids of the authorities holding a position row in the period."""
 
@@ -274,7 +271,6 @@ class Journal(Protocol):
 
     def member_flows(self, period_id: int) -> dict[MemberCode, MemberFlows]: ...
 
-    def order_counts(self, period_id: int) -> dict[OrderStatus, int]: ...
 
 
 class Settlements(Protocol):

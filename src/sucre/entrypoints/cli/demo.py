@@ -63,7 +63,7 @@ def demo(
                     tasks[stage] = bar.add_task(stage, total=total)
                 bar.update(tasks[stage], completed=done)
 
-            result = run_demo(SqlUnitOfWork(engine), engine, orders=orders, seed=seed,
+            result = run_demo(SqlUnitOfWork(engine), orders=orders, seed=seed,
                               on_progress=on_progress)
     if not as_json:
         _print_demo_story(result, database)

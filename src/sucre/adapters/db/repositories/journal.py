@@ -163,9 +163,3 @@ class SqlJournal(SqlRepository):
                 sums[member][label] += int(total)
         return {MemberCode(m): MemberFlows(s["paid"], s["received"]) for m, s in sums.items()}
 
-    def order_counts(self, period_id: int) -> dict[OrderStatus, int]:
-        """How many of a period's orders are in each status."""
-        o = t.payment_orders.c
-        query = (select(o.status, func.count()).where(o.period_id == period_id)
-                 .group_by(o.status))
-        return {OrderStatus(s): int(n) for s, n in self.conn.execute(query).tuples()}

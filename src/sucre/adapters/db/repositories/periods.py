@@ -12,9 +12,7 @@ from sucre.adapters.db import tables as t
 from sucre.adapters.db.repositories import SqlRepository, now
 from sucre.domain.decisions import Allocation
 from sucre.domain.errors import invariant
-from sucre.domain.members import AuthorityCode
 from sucre.domain.periods import ClearingPeriod, PeriodState
-from sucre.domain.positions import POSITION_FIELDS, Position
 
 
 def _period(row: Any) -> ClearingPeriod:
@@ -69,15 +67,6 @@ class SqlPeriods(SqlRepository):
             t.periods.c.state != PeriodState.SETTLED.value).order_by(t.periods.c.start_date))]
 
     # --- the position rows of a period ---------------------------------------------------
-
-    def positions(self, period_id: int) -> dict[AuthorityCode, tuple[Position, int]]:
-        """Each authority's position in the period, and the credit line within its limit."""
-        p = t.positions.c
-        rows = self.conn.execute(select(t.positions, t.authorities.c.code)
-                                 .join(t.authorities, t.authorities.c.id == p.authority_id)
-                                 .where(p.period_id == period_id))
-        return {AuthorityCode(r.code): (Position(*(int(getattr(r, f)) for f in POSITION_FIELDS)),
-                                        int(r.credit_line_minor)) for r in rows}
 
     def position_holders(self, period_id: int) -> set[int]:
         return set(self.conn.execute(select(t.positions.c.authority_id).where(

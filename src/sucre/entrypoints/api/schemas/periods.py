@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field, StrictBool
 from sucre import bounds
 from sucre.domain.confirmations import SettledPeriod
 from sucre.domain.periods import ClearingPeriod, PeriodState
+from sucre.domain.positions import AuthorityPosition
 from sucre.entrypoints.api.schemas.fields import RequestModel
-from sucre.service.reports import AuthorityPosition, PositionsReport, report_json, xsu
+from sucre.service.reports import PositionsReport, report_json, xsu
 
 
 class AuthorityPositionOut(BaseModel):
