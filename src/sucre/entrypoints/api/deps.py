@@ -129,9 +129,9 @@ class Idempotent:
     def run_raw(self, action: Callable[[], Response]) -> Response:
         """Replay the stored response, or run ``action`` and store what it answered.
 
-        Domain errors are answers too (a retry gets the same 4xx) and leave nothing of the
-        action behind; an unexpected exception undoes the whole transaction, key included, and
-        propagates (500), so that a retry runs the action again.
+        Domain errors are answers too (a retry gets the same 4xx); an unexpected exception
+        undoes the whole transaction, key included, and propagates (500), so that a retry runs
+        the action again.
         """
         try:
             return self._once(action)
@@ -149,9 +149,9 @@ class Idempotent:
                 return Response(stored.body, status_code=stored.status_code,
                                 media_type=stored.media_type, headers={REPLAYED_HEADER: "true"})
             try:
-                with self.uow:  # a savepoint: a refused action leaves nothing behind
-                    response = action()
-                    self.uow.commit()
+                # The use case's own block is a savepoint of this transaction: a refused
+                # action leaves nothing of that block behind.
+                response = action()
             except SucreError as error:
                 response = error_response(error)
             idempotency.answer(self.uow, self.principal, self.key,
