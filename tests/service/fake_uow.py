@@ -227,7 +227,7 @@ class FakeMembers(_Repository):
     def authority_ids(self) -> dict[AuthorityCode, int]:
         return dict(self.state.authority_ids)
 
-    def members(self) -> dict[MemberCode, MemberState]:
+    def members(self, on: dt.date | None = None) -> dict[MemberCode, MemberState]:
         return dict(self.state.members)
 
 

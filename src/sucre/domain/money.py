@@ -45,6 +45,7 @@ CURRENCY_DECIMALS: dict[str, int] = {
     "NIO": 2,
     "XCD": 2,
     "UYU": 2,
+    "HNL": 2,  # Honduras, a member 2008-2010 (the register's history)
 }
 
 

@@ -23,7 +23,14 @@ from json.encoder import encode_basestring_ascii
 
 from sucre import bounds
 from sucre.domain.decimal_text import parse_decimal
-from sucre.domain.errors import InvalidAmount, InvalidCurrency, InvalidDate, InvalidInput, invariant
+from sucre.domain.errors import (
+    InvalidAmount,
+    InvalidCurrency,
+    InvalidDate,
+    InvalidInput,
+    UnknownParty,
+    invariant,
+)
 from sucre.domain.members import (
     AuthorityCode,
     MemberCode,
@@ -31,7 +38,8 @@ from sucre.domain.members import (
     MonetaryAuthority,
     lookup_member,
     member_code,
-    require_active,
+    require_may_pay,
+    require_may_receive,
 )
 from sucre.domain.money import XSU, CurrencyCode, currency, parse_amount
 from sucre.domain.periods import ClearingPeriod, PeriodState
@@ -166,13 +174,15 @@ class ClearingContext:
     authorities: Mapping[AuthorityCode, MonetaryAuthority]
     rates_on: Callable[[dt.date], DailyRates | None]
     period_on: Callable[[dt.date], ClearingPeriod | None]
+    #: The members and their status on a value date (None: ``members`` as they are).
+    members_on: Callable[[dt.date], Mapping[MemberCode, MemberState]] | None = None
 
 
 def validate_order(request: OrderRequest, context: ClearingContext) -> PaymentOrder:
     """Check every field of ``request``; return the order to reserve, or raise the first error."""
     key = order_key(request.idempotency_key)
-    debtor = _active_member(request.debtor_member, context, "debtor_member")
-    creditor = _active_member(request.creditor_member, context, "creditor_member")
+    debtor = _member(request.debtor_member, context, "debtor_member")
+    creditor = _member(request.creditor_member, context, "creditor_member")
     if debtor.authority == creditor.authority:
         raise InvalidInput(
             f"{debtor.code} and {creditor.code} are both served by {debtor.authority}: "
@@ -181,6 +191,7 @@ def validate_order(request: OrderRequest, context: ClearingContext) -> PaymentOr
     code = _order_currency(request.currency, context.authorities[debtor.authority])
     amount_minor = parse_amount(request.amount, code, field="amount")
     value_date = _date(request.value_date)
+    _require_statuses(debtor.code, creditor.code, value_date, context)
     period = _open_period(value_date, context)
     rates = context.rates_on(value_date)
     if rates is None:
@@ -225,10 +236,21 @@ def rejection_reason(text: str) -> str:
     return code
 
 
-def _active_member(text: str, context: ClearingContext, field: str) -> MemberState:
-    member = lookup_member(context.members, member_code(text, field=field), field=field)
-    require_active(member, field=field)
-    return member
+def _member(text: str, context: ClearingContext, field: str) -> MemberState:
+    return lookup_member(context.members, member_code(text, field=field), field=field)
+
+
+def _require_statuses(debtor: MemberCode, creditor: MemberCode, value_date: dt.date,
+                      context: ClearingContext) -> None:
+    """The debtor may pay and the creditor be paid by their status on the value date."""
+    members = context.members if context.members_on is None else context.members_on(value_date)
+    for code, field, require in ((debtor, "debtor_member", require_may_pay),
+                                 (creditor, "creditor_member", require_may_receive)):
+        member = members.get(code)
+        if member is None:
+            raise UnknownParty(f"{code} was not a member of the bloc on {value_date}",
+                               field=field)
+        require(member, field=field)
 
 
 def _order_currency(text: str, debtor_authority: MonetaryAuthority) -> CurrencyCode:

@@ -28,7 +28,7 @@ from sucre.domain.errors import (
     UnknownParty,
     invariant,
 )
-from sucre.domain.members import AuthorityCode
+from sucre.domain.members import AuthorityCode, MemberCode, MemberState
 from sucre.domain.orders import (
     ClearingContext,
     OrderRequest,
@@ -68,9 +68,11 @@ def _outcome(order: StoredOrder, *, replayed: bool) -> OrderOutcome:
 
 
 def context_for(uow: UnitOfWork) -> ClearingContext:
-    """What validation needs, read once per transaction (rates and periods cached per date)."""
+    """What validation needs, read once per transaction (rates, periods and the members' status
+    cached per date)."""
     rates_cache: dict[dt.date, DailyRates | None] = {}
     period_cache: dict[dt.date, ClearingPeriod | None] = {}
+    members_cache: dict[dt.date, dict[MemberCode, MemberState]] = {}
 
     def rates_on(day: dt.date) -> DailyRates | None:
         if day not in rates_cache:
@@ -82,8 +84,13 @@ def context_for(uow: UnitOfWork) -> ClearingContext:
             period_cache[day] = uow.periods.on(day)
         return period_cache[day]
 
+    def members_on(day: dt.date) -> dict[MemberCode, MemberState]:
+        if day not in members_cache:
+            members_cache[day] = uow.members.members(on=day)
+        return members_cache[day]
+
     return ClearingContext(uow.members.members(), uow.members.authorities(), rates_on,
-                           period_on)
+                           period_on, members_on)
 
 
 def _replay(existing: StoredOrder, request: OrderRequest) -> OrderOutcome:

@@ -9,6 +9,7 @@ every change is itself a decision.
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Mapping
 from fractions import Fraction
 
@@ -18,18 +19,23 @@ from sucre.domain import parameters
 from sucre.domain.decisions import Allocation
 from sucre.domain.errors import (
     IdempotencyConflict,
+    InvalidInput,
     InvalidState,
     UnknownParty,
     invariant,
 )
 from sucre.domain.members import (
     AuthorityCode,
+    MemberCode,
     MemberState,
     MemberStatus,
     MonetaryAuthority,
+    StatusChange,
     authority_code,
     authority_currency,
+    in_bloc_between,
     member_code,
+    status_on,
 )
 from sucre.domain.money import CurrencyCode
 from sucre.domain.periods import ClearingPeriod, PeriodState, period_bounds, period_code
@@ -52,17 +58,74 @@ def register_authority(uow: UnitOfWork, code: str, name: str, currency_code: str
 @retry_transient
 def register_member(uow: UnitOfWork, code: str, name: str, authority: str, *,
                     effective_date: dt.date, reference: str) -> None:
+    """Admit a member state served by an existing authority, from ``effective_date`` on."""
     member = member_code(code)
     member_name = _party_name(name)
     with uow:
-        authority_id = uow.members.authority_ids().get(authority_code(authority))
-        if authority_id is None:
-            raise UnknownParty(f"no monetary authority {authority}", field="authority")
-        uow.decisions.record_decision("admission", effective_date, reference,
-                                      {"member": member, "authority": authority})
-        uow.members.add_member(MemberState(member, member_name, AuthorityCode(authority)),
-                               authority_id)
+        _admit(uow, member, member_name, authority_code(authority), effective_date, reference,
+               {})
         uow.commit()
+
+
+@retry_transient
+def admit_member(uow: UnitOfWork, code: str, name: str, *, authority: str,
+                 effective_date: dt.date, reference: str, authority_name: str | None = None,
+                 currency: str | None = None, allocation_minor: int | None = None,
+                 credit_line_minor: int = 0) -> None:
+    """The council admits a member state from ``effective_date`` on: served by ``authority``, an
+    existing one (a shared one such as the ECCB) or a new one (then its ``authority_name`` and
+    ``currency`` are required), with an allocation (and credit line) for that authority if
+    given. A member that withdrew comes back this way (a new admission); one that is a member
+    on that day is refused."""
+    member = member_code(code)
+    member_name = _party_name(name)
+    code_of_authority = authority_code(authority)
+    with uow:
+        known = uow.members.authorities().get(code_of_authority)
+        if known is None:
+            if authority_name is None or currency is None:
+                raise UnknownParty(f"no monetary authority {code_of_authority}: a new one needs "
+                                   "its name and currency", field="authority")
+            uow.members.add_authority(MonetaryAuthority(
+                code_of_authority, _party_name(authority_name), authority_currency(currency)))
+        elif currency is not None and authority_currency(currency) != known.currency:
+            raise InvalidInput(f"{code_of_authority} clears in {known.currency}, not {currency}",
+                               field="currency", reason_code="AM03")
+        payload: dict[str, object] = {"name": member_name}
+        if allocation_minor is not None:
+            payload |= {"allocation_minor": allocation_minor,
+                        "credit_line_minor": credit_line_minor}
+        _admit(uow, member, member_name, code_of_authority, effective_date, reference, payload)
+        _add_position_rows(uow.periods, uow.members, uow.decisions)
+        if allocation_minor is not None:
+            set_allocation(uow, code_of_authority, effective_date, allocation_minor,
+                           credit_line_minor, reference)
+        uow.commit()
+
+
+def _admit(uow: UnitOfWork, member: MemberCode, name: str, authority: AuthorityCode,
+           effective_date: dt.date, reference: str, payload: dict[str, object]) -> None:
+    authority_id = uow.members.authority_ids().get(authority)
+    if authority_id is None:
+        raise UnknownParty(f"no monetary authority {authority}", field="authority")
+    recorded = uow.members.members().get(member)
+    if recorded is not None:
+        if recorded.authority != authority:
+            raise InvalidState(f"{member} is served by {recorded.authority}, not {authority}",
+                               field="authority")
+        status = status_on(uow.members.history(member), effective_date)
+        if status is not MemberStatus.WITHDRAWN:
+            raise InvalidState(
+                f"{member} is {'not yet admitted' if status is None else status.value} on "
+                f"{effective_date}: only a member that withdrew is admitted again",
+                field="member")
+    decision = uow.decisions.record_decision("admission", effective_date, reference,
+                                             {"member": member, "authority": authority,
+                                              **payload})
+    if recorded is None:
+        uow.members.add_member(MemberState(member, name, authority), authority_id)
+    uow.members.add_status_change(StatusChange(member, MemberStatus.ACTIVE, effective_date,
+                                               decision))
 
 
 def _party_name(name: str) -> str:
@@ -72,19 +135,24 @@ def _party_name(name: str) -> str:
 @retry_transient
 def change_member_status(uow: UnitOfWork, code: str, status: MemberStatus, *,
                          effective_date: dt.date, reference: str) -> None:
-    """Suspend, reinstate or withdraw a member (a withdrawn member cannot come back here)."""
+    """Suspend, reinstate or withdraw a member from ``effective_date`` on (a change dated in the
+    future changes nothing before it; a withdrawn member comes back by :func:`admit_member`)."""
     member = member_code(code)
     with uow:
-        current = uow.members.members().get(member)
-        if current is None:
+        history = uow.members.history(member)
+        if not history:
             raise UnknownParty(f"{member} is not a member", field="member")
-        if current.status is MemberStatus.WITHDRAWN:
+        current = status_on(history, effective_date)
+        if current is None:
+            raise InvalidState(f"{member} is not yet a member on {effective_date}",
+                               field="effective_date")
+        if current is MemberStatus.WITHDRAWN:
             raise InvalidState(f"{member} has withdrawn; readmission is a new admission",
                                field="status")
-        uow.decisions.record_decision(
+        decision = uow.decisions.record_decision(
             f"member_{status.value}", effective_date, reference,
-            {"member": member, "from": current.status.value, "to": status.value})
-        uow.members.set_status(member, status)
+            {"member": member, "from": current.value, "to": status.value})
+        uow.members.add_status_change(StatusChange(member, status, effective_date, decision))
         uow.commit()
 
 
@@ -287,11 +355,24 @@ def _ensure_period(periods: Periods, members: Members, decisions: Decisions,
 
 def _add_position_rows(periods: Periods, members: Members, decisions: Decisions) -> None:
     """Give every authority a position row in every unsettled period, with its limit (the
-    latest allocation dated on or before the period's last day: see :func:`set_allocation`)."""
-    authority_ids = members.authority_ids().values()
+    latest allocation dated on or before the period's last day: see :func:`set_allocation`).
+
+    An authority whose member states were all out of the bloc for the whole period (withdrawn
+    before it, admitted after it) takes no part in it: no row.
+    """
+    authority_ids = members.authority_ids()
+    served: dict[AuthorityCode, list[list[StatusChange]]] = defaultdict(list)
+    history: dict[MemberCode, list[StatusChange]] = defaultdict(list)
+    for change in members.history():
+        history[change.member].append(change)
+    for code, member in members.members().items():
+        served[member.authority].append(history[code])
     for period in periods.unsettled():
         have = periods.position_holders(period.id)
-        for authority_id in authority_ids:
-            if authority_id not in have:
-                periods.add_position(period.id, authority_id,
-                                     decisions.allocation_in_force(authority_id, period.end))
+        for authority, authority_id in authority_ids.items():
+            if authority_id in have or (served[authority] and not any(
+                    in_bloc_between(changes, period.start, period.end)
+                    for changes in served[authority])):
+                continue
+            periods.add_position(period.id, authority_id,
+                                 decisions.allocation_in_force(authority_id, period.end))

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -24,7 +25,9 @@ from sucre.domain.members import (
     MemberState,
     MemberStatus,
     MonetaryAuthority,
+    StatusChange,
     authority_code,
+    member_since,
 )
 from sucre.domain.money import XSU, CurrencyCode, format_amount
 from sucre.domain.orders import OrderStatus, OrderView
@@ -233,46 +236,37 @@ def rates_report(uow: UnitOfWork, day: dt.date | None = None) -> RatesReport:
 
 @dataclass(frozen=True, slots=True)
 class MemberLine:
-    """A member state, its central bank and its status on the report's date."""
+    """A member state of the bloc on the report's date: its central bank, its status (active or
+    suspended) and the first day of its current uninterrupted membership."""
 
     member: MemberState
     authority: MonetaryAuthority
     status: MemberStatus
+    since: dt.date
 
 
 @dataclass(frozen=True, slots=True)
 class MembersReport:
-    as_of: dt.date | None
+    as_of: dt.date
     members: tuple[MemberLine, ...]
 
 
-def members_report(uow: UnitOfWork, as_of: dt.date | None = None) -> MembersReport:
-    """Each member state, its central bank and its status on ``as_of`` (default: today's
-    status), from the council's member decisions."""
+def members_report(uow: UnitOfWork, as_of: dt.date) -> MembersReport:
+    """The member states of the bloc on ``as_of`` (not those withdrawn or not yet admitted),
+    from the council's member decisions in force that day."""
     with uow:
-        members = uow.members.members()
+        members = uow.members.members(on=as_of)
         authorities = uow.members.authorities()
-        changes = uow.decisions.member_changes() if as_of is not None else []
-    status = {code: m.status.value for code, m in members.items()}
-    if as_of is not None:
-        _roll_back_to(as_of, status, changes)
-    return MembersReport(as_of, tuple(
-        MemberLine(m, authorities[m.authority], MemberStatus(status[code]))
-        for code, m in sorted(members.items())))
-
-
-def _roll_back_to(as_of: dt.date, status: dict[MemberCode, str],
-                  changes: Sequence[Decision]) -> None:
-    """Each member's status on ``as_of``: the last change in force then, else the one before
-    the first change."""
-    seen: set[str] = set()
-    for change in changes:
-        member = change.payload.get("member")
-        if member not in status:
+        history: dict[MemberCode, list[StatusChange]] = defaultdict(list)
+        for change in uow.members.history():
+            history[change.member].append(change)
+    lines = []
+    for code, member in sorted(members.items()):
+        since = member_since(history[code], as_of)
+        if member.status is MemberStatus.WITHDRAWN or since is None:
             continue
-        if change.effective_date <= as_of or member not in seen:
-            status[member] = change.payload["to" if change.effective_date <= as_of else "from"]
-        seen.add(member)
+        lines.append(MemberLine(member, authorities[member.authority], member.status, since))
+    return MembersReport(as_of, tuple(lines))
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,8 +29,8 @@ from sucre.domain.members import (
     AuthorityCode,
     MemberCode,
     MemberState,
-    MemberStatus,
     MonetaryAuthority,
+    StatusChange,
 )
 from sucre.domain.money import CurrencyCode
 from sucre.domain.orders import OrderStatus, OrderView, PaymentOrder, StoredOrder, Verdict
@@ -170,13 +170,20 @@ class Members(Protocol):
 
     def authority_ids(self) -> dict[AuthorityCode, int]: ...
 
-    def members(self) -> dict[MemberCode, MemberState]: ...
+    def members(self, on: dt.date | None = None) -> dict[MemberCode, MemberState]:
+        """With ``on``: the member states admitted by then, each with its status that day
+        (withdrawn ones included). Without: every member state recorded, with its last
+        recorded status (future changes included)."""
+
+    def history(self, member: MemberCode | None = None) -> list[StatusChange]:
+        """The status changes (of one member, or all), in effective order."""
 
     def add_authority(self, authority: MonetaryAuthority) -> None: ...
 
-    def add_member(self, member: MemberState, authority_id: int) -> None: ...
+    def add_member(self, member: MemberState, authority_id: int) -> None:
+        """Record a member state (its status comes from :meth:`add_status_change`)."""
 
-    def set_status(self, member: MemberCode, status: MemberStatus) -> None: ...
+    def add_status_change(self, change: StatusChange) -> None: ...
 
     def member_count(self) -> int: ...
 

@@ -49,7 +49,6 @@ members = Table(
     Column("code", String(3), nullable=False, unique=True),
     Column("name", String(bounds.party_name_chars_max), nullable=False),
     Column("authority_id", ForeignKey("authorities.id"), nullable=False),
-    Column("status", String(12), nullable=False),
 )
 
 # Council decisions: append-only audit trail of every parameter change, with its reference.
@@ -61,6 +60,18 @@ decisions = Table(
     Column("reference", String(bounds.decision_reference_chars_max), nullable=False),
     Column("payload", Text, nullable=False),  # canonical JSON of the decision
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+
+# A member's status history: one row per council decision changing it, in force from its date
+# (domain/members.status_on: the last change effective on or before a day). Migration 0009.
+member_status_changes = Table(
+    "member_status_changes", metadata,
+    Column("id", Id, primary_key=True),
+    Column("member", ForeignKey("members.code"), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("decision_id", ForeignKey("decisions.id")),  # NULL: converted, no decision recorded
+    Index("ix_member_status_changes_member_date", "member", "effective_date"),
 )
 
 parameters = Table(

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from sucre.domain.members import MemberStatus
 from sucre.domain.money import USD
 from sucre.domain.rates import rate_text
 from sucre.entrypoints.cli import console
@@ -47,28 +48,34 @@ def _rates_json(report: reports.RatesReport) -> dict[str, Any]:
 
 
 def members(as_of: Annotated[str | None, typer.Option(
-                "--as-of", help="Status on this date, YYYY-MM-DD (default: today's).")] = None,
+                "--as-of", help="The bloc on this date, YYYY-MM-DD (default: today).")] = None,
             database: DatabaseOption = None, as_json: JsonOption = False) -> None:
-    """The member states, their central bank and currency, and their status."""
+    """The member states on a date: their central bank and currency, status and since when."""
     with domain_errors():
-        day = None if as_of is None else console.day(as_of, "as_of")
+        day = console.today() if as_of is None else console.day(as_of, "as_of")
         report = reports.members_report(console.unit_of_work(database), day)
     if as_json:
         emit_json(_members_json(report))
         return
-    table = Table("member", "name", "central bank", "currency", "status",
-                  title=f"members{'' if day is None else f' on {day}'}", title_justify="left")
+    table = Table("member", "name", "central bank", "currency", "status", "since",
+                  title=f"members on {day}", title_justify="left")
     for m in report.members:
         table.add_row(m.member.code, cell(m.member.name), m.authority.code,
-                      m.authority.currency, m.status.value)
+                      m.authority.currency, _status(m.status), m.since.isoformat())
     out.print(table)
 
 
+def _status(status: MemberStatus) -> str:
+    """A member's status as the report says it: a member in good standing, or suspended."""
+    return "suspended" if status is MemberStatus.SUSPENDED else "member"
+
+
 def _members_json(report: reports.MembersReport) -> dict[str, Any]:
-    return {"as_of": None if report.as_of is None else report.as_of.isoformat(), "members": [
-        {"member": m.member.code, "name": m.member.name, "authority": m.authority.code,
-         "authority_name": m.authority.name, "currency": m.authority.currency,
-         "status": m.status.value} for m in report.members]}
+    return {"as_of": report.as_of.isoformat(), "members": [
+        {"code": m.member.code, "name": m.member.name, "status": _status(m.status),
+         "authority": m.authority.code, "authority_name": m.authority.name,
+         "currency": m.authority.currency, "since": m.since.isoformat()}
+        for m in report.members]}
 
 
 def decisions(database: DatabaseOption = None, as_json: JsonOption = False) -> None:

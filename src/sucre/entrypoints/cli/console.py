@@ -126,6 +126,11 @@ def _iso(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON")
 
 
+def today() -> dt.date:
+    """The operating date: ``SUCRE_TODAY``, or today's (UTC) date."""
+    return bootstrap.today() or dt.datetime.now(dt.UTC).date()
+
+
 def day(text: str, field: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)

@@ -3,7 +3,6 @@ of trade run end to end)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,14 +28,14 @@ from sucre.service.demo import PEAK_SEMESTER_ORDERS, run_demo
 
 def init(database: DatabaseOption = None,
          bloc_members: Annotated[bool, typer.Option(
-             "--bloc/--empty", help="Register the bloc's 10 members and 5 authorities.")] = True,
-         reference: str = "ALBA-TCP membership as of 2026") -> None:
-    """Create (or migrate) the database and register the bloc."""
+             "--bloc/--empty",
+             help="Load the bloc's membership register: its members since 2004.")] = True,
+         ) -> None:
+    """Create (or migrate) the database and load the bloc's membership register."""
     with domain_errors():
         uow = console.unit_of_work(database)
         if bloc_members and registry.member_count(uow) == 0:
-            admitted = bootstrap.today() or dt.date.today()  # noqa: DTZ011 -- a calendar date
-            bloc.register_bloc(uow, admitted, reference)
+            bloc.load_register(uow)
         say(out, f"database ready: {uow.engine.url.render_as_string(hide_password=True)}")
 
 
