@@ -93,10 +93,11 @@ def test_rates_members_and_decisions(engine: Engine, url: str) -> None:  # noqa:
     before = json.loads(invoke("members", "--as-of", "2026-07-04", "--json", "-d", url))
     after = json.loads(invoke("members", "--as-of", "2026-07-05", "--json", "-d", url))
     now = json.loads(invoke("members", "--json", "-d", url))
-    status = {name: {m["member"]: m["status"] for m in doc["members"]}
+    status = {name: {m["code"]: m["status"] for m in doc["members"]}
               for name, doc in (("before", before), ("after", after), ("now", now))}
     assert (status["before"]["NIC"], status["after"]["NIC"], status["now"]["NIC"]) == (
-        "active", "suspended", "suspended")
+        "member", "suspended", "suspended")
+    assert {m["since"] for m in after["members"]} == {"2026-07-01"}  # the world's admissions
     assert len(status["now"]) == 10 and "Nicaragua" in invoke("members", "-d", url)
     decisions = json.loads(invoke("decisions", "--json", "-d", url))
     kinds = [d["kind"] for d in decisions["decisions"]]

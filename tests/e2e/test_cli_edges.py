@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from sucre import bounds
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
+from sucre.adapters.membership_register import read_register
 from sucre.bootstrap import database
 from sucre.domain.errors import IdempotencyConflict
 from sucre.entrypoints.cli import app
@@ -89,11 +90,13 @@ def test_the_same_basket_twice_changes_nothing_and_another_is_refused(engine: En
     assert world.row_counts(engine) == before
 
 
-def test_init_dates_the_admissions_by_the_operating_date(tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_loads_the_membership_register_whatever_the_operating_date(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bloc's history is dated by its own events (2004 on), not by the day of ``init``."""
     monkeypatch.setenv("SUCRE_TODAY", "2026-01-02")
     url = f"sqlite:///{tmp_path / 'init.db'}"
     assert runner.invoke(app, ["init", "-d", url]).exit_code == 0
     with database(url).connect() as conn:
         dates = set(conn.execute(select(t.decisions.c.effective_date)).scalars())
-    assert dates == {dt.date(2026, 1, 2)}
+    assert dates == {e.date for e in read_register().events}
+    assert min(dates) == dt.date(2004, 12, 14)

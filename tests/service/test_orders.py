@@ -122,16 +122,31 @@ def test_bad_input_is_refused_naming_the_field_and_writes_nothing(
     assert (world.row_counts(bloc_engine), world.position_sums(bloc_engine)) == before
 
 
-@pytest.mark.parametrize(("status", "code"), [(MemberStatus.SUSPENDED, "AG01"),
-                                              (MemberStatus.WITHDRAWN, "AC04")])
-def test_suspended_and_withdrawn_members_cannot_pay_or_be_paid(
-        bloc_engine: Engine, uow: SqlUnitOfWork, status: MemberStatus, code: str) -> None:
-    registry.change_member_status(uow, "VEN", status, effective_date=world.START,
+def test_a_suspended_member_is_paid_but_cannot_pay(bloc_engine: Engine,
+                                                  uow: SqlUnitOfWork) -> None:
+    registry.change_member_status(uow, "VEN", MemberStatus.SUSPENDED, effective_date=world.START,
                                   reference=world.REF)
+    assert payments.submit_order(uow, world.order("PAID")).status is OrderStatus.ACCEPTED
     before = world.row_counts(bloc_engine)
     with pytest.raises(PartyNotActive) as caught:
-        payments.submit_order(uow, world.order())
-    assert (caught.value.field, caught.value.reason_code) == ("creditor_member", code)
+        payments.submit_order(uow, world.order("PAYS", debtor_member="VEN",
+                                               creditor_member="CUB", origin="CUB"))
+    assert (caught.value.field, caught.value.reason_code) == ("debtor_member", "AG01")
+    assert world.row_counts(bloc_engine) == before
+
+
+@pytest.mark.parametrize("side", ["creditor", "debtor"])
+def test_a_withdrawn_member_neither_pays_nor_is_paid(bloc_engine: Engine, uow: SqlUnitOfWork,
+                                                     side: str) -> None:
+    registry.change_member_status(uow, "VEN", MemberStatus.WITHDRAWN, effective_date=world.START,
+                                  reference=world.REF)
+    before = world.row_counts(bloc_engine)
+    request = world.order() if side == "creditor" else world.order(
+        debtor_member="VEN", creditor_member="CUB", origin="CUB")
+    with pytest.raises(PartyNotActive) as caught:
+        payments.submit_order(uow, request)
+    assert (caught.value.field, caught.value.reason_code) == (f"{side}_member", "AC04")
+    assert "withdrawn" in caught.value.message
     assert world.row_counts(bloc_engine) == before
 
 
