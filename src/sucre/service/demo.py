@@ -127,9 +127,9 @@ def run_demo(uow: UnitOfWork, *, orders: int, seed: int,
                                   effective_date=dt.date(2026, 10, 1), reference=REFERENCE)
     registry.change_member_status(uow, "VCT", MemberStatus.WITHDRAWN,
                                   effective_date=dt.date(2026, 10, 1), reference=REFERENCE)
-    result.steps.append("Grenada suspended and Saint Vincent and the Grenadines withdrawn: "
-                        "their orders are refused from now on; VCT's open position settles "
-                        "at the close")
+    result.steps.append("Grenada suspended and Saint Vincent and the Grenadines withdrawn from "
+                        "1 October: from then Grenada may be paid but cannot pay, VCT neither; "
+                        "VCT's open position settles at the close")
     _import(uow, requests[half:], result, progress, "mid-September to December")
     _two_phase(uow, rng, fixings, result)
     result.report = reports.report_json(closing.close_period(
