@@ -51,18 +51,20 @@ def register_authority(uow: UnitOfWork, code: str, name: str, currency_code: str
 
 @retry_transient
 def register_member(uow: UnitOfWork, code: str, name: str, authority: str, *,
-                    effective_date: dt.date, reference: str) -> None:
+                    effective_date: dt.date, reference: str) -> int:
+    """Admit a member state cleared by an existing authority; the admission decision's id."""
     member = member_code(code)
     member_name = _party_name(name)
     with uow:
         authority_id = uow.members.authority_ids().get(authority_code(authority))
         if authority_id is None:
             raise UnknownParty(f"no monetary authority {authority}", field="authority")
-        uow.decisions.record_decision("admission", effective_date, reference,
-                                      {"member": member, "authority": authority})
+        decision = uow.decisions.record_decision("admission", effective_date, reference,
+                                                 {"member": member, "authority": authority})
         uow.members.add_member(MemberState(member, member_name, AuthorityCode(authority)),
                                authority_id)
         uow.commit()
+    return decision
 
 
 def _party_name(name: str) -> str:
@@ -71,8 +73,9 @@ def _party_name(name: str) -> str:
 
 @retry_transient
 def change_member_status(uow: UnitOfWork, code: str, status: MemberStatus, *,
-                         effective_date: dt.date, reference: str) -> None:
-    """Suspend, reinstate or withdraw a member (a withdrawn member cannot come back here)."""
+                         effective_date: dt.date, reference: str) -> int:
+    """Suspend, reinstate or withdraw a member (a withdrawn member cannot come back here); the
+    decision's id."""
     member = member_code(code)
     with uow:
         current = uow.members.members().get(member)
@@ -81,11 +84,12 @@ def change_member_status(uow: UnitOfWork, code: str, status: MemberStatus, *,
         if current.status is MemberStatus.WITHDRAWN:
             raise InvalidState(f"{member} has withdrawn; readmission is a new admission",
                                field="status")
-        uow.decisions.record_decision(
+        decision = uow.decisions.record_decision(
             f"member_{status.value}", effective_date, reference,
             {"member": member, "from": current.status.value, "to": status.value})
         uow.members.set_status(member, status)
         uow.commit()
+    return decision
 
 
 def member_count(uow: UnitOfWork) -> int:
@@ -97,14 +101,16 @@ def member_count(uow: UnitOfWork) -> int:
 
 @retry_transient
 def set_parameter(uow: UnitOfWork, name: str, value: str, *, effective_date: dt.date,
-                  reference: str) -> None:
-    """The council sets parameter ``name`` (:mod:`sucre.domain.parameters`) from a date on."""
+                  reference: str) -> int:
+    """The council sets parameter ``name`` (:mod:`sucre.domain.parameters`) from a date on; the
+    decision's id."""
     value = parameters.decided_text(name, value)
     with uow:
         decision = uow.decisions.record_decision("parameter", effective_date, reference,
                                                  {"name": name, "value": value})
         uow.decisions.add_parameter(name, value, effective_date, decision)
         uow.commit()
+    return decision
 
 
 # --- the basket, fixings and rates ----------------------------------------------------------
@@ -117,10 +123,18 @@ def set_basket(uow: UnitOfWork, launch_date: dt.date, launch_usd_per_xsu: Fracti
     A basket is recorded once per launch date: the same decision again changes nothing (a script
     can be rerun); another one for that date is refused (a new basket is a new launch date).
     """
+    return decide_basket(uow, launch_date, launch_usd_per_xsu, weights, reference)[0]
+
+
+def decide_basket(uow: UnitOfWork, launch_date: dt.date, launch_usd_per_xsu: Fraction,
+                  weights: Mapping[CurrencyCode, Fraction], reference: str
+                  ) -> tuple[Basket, int | None]:
+    """:func:`set_basket`, with the id of the decision it recorded (None: the same basket was
+    already recorded for that launch date, and nothing was)."""
     with uow:
         recorded = uow.rates.basket_in_force(launch_date)
         if recorded is not None and recorded[1].launch_date == launch_date:
-            return _same_basket(recorded[1], launch_usd_per_xsu, weights)
+            return _same_basket(recorded[1], launch_usd_per_xsu, weights), None
         fixings = uow.rates.fixings_on(launch_date)
         basket = Basket.calibrate(launch_date, launch_usd_per_xsu, weights, fixings, reference)
         decision = uow.decisions.record_decision("basket", launch_date, reference, {
@@ -129,7 +143,7 @@ def set_basket(uow: UnitOfWork, launch_date: dt.date, launch_usd_per_xsu: Fracti
         uow.rates.add_basket(basket, decision)
         _publish_pending_rates(uow.rates, launch_date)
         uow.commit()
-    return basket
+    return basket, decision
 
 
 def _same_basket(recorded: Basket, launch_usd_per_xsu: Fraction,
@@ -212,8 +226,9 @@ def _publish_rates(rates: Rates, day: dt.date) -> None:
 
 @retry_transient
 def set_allocation(uow: UnitOfWork, authority: str, effective_date: dt.date,
-                   allocation_minor: int, credit_line_minor: int, reference: str) -> None:
-    """The council allocates XSU (and an FRCC credit line) to a central bank from a date on.
+                   allocation_minor: int, credit_line_minor: int, reference: str) -> int:
+    """The council allocates XSU (and an FRCC credit line) to a central bank from a date on;
+    the decision's id.
 
     The council allocates per clearing period (DOMAIN.md section 3) and the chamber keeps one
     limit per period, so the rule is: **a period's limit is the latest allocation dated on or
@@ -239,6 +254,7 @@ def set_allocation(uow: UnitOfWork, authority: str, effective_date: dt.date,
         uow.decisions.add_allocation(authority_id, effective_date, allocation, decision)
         _apply_to_open_periods(uow, authority, authority_id, effective_date)
         uow.commit()
+    return decision
 
 
 def _apply_to_open_periods(uow: UnitOfWork, authority: str, authority_id: int,
