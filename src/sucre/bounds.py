@@ -32,6 +32,9 @@ order_unit_chars_max = 8
 #: Characters of a council decision's reference (decisions.reference is VARCHAR(200)); longer
 #: references are refused, never cut.
 decision_reference_chars_max = 200
+#: Characters naming who proposed, voted or adopted in the council (``api:<client>/<key id>``
+#: or ``cli``); a client's name is at most ``api_client_name_chars_max``.
+actor_chars_max = 120
 #: Characters of a council parameter's value (parameters.value is VARCHAR(200)).
 parameter_value_chars_max = 200
 #: Characters of a member state's or an authority's name (VARCHAR(140)).

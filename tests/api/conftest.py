@@ -30,6 +30,7 @@ class Keys:
     chamber: str
     council: str
     auditor: str
+    ven: str  # delegate of Venezuela to the council
 
     def of(self, name: str) -> str:
         return str(getattr(self, name))
@@ -43,6 +44,7 @@ def make_keys(engine: Engine) -> Keys:
         chamber=api_keys.add_client(uow, "chamber", Role.CHAMBER).api_key,
         council=api_keys.add_client(uow, "council", Role.COUNCIL).api_key,
         auditor=api_keys.add_client(uow, "auditor", Role.AUDITOR).api_key,
+        ven=api_keys.add_client(uow, "ven-delegate", Role.DELEGATE, member="VEN").api_key,
     )
 
 

@@ -32,7 +32,7 @@ from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.money import XSU
 from sucre.domain.roles import Permission, Role, Scope
 from sucre.entrypoints.api import create_app
-from sucre.service import setoff_runs
+from sucre.service import council, setoff_runs
 from sucre.service.setoff_runs import Invoice
 from tests import world
 from tests.api.conftest import Keys, TestClient, auth, order_body
@@ -40,7 +40,7 @@ from tests.iso20022 import samples
 from tests.unit.test_roles import EXPECTED as POLICY_CONTRACT
 from tests.unit.test_roles import ROLES as POLICY_ROLES
 
-ROLES = ("bcv", "bcc", "chamber", "council", "auditor")
+ROLES = ("bcv", "bcc", "chamber", "council", "auditor", "ven")
 P = Permission
 
 
@@ -59,8 +59,9 @@ class Case:
         return self.method == "POST" and self.path not in ("/v1/noop", "/v1/setoff")
 
 
-def everyone(status: int) -> dict[str, int]:
-    return dict.fromkeys(ROLES, status)
+def everyone(status: int, *, delegate: int = 403) -> dict[str, int]:
+    """Every role but the delegate, who holds only its vote, reading decisions and the no-op."""
+    return {**dict.fromkeys(ROLES, status), "ven": delegate}
 
 
 def only(allowed: dict[str, int], others: int = 403) -> dict[str, int]:
@@ -157,8 +158,28 @@ CASES = [
          everyone(404)),
     Case("stateless set-off", P.COMPUTE_SETOFF, "POST", "/v1/setoff", everyone(200),
          _STATELESS),
-    Case("no-op", P.PING, "POST", "/v1/noop", everyone(200), order_body("NOOP")),
-    Case("OpenAPI document", None, "GET", "/openapi.json", everyone(200)),
+    Case("no-op", P.PING, "POST", "/v1/noop", everyone(200, delegate=200), order_body("NOOP")),
+    Case("OpenAPI document", None, "GET", "/openapi.json", everyone(200, delegate=200)),
+    Case("propose an allocation", P.PROPOSE_DECISIONS, "POST", "/v1/council/proposals",
+         only({"council": 201}),
+         {"kind": "allocation", "effective_date": "2027-01-01", "reference": "CE-2026-15",
+          "payload": {"authority": "BCC", "allocation": "3000.00"}}),
+    Case("Venezuela's vote", P.VOTE, "POST", "/v1/council/proposals/1/votes",
+         only({"ven": 201}), {"member": "VEN", "vote": "yes"}),
+    Case("a vote for Cuba", P.VOTE, "POST", "/v1/council/proposals/1/votes",
+         only({}), {"member": "CUB", "vote": "yes"}),
+    # No vote yet: the tally finds no quorum and closes the proposal as rejected (200).
+    Case("adopt a proposal", P.ADOPT_DECISIONS, "POST", "/v1/council/proposals/1/adopt",
+         only({"council": 200})),
+    Case("list proposals", P.READ_DECISIONS, "GET", "/v1/council/proposals",
+         {**everyone(200, delegate=200), "bcv": 403, "bcc": 403}),
+    Case("read a proposal", P.READ_DECISIONS, "GET", "/v1/council/proposals/1",
+         {**everyone(200, delegate=200), "bcv": 403, "bcc": 403}),
+    Case("list decisions in force", P.READ_DECISIONS, "GET",
+         "/v1/council/decisions?as_of=2026-07-01",
+         {**everyone(200, delegate=200), "bcv": 403, "bcc": 403}),
+    Case("read a decision", P.READ_DECISIONS, "GET", "/v1/council/decisions/1",
+         {**everyone(200, delegate=200), "bcv": 403, "bcc": 403}),
 ]
 
 
@@ -189,16 +210,26 @@ def send(client: TestClient, case: Case, headers: dict[str, str]) -> Any:
     return client.request(case.method, case.path, headers=headers, json=case.body)
 
 
+def seed_proposal(engine: Engine) -> None:
+    """Proposal 1: BCC's allocation raised to 3,000.00 XSU from 2027 (open, no vote yet)."""
+    proposal = council.propose(SqlUnitOfWork(engine), "allocation", dt.date(2027, 1, 1),
+                               "CE-2026-16", {"authority": "BCC", "allocation": "3000.00"},
+                               proposed_by=council.CLI_ACTOR)
+    assert proposal.id == 1
+
+
 def business_state(engine: Engine) -> tuple[Any, ...]:
     with engine.connect() as conn:
         setoff: list[Any] = [conn.execute(select(func.count()).select_from(table)).scalar_one()
-                             for table in (t.invoices, t.setoff_runs, t.setoff_clearings)]
+                             for table in (t.invoices, t.setoff_runs, t.setoff_clearings,
+                                           t.proposals, t.votes)]
         setoff.append(conn.execute(select(func.sum(t.invoices.c.remaining_minor))).scalar())
     return world.row_counts(engine), world.position_sums(engine), setoff
 
 
 def role_of(name: str) -> Role:
-    return Role.OPERATOR if name in ("bcv", "bcc") else Role(name)
+    named = {"bcv": Role.OPERATOR, "bcc": Role.OPERATOR, "ven": Role.DELEGATE}
+    return named.get(name) or Role(name)
 
 
 def contract_scope(name: str, permission: Permission | None) -> Scope | None:
@@ -216,7 +247,7 @@ def http_cells() -> list[tuple[Case, str]]:
         seen = set()
         for role in ROLES:
             scope = contract_scope(role, case.permission)
-            narrowed = scope in (Scope.AUTHORITY, Scope.MEMBER_STATE)
+            narrowed = scope in (Scope.AUTHORITY, Scope.MEMBER_STATE, Scope.MEMBER)
             kind = (case.expected[role], scope, role if narrowed else None)
             if kind not in seen:
                 seen.add(kind)
@@ -230,6 +261,7 @@ def test_role_matrix(engine: Engine, client: TestClient, keys: Keys, case: Case,
                      role: str) -> None:
     seed_orders(client, keys)
     seed_setoff(engine)
+    seed_proposal(engine)
     before = business_state(engine)
     headers = auth(keys.of(role), "matrix-1" if case.changes_state else None)
     response = send(client, case, headers)
@@ -336,8 +368,9 @@ def test_another_authoritys_order_leaks_nothing(client: TestClient, keys: Keys) 
 def test_an_operator_sees_the_whole_run_but_only_its_member_states_clearings(
         engine: Engine, client: TestClient, keys: Keys) -> None:
     seed_setoff(engine)
+    readers = [role for role in ROLES if role != "ven"]  # a delegate reads no set-off run
     seen = {role: client.get("/v1/setoff-runs/1", headers=auth(keys.of(role))).json()
-            for role in ROLES}
+            for role in readers}
     assert [c["id"] for c in seen["chamber"]["clearings"]] == ["S1", "S2", "S3", "S4"]
     assert seen["chamber"]["clearings_members"] is None
     assert [c["id"] for c in seen["bcv"]["clearings"]] == ["S1", "S2"]
@@ -346,7 +379,7 @@ def test_an_operator_sees_the_whole_run_but_only_its_member_states_clearings(
     assert [c["id"] for c in seen["bcc"]["clearings"]] == ["S1", "S2"]
     assert seen["council"] == seen["auditor"] == seen["chamber"]
     whole_run = ("total_debt", "cleared", "remaining", "members", "certificate", "invoices")
-    for role in ROLES:
+    for role in readers:
         assert {k: seen[role][k] for k in whole_run} == {
             k: seen["chamber"][k] for k in whole_run}, role
     assert set(seen["bcv"]["members"]) == {"BOL", "CUB", "NIC", "VEN"}

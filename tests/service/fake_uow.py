@@ -279,7 +279,7 @@ class FakeUnitOfWork:
         self.members = FakeMembers(self)
         self.rates = FakeRates(self)
         self.journal = FakeJournal(self)
-        self.decisions = self.settlements = self.invoices = NotInMemory()
+        self.decisions = self.settlements = self.invoices = self.proposals = NotInMemory()
         self.setoff_runs = self.api_keys = self.idempotency = NotInMemory()
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from sucre.domain.errors import AccessDenied, InvariantBroken
-from sucre.domain.members import AuthorityCode
+from sucre.domain.members import AuthorityCode, MemberCode
 from sucre.domain.roles import (
     POLICY,
     Grant,
@@ -21,42 +21,49 @@ from sucre.domain.roles import (
     Scope,
     authorize,
     may,
+    may_act_for_member,
     may_see_authority,
     scope_of,
 )
 
 P = Permission
 ALL, AUTH, MEMBER, NO = Scope.ALL, Scope.AUTHORITY, Scope.MEMBER_STATE, None
+OWN = Scope.MEMBER
 
-#: permission: (operator, chamber, council, auditor); NO = refused (403).
+#: permission: (operator, chamber, council, auditor, delegate); NO = refused (403).
 EXPECTED: dict[Permission, tuple[Scope | None, ...]] = {
-    P.SUBMIT_ORDERS: (MEMBER, NO, NO, NO),
-    P.DECIDE_ORDERS: (AUTH, NO, NO, NO),
-    P.READ_ORDERS: (AUTH, ALL, ALL, ALL),
-    P.READ_POSITIONS: (AUTH, ALL, ALL, ALL),
-    P.READ_PERIODS: (ALL, ALL, ALL, ALL),
-    P.CLOSE_PERIODS: (NO, ALL, NO, NO),
-    P.READ_SETTLEMENTS: (NO, ALL, ALL, ALL),
-    P.READ_STATEMENTS: (AUTH, ALL, ALL, ALL),
-    P.DECIDE_PARAMETERS: (NO, NO, ALL, NO),
-    P.CONFIRM_SETTLEMENT: (AUTH, ALL, NO, NO),
-    P.SUBMIT_INVOICES: (MEMBER, ALL, NO, NO),
-    P.RUN_SETOFF: (NO, ALL, NO, NO),
-    P.PAY_RESIDUALS: (NO, ALL, NO, NO),
-    P.READ_SETOFF_RUNS: (MEMBER, ALL, ALL, ALL),
-    P.COMPUTE_SETOFF: (ALL, ALL, ALL, ALL),
-    P.PING: (ALL, ALL, ALL, ALL),
+    P.SUBMIT_ORDERS: (MEMBER, NO, NO, NO, NO),
+    P.DECIDE_ORDERS: (AUTH, NO, NO, NO, NO),
+    P.READ_ORDERS: (AUTH, ALL, ALL, ALL, NO),
+    P.READ_POSITIONS: (AUTH, ALL, ALL, ALL, NO),
+    P.READ_PERIODS: (ALL, ALL, ALL, ALL, NO),
+    P.CLOSE_PERIODS: (NO, ALL, NO, NO, NO),
+    P.READ_SETTLEMENTS: (NO, ALL, ALL, ALL, NO),
+    P.READ_STATEMENTS: (AUTH, ALL, ALL, ALL, NO),
+    P.DECIDE_PARAMETERS: (NO, NO, ALL, NO, NO),
+    P.PROPOSE_DECISIONS: (NO, NO, ALL, NO, NO),
+    P.VOTE: (NO, NO, NO, NO, OWN),
+    P.ADOPT_DECISIONS: (NO, NO, ALL, NO, NO),
+    P.READ_DECISIONS: (NO, ALL, ALL, ALL, ALL),
+    P.CONFIRM_SETTLEMENT: (AUTH, ALL, NO, NO, NO),
+    P.SUBMIT_INVOICES: (MEMBER, ALL, NO, NO, NO),
+    P.RUN_SETOFF: (NO, ALL, NO, NO, NO),
+    P.PAY_RESIDUALS: (NO, ALL, NO, NO, NO),
+    P.READ_SETOFF_RUNS: (MEMBER, ALL, ALL, ALL, NO),
+    P.COMPUTE_SETOFF: (ALL, ALL, ALL, ALL, NO),
+    P.PING: (ALL, ALL, ALL, ALL, ALL),
 }
-ROLES = (Role.OPERATOR, Role.CHAMBER, Role.COUNCIL, Role.AUDITOR)
+ROLES = (Role.OPERATOR, Role.CHAMBER, Role.COUNCIL, Role.AUDITOR, Role.DELEGATE)
 CELLS = [(role, permission, row[column]) for permission, row in EXPECTED.items()
          for column, role in enumerate(ROLES)]
 
 
-def principal(role: Role, authority: str | None = None) -> Principal:
+def principal(role: Role, authority: str | None = None, member: str = "VEN") -> Principal:
     if role is Role.OPERATOR:
         authority = authority or "BCV"
     return Principal(7, f"{role}-client", role, None if authority is None else
-                     AuthorityCode(authority), None if authority is None else 3, "k" * 16)
+                     AuthorityCode(authority), None if authority is None else 3, "k" * 16,
+                     MemberCode(member) if role is Role.DELEGATE else None)
 
 
 def test_the_expected_table_names_every_role_and_permission() -> None:
@@ -82,11 +89,26 @@ def test_policy_cell(role: Role, permission: Permission, expected: Scope | None)
         assert grant.is_for(permission)
 
 
-def test_only_operators_are_ever_narrowed() -> None:
-    """A narrowed scope needs an authority to narrow to: only operators are bound to one."""
+def test_only_operators_and_delegates_are_ever_narrowed() -> None:
+    """A narrowed scope needs something to narrow to: an operator's authority, a delegate's
+    member state."""
     for role, held in POLICY.items():
         narrowed = {scope for scope in held.values() if scope is not Scope.ALL}
-        assert not narrowed or role is Role.OPERATOR, role
+        assert narrowed <= {Role.OPERATOR: {Scope.AUTHORITY, Scope.MEMBER_STATE},
+                            Role.DELEGATE: {Scope.MEMBER}}.get(role, set()), role
+
+
+def test_a_delegate_acts_for_its_own_member_state_only() -> None:
+    """One vote per state: the delegate of VEN votes for VEN, never for another state; an
+    operator (whose authority may serve six states) holds no vote at all."""
+    ven = authorize(principal(Role.DELEGATE, member="VEN"), Permission.VOTE)
+    assert ven.scope is Scope.MEMBER and (ven.authority, ven.authority_id) == (None, None)
+    assert may_act_for_member(ven, MemberCode("VEN"))
+    assert not may_act_for_member(ven, MemberCode("CUB"))
+    with pytest.raises(AccessDenied):
+        authorize(principal(Role.OPERATOR, "ECCB"), Permission.VOTE)
+    with pytest.raises(AccessDenied):
+        authorize(principal(Role.COUNCIL), Permission.VOTE)
 
 
 def test_a_narrowed_grant_sees_its_own_authority_only() -> None:
@@ -114,3 +136,10 @@ def test_exactly_the_operators_are_bound_to_an_authority() -> None:
         Principal(1, "x", Role.OPERATOR, None, None, "k")
     with pytest.raises(InvariantBroken):
         Principal(1, "x", Role.CHAMBER, AuthorityCode("BCV"), 3, "k")
+
+
+def test_exactly_the_delegates_are_bound_to_a_member_state() -> None:
+    with pytest.raises(InvariantBroken):
+        Principal(1, "x", Role.DELEGATE, None, None, "k")
+    with pytest.raises(InvariantBroken):
+        Principal(1, "x", Role.COUNCIL, None, None, "k", MemberCode("VEN"))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sucre.domain.members import AuthorityCode
+from sucre.domain.members import AuthorityCode, MemberCode
 from sucre.domain.roles import Role
 
 
@@ -38,6 +38,7 @@ class KeyHolder:
     role: Role
     authority: AuthorityCode | None
     authority_id: int | None
+    member: MemberCode | None = None  # a delegate's member state
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ parameter, a member's status) point back to it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,3 +55,40 @@ class Allocation:
     @property
     def limit_minor(self) -> int:
         return self.allocation_minor + self.credit_line_minor
+
+
+def subject(decision: Decision) -> tuple[str, ...]:
+    """What a decision decides about: a later decision on the same subject supersedes it (an
+    authority's allocation, a parameter, the basket, a member state's status); a decision of
+    another kind (an early close) stands alone."""
+    payload = decision.payload
+    if decision.kind == "allocation":
+        return ("allocation", str(payload.get("authority")))
+    if decision.kind == "parameter":
+        return ("parameter", str(payload.get("name")))
+    if decision.kind == "basket":
+        return ("basket",)
+    if decision.kind == "admission" or decision.kind.startswith("member_"):
+        return ("member", str(payload.get("member")))
+    return (decision.kind, str(decision.id))
+
+
+def in_force(dated: Sequence[Decision]) -> list[Decision]:
+    """Of decisions in force order (effective date, then as recorded), the last one on each
+    subject: what was in force once they all took effect; in the order they were recorded."""
+    latest: dict[tuple[str, ...], Decision] = {}
+    for decision in dated:
+        latest[subject(decision)] = decision
+    return sorted(latest.values(), key=lambda d: d.id)
+
+
+def superseded(decision: Decision, dated: Sequence[Decision]) -> Decision | None:
+    """The decision on the same subject that ``decision`` replaced: the last one in force order
+    before it (``dated``: decisions up to its effective date, in force order)."""
+    before: Decision | None = None
+    for other in dated:
+        if other.id == decision.id:
+            return before
+        if subject(other) == subject(decision):
+            before = other
+    return before

@@ -62,6 +62,27 @@ def _stored_share(text: str) -> Fraction:
     return Fraction(text.strip())
 
 
+def _council_share(name: str, *, lowest: Fraction, below_one: bool) -> Callable[[str], Fraction]:
+    """A share the council votes by: a decimal (``0.5``) or a ratio of two whole numbers
+    (``2/3``, which no decimal states exactly), from ``lowest`` to 1 (1 itself excluded when
+    ``below_one``: a majority share is one the yes votes must *exceed*)."""
+    def parse(text: str) -> Fraction:
+        top, slash, bottom = text.strip().partition("/")
+        what = f"a number or ratio for {name}"
+        share = parse_decimal(top, field="value", what=what).fraction()
+        if slash:
+            divisor = parse_decimal(bottom, field="value", what=what).fraction()
+            if divisor == 0 or share.denominator != 1 or divisor.denominator != 1:
+                raise InvalidInput(f"{name}: a ratio is of two whole numbers, the second not 0",
+                                   field="value")
+            share /= divisor
+        if not (lowest <= share < 1 if below_one else lowest <= share <= 1):
+            raise InvalidInput(f"{name} must be from {lowest} to 1"
+                               f"{' (1 excluded)' if below_one else ''}", field="value")
+        return share
+    return parse
+
+
 def _currency(text: str) -> CurrencyCode:
     return currency(text, field="value")
 
@@ -87,9 +108,25 @@ DEFICIT_FINANCING: Final = Parameter[FinancingPolicy](
     "Policy financing net debtors' deficits at the close (frcc: the reserve fund, up to each "
     "credit line).")
 
+# The council's own voting rule (domain/proposals.py: tally). Two thirds of the members in good
+# standing make a quorum: of today's ten, seven, so the six states the ECCB serves cannot meet
+# alone; a proposal passes with more yes than no votes (abstentions count for the quorum only),
+# the usual simple majority of one vote per state. Admissions and withdrawals need the consensus
+# of the other members instead (the treaty's rule, not a parameter).
+VOTE_QUORUM: Final = Parameter[Fraction](
+    "vote_quorum", _council_share("vote_quorum", lowest=Fraction(1, 100), below_one=False),
+    lambda: "a number or ratio from 0.01 to 1, e.g. 2/3", "2/3",
+    "Share of the members in good standing that must vote (yes, no or abstain) for a council "
+    "vote to count.")
+VOTE_MAJORITY: Final = Parameter[Fraction](
+    "vote_majority", _council_share("vote_majority", lowest=Fraction(1, 2), below_one=True),
+    lambda: "a number or ratio from 0.5 to 1, 1 excluded", "1/2",
+    "Share of the yes and no votes that the yes votes must exceed for a proposal to pass.")
+
 #: Every council parameter, once.
 DEFINITIONS: Final[tuple[Parameter[Any], ...]] = (
-    CALENDAR, SETTLEMENT_CURRENCY, CORRIDOR_ALERT_SHARE, FIXING_DEVIATION_MAX, DEFICIT_FINANCING)
+    CALENDAR, SETTLEMENT_CURRENCY, CORRIDOR_ALERT_SHARE, FIXING_DEVIATION_MAX, DEFICIT_FINANCING,
+    VOTE_QUORUM, VOTE_MAJORITY)
 NAMES: Final = tuple(p.name for p in DEFINITIONS)
 _BY_NAME: Final = {p.name: p for p in DEFINITIONS}
 invariant(len(_BY_NAME) == len(DEFINITIONS), "one definition per parameter name")

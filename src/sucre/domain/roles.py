@@ -8,15 +8,22 @@ Roles
                   settlement legs its authority paid, stores invoices naming its member states;
     ``chamber``   the Central Clearing Chamber: closes periods, reads everything, confirms any
                   settlement leg, stores any invoice, records set-off runs, pays residuals;
-    ``council``   the Executive Council: allocations, member status, parameters; reads everything;
-    ``auditor``   reads everything, changes nothing.
+    ``council``   the Executive Council: allocations, member status, parameters (the register's
+                  administrative path); proposes decisions and adopts them once voted; reads
+                  everything;
+    ``auditor``   reads everything, changes nothing;
+    ``delegate``  a member state's delegate to the council, bound to that one member state: casts
+                  its state's vote on proposals, reads the proposals and decisions. One vote per
+                  state: an operator is bound to an authority, which may serve several states
+                  (the ECCB serves six), so it never votes.
 
 Scopes (what a permission covers for a role)
     ``all``           every authority's data;
     ``authority``     the data of the principal's own authority: orders it pays or receives, its
                       position and statement, orders addressed to it, settlement legs it paid;
     ``member_state``  records naming member states its authority serves: the debtor of an order
-                      it submits, invoices it stores, the clearings of a set-off run it reads.
+                      it submits, invoices it stores, the clearings of a set-off run it reads;
+    ``member``        the one member state a delegate is bound to: the votes it casts.
 
 :data:`POLICY` is the whole rule: a role holds the permissions listed for it, each with one
 scope; anything absent is refused (403). :func:`authorize` checks a permission once, at the
@@ -31,7 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sucre.domain.errors import AccessDenied, invariant
-from sucre.domain.members import AuthorityCode
+from sucre.domain.members import AuthorityCode, MemberCode
 
 
 class Role(enum.StrEnum):
@@ -39,6 +46,7 @@ class Role(enum.StrEnum):
     CHAMBER = "chamber"
     COUNCIL = "council"
     AUDITOR = "auditor"
+    DELEGATE = "delegate"
 
 
 class Permission(enum.StrEnum):
@@ -51,6 +59,10 @@ class Permission(enum.StrEnum):
     READ_SETTLEMENTS = "read_settlements"  # the full multilateral report of a period
     READ_STATEMENTS = "read_statements"
     DECIDE_PARAMETERS = "decide_parameters"  # allocations, member status, parameters
+    PROPOSE_DECISIONS = "propose_decisions"  # put a decision to the council's vote
+    VOTE = "vote"  # a member state's vote on a proposal
+    ADOPT_DECISIONS = "adopt_decisions"  # tally a proposal's votes: adopt it or reject it
+    READ_DECISIONS = "read_decisions"  # proposals, their votes, the decision log
     CONFIRM_SETTLEMENT = "confirm_settlement"  # pacs.009: the settlement legs paid
     SUBMIT_INVOICES = "submit_invoices"
     RUN_SETOFF = "run_setoff"  # record a set-off run of every open stored invoice
@@ -64,13 +76,14 @@ class Scope(enum.StrEnum):
     ALL = "all"
     AUTHORITY = "authority"
     MEMBER_STATE = "member_state"
+    MEMBER = "member"
 
 
 _P, _S = Permission, Scope
 _READ_ALL: Mapping[Permission, Scope] = {
     _P.READ_ORDERS: _S.ALL, _P.READ_POSITIONS: _S.ALL, _P.READ_PERIODS: _S.ALL,
     _P.READ_SETTLEMENTS: _S.ALL, _P.READ_STATEMENTS: _S.ALL, _P.READ_SETOFF_RUNS: _S.ALL,
-    _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL}
+    _P.READ_DECISIONS: _S.ALL, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL}
 
 #: Role -> the permissions it holds, each with its scope; a permission absent is refused (403).
 POLICY: Mapping[Role, Mapping[Permission, Scope]] = {
@@ -82,8 +95,10 @@ POLICY: Mapping[Role, Mapping[Permission, Scope]] = {
         _P.READ_SETOFF_RUNS: _S.MEMBER_STATE, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL},
     Role.CHAMBER: {**_READ_ALL, _P.CLOSE_PERIODS: _S.ALL, _P.CONFIRM_SETTLEMENT: _S.ALL,
                    _P.SUBMIT_INVOICES: _S.ALL, _P.RUN_SETOFF: _S.ALL, _P.PAY_RESIDUALS: _S.ALL},
-    Role.COUNCIL: {**_READ_ALL, _P.DECIDE_PARAMETERS: _S.ALL},
+    Role.COUNCIL: {**_READ_ALL, _P.DECIDE_PARAMETERS: _S.ALL, _P.PROPOSE_DECISIONS: _S.ALL,
+                   _P.ADOPT_DECISIONS: _S.ALL},
     Role.AUDITOR: _READ_ALL,
+    Role.DELEGATE: {_P.VOTE: _S.MEMBER, _P.READ_DECISIONS: _S.ALL, _P.PING: _S.ALL},
 }
 
 
@@ -97,10 +112,13 @@ class Principal:
     authority: AuthorityCode | None  # set for operators only
     authority_id: int | None
     key_id: str
+    member: MemberCode | None = None  # set for delegates only
 
     def __post_init__(self) -> None:
         invariant((self.role is Role.OPERATOR) == (self.authority is not None),
                   "exactly the operators are bound to an authority")
+        invariant((self.role is Role.DELEGATE) == (self.member is not None),
+                  "exactly the delegates are bound to a member state")
         invariant((self.authority is None) == (self.authority_id is None),
                   "an authority's code and id come together")
 
@@ -117,8 +135,10 @@ class Grant:
         # A grant made by hand cannot widen the policy: it must be the table's own entry.
         invariant(scope_of(self.principal.role, self.permission) is self.scope,
                   "a grant is the policy's entry for its role and permission")
-        invariant(self.scope is Scope.ALL or self.principal.authority is not None,
-                  "a narrowed scope is bound to an authority")
+        invariant(self.scope in (Scope.ALL, Scope.MEMBER) or self.principal.authority is not None,
+                  "a scope narrowed to an authority is bound to one")
+        invariant(self.scope is not Scope.MEMBER or self.principal.member is not None,
+                  "a scope narrowed to a member state is bound to one")
 
     def is_for(self, permission: Permission) -> bool:
         return self.permission is permission
@@ -148,6 +168,12 @@ def authorize(principal: Principal, permission: Permission) -> Grant:
     if scope is None:
         raise AccessDenied(f"the {principal.role} role may not {permission.replace('_', ' ')}")
     return Grant(principal, permission, scope)
+
+
+def may_act_for_member(grant: Grant, member: MemberCode) -> bool:
+    """Whether the grant covers acting for ``member`` (its own member state, or every one)."""
+    return grant.scope is Scope.ALL or (grant.scope is Scope.MEMBER
+                                        and member == grant.principal.member)
 
 
 def may_see_authority(grant: Grant, authority: AuthorityCode) -> bool:

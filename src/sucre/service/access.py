@@ -13,7 +13,8 @@ Operators (scope ``authority``): another authority's order or statement is *unkn
 another party paid is 403. Operators (scope ``member_state``): invoices must name both member
 states, one served by its authority (403 otherwise); a set-off run is shown whole (bloc-wide
 totals), its per-invoice clearings only for the invoices one of whose member states its
-authority serves. Every role may solve a stateless set-off of invoices it sends.
+authority serves. Every role may solve a stateless set-off of invoices it sends. Delegates
+(scope ``member``) vote for their own member state only (403 for another).
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ from sucre.domain.errors import (
 from sucre.domain.members import MemberCode, authority_code, member_code
 from sucre.domain.orders import OrderRequest, OrderView
 from sucre.domain.periods import ClearingPeriod
-from sucre.domain.roles import Grant, Permission, Scope, may_see_authority
+from sucre.domain.proposals import Ballot, Vote
+from sucre.domain.roles import Grant, Permission, Scope, may_act_for_member, may_see_authority
 from sucre.domain.setoff.runs import RunDetail, RunListing
-from sucre.service import messaging, payments, reports, setoff_runs
+from sucre.service import council, messaging, payments, reports, setoff_runs
 from sucre.service.unit_of_work import UnitOfWork
 
 
@@ -154,6 +156,19 @@ def positions(uow: UnitOfWork, grant: Grant, period: str | None) -> reports.Posi
     """:func:`reports.positions_report`, reduced to the operator's own authority."""
     _granted(grant, Permission.READ_POSITIONS)
     return reports.positions_report(uow, period, only=grant.authority)
+
+
+def vote(uow: UnitOfWork, grant: Grant, proposal_id: int, member: str, ballot: Ballot,
+         day: dt.date) -> Vote:
+    """:func:`council.vote` by a delegate, for its own member state only (403 for another: the
+    member states are public, so nothing leaks)."""
+    _granted(grant, Permission.VOTE)
+    code = member_code(member)
+    if not may_act_for_member(grant, code):
+        raise AccessDenied(f"a delegate votes for its own member state "
+                           f"({grant.principal.member}) only, not for {code}", field="member")
+    return council.vote(uow, proposal_id, code, ballot, cast_by=council.api_actor(grant.principal),
+                        day=day)
 
 
 def periods(uow: UnitOfWork, grant: Grant) -> list[ClearingPeriod]:

@@ -37,7 +37,7 @@ from sucre.domain.errors import (
     UnknownParty,
     invariant,
 )
-from sucre.domain.members import authority_code
+from sucre.domain.members import authority_code, member_code
 from sucre.domain.roles import Principal, Role
 from sucre.service.unit_of_work import UnitOfWork
 
@@ -73,14 +73,23 @@ def parse_role(text: str) -> Role:
         raise InvalidInput(f"unknown role {text!r} (one of {roles})", field="role") from None
 
 
-def add_client(uow: UnitOfWork, name: str, role: Role, authority: str | None = None
-               ) -> IssuedKey:
-    """Register an API client and issue its first key."""
+def add_client(uow: UnitOfWork, name: str, role: Role, authority: str | None = None,
+               member: str | None = None) -> IssuedKey:
+    """Register an API client and issue its first key (an operator is bound to its authority,
+    a delegate to its member state)."""
     name = _client_name(name)
     if (role is Role.OPERATOR) != (authority is not None):
         raise InvalidInput("an operator is bound to exactly one authority; other roles to none",
                            field="authority")
+    if (role is Role.DELEGATE) != (member is not None):
+        raise InvalidInput("a delegate is bound to exactly one member state; other roles to "
+                           "none", field="member")
     with uow:
+        member_id = None
+        if member is not None:
+            member_id = uow.members.member_ids().get(member_code(member))
+            if member_id is None:
+                raise UnknownParty(f"{member} is not a member of the bloc", field="member")
         authority_id = None
         if authority is not None:
             authority_id = uow.members.authority_ids().get(authority_code(authority))
@@ -88,7 +97,7 @@ def add_client(uow: UnitOfWork, name: str, role: Role, authority: str | None = N
                 raise UnknownParty(f"no monetary authority {authority}", field="authority")
         if uow.api_keys.client_id(name) is not None:
             raise InvalidState(f"API client {name!r} already exists", field="name")
-        client_id = uow.api_keys.add_client(name, role, authority_id)
+        client_id = uow.api_keys.add_client(name, role, authority_id, member_id)
         issued = _issue(uow, client_id, name)
         uow.commit()
         return issued
@@ -167,4 +176,4 @@ def authenticate(uow: UnitOfWork, presented: str | None) -> Principal:
     if holder is None or not matches or holder.revoked:
         raise NotAuthenticated(_BAD_KEY)
     return Principal(holder.client_id, holder.client_name, holder.role, holder.authority,
-                     holder.authority_id, key_id)
+                     holder.authority_id, key_id, holder.member)

@@ -57,21 +57,23 @@ def register_authority(uow: UnitOfWork, code: str, name: str, currency_code: str
 
 @retry_transient
 def register_member(uow: UnitOfWork, code: str, name: str, authority: str, *,
-                    effective_date: dt.date, reference: str) -> None:
-    """Admit a member state served by an existing authority, from ``effective_date`` on."""
+                    effective_date: dt.date, reference: str) -> int:
+    """Admit a member state served by an existing authority, from ``effective_date`` on; the
+    admission decision's id."""
     member = member_code(code)
     member_name = _party_name(name)
     with uow:
-        _admit(uow, member, member_name, authority_code(authority), effective_date, reference,
-               {})
+        decision = _admit(uow, member, member_name, authority_code(authority), effective_date,
+                          reference, {})
         uow.commit()
+    return decision
 
 
 @retry_transient
 def admit_member(uow: UnitOfWork, code: str, name: str, *, authority: str,
                  effective_date: dt.date, reference: str, authority_name: str | None = None,
                  currency: str | None = None, allocation_minor: int | None = None,
-                 credit_line_minor: int = 0) -> None:
+                 credit_line_minor: int = 0) -> int:
     """The council admits a member state from ``effective_date`` on: served by ``authority``, an
     existing one (a shared one such as the ECCB) or a new one (then its ``authority_name`` and
     ``currency`` are required), with an allocation (and credit line) for that authority if
@@ -95,16 +97,18 @@ def admit_member(uow: UnitOfWork, code: str, name: str, *, authority: str,
         if allocation_minor is not None:
             payload |= {"allocation_minor": allocation_minor,
                         "credit_line_minor": credit_line_minor}
-        _admit(uow, member, member_name, code_of_authority, effective_date, reference, payload)
+        decision = _admit(uow, member, member_name, code_of_authority, effective_date,
+                          reference, payload)
         _add_position_rows(uow.periods, uow.members, uow.decisions)
         if allocation_minor is not None:
             set_allocation(uow, code_of_authority, effective_date, allocation_minor,
                            credit_line_minor, reference)
         uow.commit()
+    return decision
 
 
 def _admit(uow: UnitOfWork, member: MemberCode, name: str, authority: AuthorityCode,
-           effective_date: dt.date, reference: str, payload: dict[str, object]) -> None:
+           effective_date: dt.date, reference: str, payload: dict[str, object]) -> int:
     authority_id = uow.members.authority_ids().get(authority)
     if authority_id is None:
         raise UnknownParty(f"no monetary authority {authority}", field="authority")
@@ -126,6 +130,7 @@ def _admit(uow: UnitOfWork, member: MemberCode, name: str, authority: AuthorityC
         uow.members.add_member(MemberState(member, name, authority), authority_id)
     uow.members.add_status_change(StatusChange(member, MemberStatus.ACTIVE, effective_date,
                                                decision))
+    return decision
 
 
 def _party_name(name: str) -> str:
@@ -134,9 +139,10 @@ def _party_name(name: str) -> str:
 
 @retry_transient
 def change_member_status(uow: UnitOfWork, code: str, status: MemberStatus, *,
-                         effective_date: dt.date, reference: str) -> None:
+                         effective_date: dt.date, reference: str) -> int:
     """Suspend, reinstate or withdraw a member from ``effective_date`` on (a change dated in the
-    future changes nothing before it; a withdrawn member comes back by :func:`admit_member`)."""
+    future changes nothing before it; a withdrawn member comes back by :func:`admit_member`);
+    the decision's id."""
     member = member_code(code)
     with uow:
         history = uow.members.history(member)
@@ -154,6 +160,7 @@ def change_member_status(uow: UnitOfWork, code: str, status: MemberStatus, *,
             {"member": member, "from": current.value, "to": status.value})
         uow.members.add_status_change(StatusChange(member, status, effective_date, decision))
         uow.commit()
+    return decision
 
 
 def member_count(uow: UnitOfWork) -> int:
@@ -165,14 +172,16 @@ def member_count(uow: UnitOfWork) -> int:
 
 @retry_transient
 def set_parameter(uow: UnitOfWork, name: str, value: str, *, effective_date: dt.date,
-                  reference: str) -> None:
-    """The council sets parameter ``name`` (:mod:`sucre.domain.parameters`) from a date on."""
+                  reference: str) -> int:
+    """The council sets parameter ``name`` (:mod:`sucre.domain.parameters`) from a date on; the
+    decision's id."""
     value = parameters.decided_text(name, value)
     with uow:
         decision = uow.decisions.record_decision("parameter", effective_date, reference,
                                                  {"name": name, "value": value})
         uow.decisions.add_parameter(name, value, effective_date, decision)
         uow.commit()
+    return decision
 
 
 # --- the basket, fixings and rates ----------------------------------------------------------
@@ -185,10 +194,18 @@ def set_basket(uow: UnitOfWork, launch_date: dt.date, launch_usd_per_xsu: Fracti
     A basket is recorded once per launch date: the same decision again changes nothing (a script
     can be rerun); another one for that date is refused (a new basket is a new launch date).
     """
+    return decide_basket(uow, launch_date, launch_usd_per_xsu, weights, reference)[0]
+
+
+def decide_basket(uow: UnitOfWork, launch_date: dt.date, launch_usd_per_xsu: Fraction,
+                  weights: Mapping[CurrencyCode, Fraction], reference: str
+                  ) -> tuple[Basket, int | None]:
+    """:func:`set_basket`, with the id of the decision it recorded (None: the same basket was
+    already recorded for that launch date, and nothing was)."""
     with uow:
         recorded = uow.rates.basket_in_force(launch_date)
         if recorded is not None and recorded[1].launch_date == launch_date:
-            return _same_basket(recorded[1], launch_usd_per_xsu, weights)
+            return _same_basket(recorded[1], launch_usd_per_xsu, weights), None
         fixings = uow.rates.fixings_on(launch_date)
         basket = Basket.calibrate(launch_date, launch_usd_per_xsu, weights, fixings, reference)
         decision = uow.decisions.record_decision("basket", launch_date, reference, {
@@ -197,7 +214,7 @@ def set_basket(uow: UnitOfWork, launch_date: dt.date, launch_usd_per_xsu: Fracti
         uow.rates.add_basket(basket, decision)
         _publish_pending_rates(uow.rates, launch_date)
         uow.commit()
-    return basket
+    return basket, decision
 
 
 def _same_basket(recorded: Basket, launch_usd_per_xsu: Fraction,
@@ -280,8 +297,9 @@ def _publish_rates(rates: Rates, day: dt.date) -> None:
 
 @retry_transient
 def set_allocation(uow: UnitOfWork, authority: str, effective_date: dt.date,
-                   allocation_minor: int, credit_line_minor: int, reference: str) -> None:
-    """The council allocates XSU (and an FRCC credit line) to a central bank from a date on.
+                   allocation_minor: int, credit_line_minor: int, reference: str) -> int:
+    """The council allocates XSU (and an FRCC credit line) to a central bank from a date on;
+    the decision's id.
 
     The council allocates per clearing period (DOMAIN.md section 3) and the chamber keeps one
     limit per period, so the rule is: **a period's limit is the latest allocation dated on or
@@ -307,6 +325,7 @@ def set_allocation(uow: UnitOfWork, authority: str, effective_date: dt.date,
         uow.decisions.add_allocation(authority_id, effective_date, allocation, decision)
         _apply_to_open_periods(uow, authority, authority_id, effective_date)
         uow.commit()
+    return decision
 
 
 def _apply_to_open_periods(uow: UnitOfWork, authority: str, authority_id: int,

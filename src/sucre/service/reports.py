@@ -5,6 +5,7 @@ strings, ratios as numbers (:func:`report_json` for a settled period).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 from collections import defaultdict
@@ -17,7 +18,7 @@ from sucre import bounds
 from sucre.adapters.db import repositories
 from sucre.adapters.iso20022.camt053 import AccountStatement
 from sucre.domain.confirmations import SettledPeriod
-from sucre.domain.decisions import Decision
+from sucre.domain.decisions import Decision, in_force
 from sucre.domain.errors import InvalidDate, InvalidInput, LimitExceeded, UnknownParty
 from sucre.domain.members import (
     AuthorityCode,
@@ -105,17 +106,30 @@ class PositionsReport:
 
     period: ClearingPeriod
     authorities: Mapping[AuthorityCode, AuthorityPosition]
+    #: The council decision behind each authority's limit: the allocation in force on the
+    #: period's last day (none for an authority never allocated anything).
+    decisions: Mapping[AuthorityCode, Decision] = dataclasses.field(default_factory=dict)
 
 
 def positions_report(uow: UnitOfWork, period_code: str | None = None, *,
                      only: AuthorityCode | None = None) -> PositionsReport:
     """Live positions of a period: limit, posted net, reserved, and the headroom left (of the
-    authority ``only``, when it is given)."""
+    authority ``only``, when it is given), each with the decision its limit comes from."""
     with uow:
         period = _period_or_latest_open(uow.periods.all(), period_code)
         rows = uow.positions.in_period(period.id)
-    return PositionsReport(period, {row.authority: row for row in rows
-                                    if only is None or row.authority == only})
+        codes = {i: code for code, i in uow.members.authority_ids().items()}
+        behind = uow.decisions.allocation_decisions(period.end)
+    chosen = {row.authority: row for row in rows if only is None or row.authority == only}
+    return PositionsReport(period, chosen, {codes[i]: d for i, d in behind.items()
+                                            if codes[i] in chosen})
+
+
+def limit_decision(report: PositionsReport, authority: AuthorityCode) -> dict[str, Any]:
+    """The decision behind an authority's limit, as the positions JSON names it."""
+    behind = report.decisions.get(authority)
+    return {"decision": None if behind is None else behind.id,
+            "reference": None if behind is None else behind.reference}
 
 
 def _period_or_latest_open(periods: list[ClearingPeriod], code: str | None
@@ -275,14 +289,26 @@ class DecisionsReport:
 
     decisions: tuple[Decision, ...]
     not_listed: int
+    as_of: dt.date | None = None  # what was in force on that day, when asked
+    kind: str | None = None  # only decisions of that kind, when asked
 
 
-def decisions_report(uow: UnitOfWork) -> DecisionsReport:
-    """The council's decisions as recorded, in the order they were taken (bounded)."""
+def decisions_report(uow: UnitOfWork, *, as_of: dt.date | None = None,
+                     kind: str | None = None) -> DecisionsReport:
+    """The council's decisions as recorded, in the order they were taken (bounded); with
+    ``as_of``, those in force on that day (the last one dated on or before it on each subject:
+    :func:`sucre.domain.decisions.in_force`); with ``kind``, only decisions of that kind."""
+    listed_max = bounds.decisions_listed_max
     with uow:
-        total = uow.decisions.decision_count()
-        listed = uow.decisions.first_decisions(bounds.decisions_listed_max)
-    return DecisionsReport(tuple(listed), total - len(listed))
+        if as_of is not None:
+            chosen = in_force(uow.decisions.dated_until(as_of, kind))
+            total, listed = len(chosen), chosen[:listed_max]
+        elif kind is not None:
+            listed, total = uow.decisions.of_kind(kind, listed_max)
+        else:
+            total = uow.decisions.decision_count()
+            listed = uow.decisions.first_decisions(listed_max)
+    return DecisionsReport(tuple(listed), total - len(listed), as_of, kind)
 
 
 def statement_report(statement: AccountStatement) -> dict[str, Any]:

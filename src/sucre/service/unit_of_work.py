@@ -37,6 +37,7 @@ from sucre.domain.orders import OrderStatus, OrderView, PaymentOrder, StoredOrde
 from sucre.domain.parameters import Parameter, ParameterValues
 from sucre.domain.periods import ClearingPeriod
 from sucre.domain.positions import AuthorityPosition, Position
+from sucre.domain.proposals import Ballot, Proposal, ProposalKind, Tally, Vote
 from sucre.domain.rates import Basket, DailyRates
 from sucre.domain.roles import Role
 from sucre.domain.setoff.runs import (
@@ -170,6 +171,8 @@ class Members(Protocol):
 
     def authority_ids(self) -> dict[AuthorityCode, int]: ...
 
+    def member_ids(self) -> dict[MemberCode, int]: ...
+
     def members(self, on: dt.date | None = None) -> dict[MemberCode, MemberState]:
         """With ``on``: the member states admitted by then, each with its status that day
         (withdrawn ones included). Without: every member state recorded, with its last
@@ -233,6 +236,15 @@ class Decisions(Protocol):
     def first_decisions(self, count: int) -> list[Decision]:
         """The first ``count`` decisions, in the order they were recorded."""
 
+    def by_id(self, decision_id: int) -> Decision | None: ...
+
+    def dated_until(self, day: dt.date, kind: str | None = None) -> list[Decision]:
+        """The decisions (of ``kind``) dated on or before ``day``, by effective date then as
+        recorded."""
+
+    def of_kind(self, kind: str, count: int) -> tuple[list[Decision], int]:
+        """The first ``count`` decisions of ``kind`` as recorded, and how many there are."""
+
     def member_changes(self) -> list[Decision]:
         """The member status decisions, by effective date then as recorded."""
 
@@ -249,8 +261,41 @@ class Decisions(Protocol):
     def allocation_in_force(self, authority_id: int, day: dt.date) -> Allocation:
         """The latest allocation dated on or before ``day`` (none: zero)."""
 
+    def allocation_decisions(self, day: dt.date) -> dict[int, Decision]:
+        """Per authority id, the decision of the allocation in force on ``day``."""
+
     def add_allocation(self, authority_id: int, effective_date: dt.date, allocation: Allocation,
                        decision_id: int) -> None: ...
+
+
+class Proposals(Protocol):
+    """Proposals put to the council's vote, and the member states' votes on them."""
+
+    def add(self, kind: ProposalKind, payload: Mapping[str, Any], effective_date: dt.date,
+            reference: str, proposed_by: str) -> Proposal:
+        """Record an open proposal (its reference checked like a decision's)."""
+
+    def by_id(self, proposal_id: int, *, lock: bool = False) -> Proposal | None:
+        """One proposal; ``lock`` takes its row lock (votes and the tally wait for each other;
+        taken before any period or position row)."""
+
+    def by_decision(self, decision_id: int) -> Proposal | None:
+        """The proposal whose adoption recorded a decision."""
+
+    def first(self, count: int) -> list[Proposal]:
+        """The first ``count`` proposals, in the order they were made."""
+
+    def count(self) -> int: ...
+
+    def close(self, proposal_id: int, tally: Tally, closed_by: str,
+              decision_id: int | None) -> None:
+        """Close an open proposal: adopted (with its decision) or rejected."""
+
+    def votes(self, proposal_id: int) -> list[Vote]:
+        """A proposal's votes, as cast."""
+
+    def add_vote(self, proposal_id: int, member: MemberCode, ballot: Ballot, cast_by: str
+                 ) -> Vote: ...
 
 
 class Journal(Protocol):
@@ -352,7 +397,8 @@ class ApiKeys(Protocol):
 
     def client_id(self, name: str) -> int | None: ...
 
-    def add_client(self, name: str, role: Role, authority_id: int | None) -> int: ...
+    def add_client(self, name: str, role: Role, authority_id: int | None,
+                   member_id: int | None = None) -> int: ...
 
     def add_key(self, client_id: int, key_id: str, secret_hash: str) -> None: ...
 
@@ -399,6 +445,9 @@ class UnitOfWork(Protocol):
 
     @property
     def decisions(self) -> Decisions: ...
+
+    @property
+    def proposals(self) -> Proposals: ...
 
     @property
     def journal(self) -> Journal: ...

@@ -74,6 +74,44 @@ member_status_changes = Table(
     Index("ix_member_status_changes_member_date", "member", "effective_date"),
 )
 
+# Proposals put to the council's vote (domain/proposals.py), and the votes of its member states:
+# a proposal is closed once (adopted, linked to the decision it recorded, or rejected); a vote is
+# one per member state and proposal, never changed.
+proposals = Table(
+    "proposals", metadata,
+    Column("id", Id, primary_key=True),
+    Column("kind", String(32), nullable=False),
+    Column("payload", Text, nullable=False),  # canonical JSON, as the decision will record it
+    Column("effective_date", Date, nullable=False),
+    Column("reference", String(bounds.decision_reference_chars_max), nullable=False),
+    Column("proposed_by", String(bounds.actor_chars_max), nullable=False),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(12), nullable=False),  # open, adopted, rejected
+    # The tally that closed it (domain/proposals.py: Tally): outcome (adopted, no_quorum,
+    # no_majority, no_consensus), the members counted, the votes counted, the shares applied.
+    Column("outcome", String(16)),
+    Column("eligible", Integer),
+    Column("yes", Integer),
+    Column("no", Integer),
+    Column("abstain", Integer),
+    Column("quorum", String(64)),  # "num/den"
+    Column("majority", String(64)),
+    Column("closed_by", String(bounds.actor_chars_max)),
+    Column("closed_at", DateTime(timezone=True)),
+    Column("decision_id", ForeignKey("decisions.id"), unique=True),
+)
+
+votes = Table(
+    "votes", metadata,
+    Column("id", Id, primary_key=True),
+    Column("proposal_id", ForeignKey("proposals.id"), nullable=False),
+    Column("member", ForeignKey("members.code"), nullable=False),
+    Column("ballot", String(8), nullable=False),  # yes, no, abstain
+    Column("cast_by", String(bounds.actor_chars_max), nullable=False),
+    Column("cast_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("proposal_id", "member", name="uq_votes_proposal_member"),
+)
+
 parameters = Table(
     "parameters", metadata,
     Column("id", Id, primary_key=True),
@@ -339,8 +377,9 @@ api_clients = Table(
     "api_clients", metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(bounds.api_client_name_chars_max), nullable=False, unique=True),
-    Column("role", String(16), nullable=False),  # operator, chamber, council, auditor
+    Column("role", String(16), nullable=False),  # operator, chamber, council, auditor, delegate
     Column("authority_id", ForeignKey("authorities.id")),  # set for central-bank operators
+    Column("member_id", ForeignKey("members.id")),  # set for member states' delegates
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 

@@ -23,6 +23,7 @@ from sucre.adapters.db.repositories.members import SqlMembers
 from sucre.adapters.db.repositories.orders import SqlOrders
 from sucre.adapters.db.repositories.periods import SqlPeriods
 from sucre.adapters.db.repositories.positions import SqlPositions
+from sucre.adapters.db.repositories.proposals import SqlProposals
 from sucre.adapters.db.repositories.rates import SqlRates
 from sucre.adapters.db.repositories.setoff_runs import SqlSetoffRuns
 from sucre.adapters.db.repositories.settlements import SqlSettlements
@@ -36,6 +37,7 @@ class SqlUnitOfWork:
     members: SqlMembers
     rates: SqlRates
     decisions: SqlDecisions
+    proposals: SqlProposals
     journal: SqlJournal
     settlements: SqlSettlements
     invoices: SqlInvoices
@@ -83,6 +85,7 @@ class SqlUnitOfWork:
         self.members = SqlMembers(conn)
         self.rates = SqlRates(conn)
         self.decisions = SqlDecisions(conn)
+        self.proposals = SqlProposals(conn)
         self.journal = SqlJournal(conn)
         self.settlements = SqlSettlements(conn)
         self.invoices = SqlInvoices(conn)

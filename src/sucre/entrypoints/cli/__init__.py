@@ -12,7 +12,17 @@ from __future__ import annotations
 
 import typer
 
-from sucre.entrypoints.cli import api_keys, bloc, council, demo, iso, orders, periods, setoff
+from sucre.entrypoints.cli import (
+    api_keys,
+    bloc,
+    council,
+    demo,
+    iso,
+    orders,
+    periods,
+    proposals,
+    setoff,
+)
 from sucre.entrypoints.cli.console import GlobalDatabaseOption, global_database
 
 app = typer.Typer(help="sucre: set-off, clearing in XSU and net settlement for the ALBA-TCP bloc.",
@@ -27,7 +37,7 @@ def _everywhere(database: GlobalDatabaseOption = None) -> None:
     """
     global_database.set(database)
 
-for _noun in (demo, orders, periods, council, bloc, iso, api_keys, setoff):
+for _noun in (demo, orders, periods, council, proposals, bloc, iso, api_keys, setoff):
     _noun.register(app)
 
 

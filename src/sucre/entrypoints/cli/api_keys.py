@@ -51,9 +51,13 @@ def _print_key(issued: Any) -> None:
 @api_client_app.command("add")
 def api_client_add(
     name: str,
-    role: Annotated[str, typer.Option(help="operator, chamber, council or auditor.")],
+    role: Annotated[str, typer.Option(
+        help="operator, chamber, council, auditor or delegate.")],
     authority: Annotated[str | None, typer.Option(
         help="The operator's central bank (operators only), e.g. BCV.")] = None,
+    member: Annotated[str | None, typer.Option(
+        help="The delegate's member state (delegates only), e.g. VEN: it votes for that "
+             "state alone.")] = None,
     database: DatabaseOption = None,
 ) -> None:
     """Register an API client and print its first key (once)."""
@@ -61,7 +65,7 @@ def api_client_add(
 
     with domain_errors():
         issued = api_keys.add_client(console.unit_of_work(database), name,
-                                     api_keys.parse_role(role), authority)
+                                     api_keys.parse_role(role), authority, member)
     _print_key(issued)
 
 

@@ -21,7 +21,7 @@ from sucre.entrypoints.cli.console import (
     out,
     say,
 )
-from sucre.service import reports
+from sucre.service import council, reports
 
 
 def rates(date: Annotated[str | None, typer.Option(
@@ -78,15 +78,25 @@ def _members_json(report: reports.MembersReport) -> dict[str, Any]:
         for m in report.members]}
 
 
-def decisions(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+def decisions(as_of: Annotated[str | None, typer.Option(
+                  "--as-of", help="Only the decisions in force on this date, YYYY-MM-DD (the "
+                                  "last one on each subject).")] = None,
+              kind: Annotated[str | None, typer.Option(
+                  help="Only decisions of this kind (allocation, parameter, basket, admission, "
+                       "member_suspended, ...).")] = None,
+              database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """The council's decisions as recorded (basket, allocations, parameters, member status)."""
     with domain_errors():
-        report = reports.decisions_report(console.unit_of_work(database))
+        day = None if as_of is None else console.day(as_of, "as_of")
+        report = reports.decisions_report(console.unit_of_work(database), as_of=day,
+                                          kind=None if kind is None else kind.strip())
     if as_json:
         emit_json(_decisions_json(report))
         return
+    title = "council decisions" + ("" if day is None else f" in force on {day}") + (
+        "" if report.kind is None else f" of kind {report.kind}")
     table = Table("id", "kind", "effective", "reference", "decision",
-                  title="council decisions", title_justify="left")
+                  title=title, title_justify="left")
     for d in report.decisions:
         table.add_row(str(d.id), d.kind, d.effective_date.isoformat(), cell(d.reference),
                       cell(json.dumps(d.payload, sort_keys=True)))
@@ -97,11 +107,12 @@ def decisions(database: DatabaseOption = None, as_json: JsonOption = False) -> N
 
 
 def _decisions_json(report: reports.DecisionsReport) -> dict[str, Any]:
-    return {"decisions": [
-        {"id": d.id, "kind": d.kind, "effective_date": d.effective_date.isoformat(),
-         "reference": d.reference, "decision": d.payload,
-         "recorded_at": d.recorded_at.isoformat()} for d in report.decisions],
-        "not_listed": report.not_listed}
+    listed = {"decisions": [council.decision_json(d) for d in report.decisions],
+              "not_listed": report.not_listed}
+    if report.as_of is None and report.kind is None:
+        return listed  # as it has always been
+    return {"as_of": None if report.as_of is None else report.as_of.isoformat(),
+            "kind": report.kind, **listed}
 
 
 def register(app: typer.Typer) -> None:

@@ -1,5 +1,11 @@
 """Council decisions: member status, allocations, parameters, the XSU basket, fixings, and opening
-a period of the council's calendar."""
+a period of the council's calendar.
+
+These commands are the register's administrative path: one council key records a decision taken
+elsewhere (set-up, history, corrections). The council's voted path (``propose``, ``vote``,
+``adopt``: :mod:`sucre.entrypoints.cli.proposals`) records the member states' votes and the tally
+that adopted a decision; both append to the same decision log.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +22,7 @@ from sucre.domain import parameters
 from sucre.domain.errors import InvalidInput, LimitExceeded
 from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode, currency, parse_amount
+from sucre.domain.proposals import basket_weights
 from sucre.domain.rates import parse_rate
 from sucre.domain.text import printable
 from sucre.entrypoints.cli import console
@@ -77,15 +84,10 @@ def basket(launch: Annotated[str, typer.Option(help="Launch date, YYYY-MM-DD.")]
            database: DatabaseOption = None) -> None:
     """Calibrate the XSU basket from the launch date's fixings (a council decision)."""
     with domain_errors():
-        parsed = dict(_weight(item) for item in weights.split(","))
+        parsed = basket_weights(weights)
         registry.set_basket(console.unit_of_work(database), _day(launch, "launch"),
                             parse_rate(usd_per_xsu, field="usd_per_xsu"), parsed, reference)
     out.print("basket recorded")
-
-
-def _weight(item: str) -> tuple[CurrencyCode, Fraction]:
-    code, _, value = item.partition("=")
-    return currency(code, field="weights"), parse_rate(value, field="weights")
 
 
 def fixings(file: Annotated[Path, typer.Argument(help="CSV: value_date,currency,per_usd[,market]")],

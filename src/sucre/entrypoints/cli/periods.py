@@ -71,7 +71,8 @@ def _positions_json(report: reports.PositionsReport) -> dict[str, Any]:
                        "net_posted": xsu(r.net_posted_minor),
                        "debit_reserved": xsu(r.debit_reserved_minor),
                        "credit_reserved": xsu(r.credit_reserved_minor),
-                       "headroom": xsu(r.headroom_minor)}
+                       "headroom": xsu(r.headroom_minor),
+                       **reports.limit_decision(report, a)}
                    for a, r in report.authorities.items()}
     return {"period": report.period.code, "state": report.period.state.value,
             "positions": {a: v["net_posted"] for a, v in authorities.items()},

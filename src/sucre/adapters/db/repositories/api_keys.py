@@ -9,7 +9,7 @@ from sucre.adapters.db import tables as t
 from sucre.adapters.db.repositories import SqlRepository, now
 from sucre.domain.access import KeyHolder, KeyInfo, KeyOwner
 from sucre.domain.errors import invariant
-from sucre.domain.members import AuthorityCode
+from sucre.domain.members import AuthorityCode, MemberCode
 from sucre.domain.roles import Role
 
 
@@ -19,9 +19,11 @@ class SqlApiKeys(SqlRepository):
                                 .where(t.api_clients.c.name == name)).first()
         return None if row is None else int(row.id)
 
-    def add_client(self, name: str, role: Role, authority_id: int | None) -> int:
+    def add_client(self, name: str, role: Role, authority_id: int | None,
+                   member_id: int | None = None) -> int:
         result = self.conn.execute(insert(t.api_clients).values(
-            name=name, role=role.value, authority_id=authority_id, created_at=now()))
+            name=name, role=role.value, authority_id=authority_id, member_id=member_id,
+            created_at=now()))
         key = result.inserted_primary_key
         invariant(key is not None, "a client has an id")
         return int(key[0])  # type: ignore[index]
@@ -57,12 +59,14 @@ class SqlApiKeys(SqlRepository):
         k, c = t.api_keys.c, t.api_clients.c
         row = self.conn.execute(
             select(k.secret_hash, k.revoked_at, c.id, c.name, c.role, c.authority_id,
-                   t.authorities.c.code)
+                   t.authorities.c.code, t.members.c.code.label("member"))
             .join(t.api_clients, c.id == k.client_id)
             .outerjoin(t.authorities, t.authorities.c.id == c.authority_id)
+            .outerjoin(t.members, t.members.c.id == c.member_id)
             .where(k.key_id == key_id)).first()
         if row is None:
             return None
         authority = None if row.code is None else AuthorityCode(row.code)
         return KeyHolder(str(row.secret_hash), row.revoked_at is not None, int(row.id),
-                         str(row.name), Role(row.role), authority, row.authority_id)
+                         str(row.name), Role(row.role), authority, row.authority_id,
+                         None if row.member is None else MemberCode(row.member))

@@ -44,6 +44,25 @@ class SqlDecisions(SqlRepository):
         return [_decision(r) for r in self.conn.execute(
             select(t.decisions).order_by(t.decisions.c.id).limit(count))]
 
+    def by_id(self, decision_id: int) -> Decision | None:
+        row = self.conn.execute(select(t.decisions)
+                                .where(t.decisions.c.id == decision_id)).first()
+        return None if row is None else _decision(row)
+
+    def dated_until(self, day: dt.date, kind: str | None = None) -> list[Decision]:
+        d = t.decisions.c
+        query = select(t.decisions).where(d.effective_date <= day)
+        if kind is not None:
+            query = query.where(d.kind == kind)
+        return [_decision(r) for r in self.conn.execute(query.order_by(d.effective_date, d.id))]
+
+    def of_kind(self, kind: str, count: int) -> tuple[list[Decision], int]:
+        d = t.decisions.c
+        total = int(self.conn.execute(select(func.count()).select_from(t.decisions)
+                                      .where(d.kind == kind)).scalar_one())
+        return [_decision(r) for r in self.conn.execute(
+            select(t.decisions).where(d.kind == kind).order_by(d.id).limit(count))], total
+
     def member_changes(self) -> list[Decision]:
         d = t.decisions.c
         return [_decision(r) for r in self.conn.execute(
@@ -80,6 +99,13 @@ class SqlDecisions(SqlRepository):
                                 .where(a.authority_id == authority_id, a.effective_date <= day)
                                 .order_by(a.effective_date.desc(), a.id.desc())).first()
         return Allocation() if row is None else Allocation(int(row[0]), int(row[1]))
+
+    def allocation_decisions(self, day: dt.date) -> dict[int, Decision]:
+        a = t.allocations.c
+        rows = self.conn.execute(
+            select(a.authority_id, t.decisions).join(t.decisions, t.decisions.c.id == a.decision_id)
+            .where(a.effective_date <= day).order_by(a.effective_date, a.id))
+        return {int(r.authority_id): _decision(r) for r in rows}  # the last one in force wins
 
     def add_allocation(self, authority_id: int, effective_date: dt.date, allocation: Allocation,
                        decision_id: int) -> None:

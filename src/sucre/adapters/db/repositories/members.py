@@ -33,6 +33,10 @@ class SqlMembers(SqlRepository):
         rows = self.conn.execute(select(t.authorities.c.code, t.authorities.c.id))
         return {AuthorityCode(r.code): r.id for r in rows}
 
+    def member_ids(self) -> dict[MemberCode, int]:
+        rows = self.conn.execute(select(t.members.c.code, t.members.c.id))
+        return {MemberCode(r.code): r.id for r in rows}
+
     def members(self, on: dt.date | None = None) -> dict[MemberCode, MemberState]:
         query = select(t.members.c.code, t.members.c.name,
                        t.authorities.c.code.label("authority")).join(t.authorities)

@@ -1,11 +1,20 @@
-"""Council decisions: allocations and credit lines, member status, parameters."""
+"""Council decisions: the voted path (proposals, the member states' votes, adoption, the decision
+log and what each decision changed) and the register's administrative path (allocations and
+credit lines, member status, parameters recorded directly by the council's key).
+
+Who may (see :mod:`sucre.domain.roles`): the council proposes and adopts; a delegate votes for
+its own member state only (403 for another; an operator never votes: its authority may serve
+several states); the council, the chamber, the auditor and delegates read proposals and
+decisions."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
+from sucre import bootstrap, bounds
 from sucre.domain import parameters
 from sucre.domain.money import XSU, parse_amount
 from sucre.domain.roles import Grant, Permission
@@ -13,16 +22,121 @@ from sucre.entrypoints.api.deps import IdempotentDep, UnitOfWorkDep, allowed
 from sucre.entrypoints.api.errors import responses
 from sucre.entrypoints.api.schemas.council import (
     AllocationIn,
+    DecisionDetailOut,
+    DecisionListOut,
     DecisionOut,
     MemberStatusIn,
     ParameterIn,
+    ProposalDetailOut,
+    ProposalIn,
+    ProposalListOut,
+    VoteIn,
+    VoteOut,
 )
-from sucre.service import registry
+from sucre.entrypoints.api.schemas.fields import IsoDate
+from sucre.service import access, council, registry, reports
 
 router = APIRouter(prefix="/v1/council", tags=["council"])
 
 Council = Annotated[Grant, Depends(allowed(Permission.DECIDE_PARAMETERS))]
+Proposer = Annotated[Grant, Depends(allowed(Permission.PROPOSE_DECISIONS))]
+Adopter = Annotated[Grant, Depends(allowed(Permission.ADOPT_DECISIONS))]
+Voter = Annotated[Grant, Depends(allowed(Permission.VOTE))]
+Reader = Annotated[Grant, Depends(allowed(Permission.READ_DECISIONS))]
 _ERRORS = responses(400, 401, 403, 404, 409, 413, 422)
+_READ_ERRORS = responses(401, 403, 404, 422)
+ProposalId = Annotated[int, Path(ge=1, le=bounds.row_id_max, description="The proposal's id.")]
+DecisionId = Annotated[int, Path(ge=1, le=bounds.row_id_max, description="The decision's id.")]
+
+
+def _today() -> dt.date:
+    return bootstrap.today() or dt.datetime.now(dt.UTC).date()
+
+
+@router.post("/proposals", status_code=201, response_model=ProposalDetailOut,
+             summary="Put a council decision to the member states' vote", responses=_ERRORS)
+def propose(body: ProposalIn, caller: Proposer, db: UnitOfWorkDep,
+            idempotent: IdempotentDep) -> Response:
+    def action() -> tuple[int, ProposalDetailOut]:
+        proposal = council.propose(db, body.kind, body.effective_date, body.reference,
+                                   body.payload, proposed_by=council.api_actor(caller.principal))
+        return 201, _detail(db, proposal.id)
+
+    return idempotent.run(action)
+
+
+def _detail(db: UnitOfWorkDep, proposal_id: int) -> ProposalDetailOut:
+    return ProposalDetailOut.model_validate(council.proposal_detail_json(
+        council.proposal_detail(db, proposal_id, _today())))
+
+
+@router.post("/proposals/{proposal_id}/votes", status_code=201, response_model=VoteOut,
+             summary="A member state's vote on a proposal (its delegate)", responses=_ERRORS)
+def vote(proposal_id: ProposalId, body: VoteIn, caller: Voter, db: UnitOfWorkDep,
+         idempotent: IdempotentDep) -> Response:
+    """One vote per member state in good standing on the day it votes, never changed (a second
+    one is 409); a delegate votes for its own member state only (403)."""
+
+    def action() -> tuple[int, VoteOut]:
+        cast = access.vote(db, caller, proposal_id, body.member, body.vote, _today())
+        return 201, VoteOut.model_validate(council.vote_json(cast))
+
+    return idempotent.run(action)
+
+
+@router.post("/proposals/{proposal_id}/adopt", response_model=ProposalDetailOut,
+             summary="Tally a proposal: adopt it, or close it as rejected", responses=_ERRORS)
+def adopt(proposal_id: ProposalId, caller: Adopter, db: UnitOfWorkDep,
+          idempotent: IdempotentDep) -> Response:
+    """Adopted: the decision is recorded (``decision``) and applied from its effective date.
+    Not adopted (no quorum, no majority, no consensus): ``state`` is ``rejected`` and nothing
+    else changes. Both are answered 200; a proposal already closed is 409."""
+
+    def action() -> tuple[int, ProposalDetailOut]:
+        council.adopt(db, proposal_id, closed_by=council.api_actor(caller.principal),
+                      day=_today())
+        return 200, _detail(db, proposal_id)
+
+    return idempotent.run(action)
+
+
+@router.get("/proposals", response_model=ProposalListOut, summary="The proposals",
+            responses=_READ_ERRORS)
+def proposals(caller: Reader, db: UnitOfWorkDep) -> ProposalListOut:
+    listed = council.proposal_list(db, bounds.decisions_listed_max)
+    return ProposalListOut.model_validate(
+        {"proposals": [council.proposal_json(p) for p in listed.proposals],
+         "not_listed": listed.not_listed})
+
+
+@router.get("/proposals/{proposal_id}", response_model=ProposalDetailOut,
+            summary="A proposal, its votes and its tally", responses=_READ_ERRORS)
+def proposal(proposal_id: ProposalId, caller: Reader, db: UnitOfWorkDep) -> ProposalDetailOut:
+    return _detail(db, proposal_id)
+
+
+@router.get("/decisions", response_model=DecisionListOut, summary="The council's decisions",
+            responses=_READ_ERRORS)
+def decisions(caller: Reader, db: UnitOfWorkDep,
+              as_of: Annotated[IsoDate | None, Query(
+                  description="Only those in force on this date (the last on each subject)."
+              )] = None,
+              kind: Annotated[str | None, Query(
+                  min_length=1, max_length=32, pattern=r"^[a-z_]+$",
+                  description="Only decisions of this kind.")] = None) -> DecisionListOut:
+    report = reports.decisions_report(db, as_of=as_of, kind=kind)
+    return DecisionListOut.model_validate(
+        {"as_of": report.as_of, "kind": report.kind,
+         "decisions": [council.decision_json(d) for d in report.decisions],
+         "not_listed": report.not_listed})
+
+
+@router.get("/decisions/{decision_id}", response_model=DecisionDetailOut,
+            summary="A decision: what it changed, and its proposal, votes and tally",
+            responses=_READ_ERRORS)
+def decision(decision_id: DecisionId, caller: Reader, db: UnitOfWorkDep) -> DecisionDetailOut:
+    return DecisionDetailOut.model_validate(
+        council.decision_detail_json(council.decision_detail(db, decision_id)))
 
 
 @router.post("/allocations", status_code=201, response_model=DecisionOut,

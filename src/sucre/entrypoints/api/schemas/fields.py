@@ -60,6 +60,9 @@ Reference = Annotated[str, StringConstraints(
 ParameterValue = Annotated[str, StringConstraints(
     min_length=1, max_length=bounds.parameter_value_chars_max, pattern=STORED_TEXT_PATTERN),
     _Strict]
+#: A field of a council proposal's payload (domain/proposals.py: FIELDS), checked by the domain.
+PayloadText = Annotated[str, StringConstraints(
+    min_length=1, max_length=bounds.text_chars_max, pattern=STORED_TEXT_PATTERN), _Strict]
 ReasonCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{4}$"), _Strict]
 
 # Set-off invoices (traders, not member states, owe each other).

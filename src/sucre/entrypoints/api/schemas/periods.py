@@ -12,7 +12,7 @@ from sucre.domain.confirmations import SettledPeriod
 from sucre.domain.periods import ClearingPeriod, PeriodState
 from sucre.domain.positions import AuthorityPosition
 from sucre.entrypoints.api.schemas.fields import RequestModel
-from sucre.service.reports import PositionsReport, report_json, xsu
+from sucre.service.reports import PositionsReport, limit_decision, report_json, xsu
 
 
 class AuthorityPositionOut(BaseModel):
@@ -22,14 +22,17 @@ class AuthorityPositionOut(BaseModel):
     debit_reserved: str
     credit_reserved: str
     headroom: str
+    decision: int | None = Field(description="The council decision the limit comes from (the "
+                                             "allocation in force on the period's last day).")
+    reference: str | None = Field(description="That decision's reference.")
 
     @classmethod
-    def of(cls, row: AuthorityPosition) -> AuthorityPositionOut:
+    def of(cls, row: AuthorityPosition, report: PositionsReport) -> AuthorityPositionOut:
         return cls(limit=xsu(row.limit_minor), credit_line=xsu(row.credit_line_minor),
                    net_posted=xsu(row.net_posted_minor),
                    debit_reserved=xsu(row.debit_reserved_minor),
                    credit_reserved=xsu(row.credit_reserved_minor),
-                   headroom=xsu(row.headroom_minor))
+                   headroom=xsu(row.headroom_minor), **limit_decision(report, row.authority))
 
 
 class PositionsOut(BaseModel):
@@ -42,7 +45,7 @@ class PositionsOut(BaseModel):
     def of(cls, report: PositionsReport) -> PositionsOut:
         return cls(period=report.period.code, state=report.period.state,
                    positions={a: xsu(r.net_posted_minor) for a, r in report.authorities.items()},
-                   authorities={a: AuthorityPositionOut.of(r)
+                   authorities={a: AuthorityPositionOut.of(r, report)
                                 for a, r in report.authorities.items()})
 
 

@@ -1,7 +1,7 @@
 """members' status as an effective-dated history
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 14:00:00
 
 ``members.status`` (one column, changed at once by a status decision whatever its effective date)
@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
