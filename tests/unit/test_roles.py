@@ -46,6 +46,8 @@ EXPECTED: dict[Permission, tuple[Scope | None, ...]] = {
     P.READ_SETOFF_RUNS: (MEMBER, ALL, ALL, ALL),
     P.COMPUTE_SETOFF: (ALL, ALL, ALL, ALL),
     P.PING: (ALL, ALL, ALL, ALL),
+    P.READ_PENDING_ACTIONS: (NO, ALL, ALL, ALL),
+    P.APPROVE_ACTIONS: (NO, ALL, ALL, NO),
 }
 ROLES = (Role.OPERATOR, Role.CHAMBER, Role.COUNCIL, Role.AUDITOR)
 CELLS = [(role, permission, row[column]) for permission, row in EXPECTED.items()
