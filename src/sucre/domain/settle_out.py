@@ -114,6 +114,8 @@ class SettleOut:
             ins = s.instruction
             if s.status is SettlementStatus.CONFIRMED:
                 continue
+            holder: str
+            debtor: str
             if ins.kind is InstructionKind.RECEIVE:
                 holder, debtor = ins.authority, COUNCIL
             elif ins.kind is InstructionKind.PAY:
