@@ -136,9 +136,14 @@ def test_a_full_period_over_http(server: tuple[str, Keys], engine: Engine) -> No
         # The chamber closes the period; the accepted but undecided orders post at cut-off.
         assert bcv.post("/v1/periods/2026-H2/close",
                         headers={"Idempotency-Key": "close-1"}).status_code == 403
-        closed = chamber.post("/v1/periods/2026-H2/close", headers={"Idempotency-Key": "close"})
+        proposed = chamber.post("/v1/periods/2026-H2/close",
+                                headers={"Idempotency-Key": "close"})
+        assert proposed.status_code == 202, proposed.text
+        with bank(base, keys.chamber2) as second:  # four eyes: another chamber key runs it
+            closed = second.post(proposed.json()["approve"],
+                                 headers={"Idempotency-Key": "approve"})
         assert closed.status_code == 200, closed.text
-        report = closed.json()
+        report = closed.json()["settlement"]
         assert report["positions"]["BCV"] == "1050.00"  # +1000 +400 -300 -50
         assert report["positions"]["BCC"] == "-1050.00"
         assert sum(Decimal(v) for v in report["positions"].values()) == 0
