@@ -110,7 +110,7 @@ def settle_out_json(out: SettleOut) -> dict[str, Any]:
         "settlement_rate": rate_text(report.settlement_rate),
         "instructions": [
             {"reference": s.reference, "kind": s.instruction.kind.value,
-             "xsu": xsu(s.instruction.xsu_minor),
+             "authority": s.instruction.authority, "xsu": xsu(s.instruction.xsu_minor),
              "amount": format_amount(s.instruction.amount_minor, s.instruction.currency),
              "amount_minor": s.instruction.amount_minor, "currency": s.instruction.currency,
              "settlement_status": s.status.value} for s in out.instructions],
