@@ -166,7 +166,7 @@ def test_a_full_period_over_http(server: tuple[str, Keys], engine: Engine) -> No
     with engine.connect() as conn:
         logged = conn.execute(select(t.api_clients.c.name, t.access_log.c.status_code)
                               .join(t.api_clients)).all()
-    assert {name for name, _ in logged} == {"bcv-ops", "bcc-ops", "chamber"}
+    assert {name for name, _ in logged} == {"bcv-ops", "bcc-ops", "chamber", "chamber-2"}
     assert len(logged) == 20  # every request but the /health polls
 
 
