@@ -167,7 +167,7 @@ def test_a_full_period_over_http(server: tuple[str, Keys], engine: Engine) -> No
         logged = conn.execute(select(t.api_clients.c.name, t.access_log.c.status_code)
                               .join(t.api_clients)).all()
     assert {name for name, _ in logged} == {"bcv-ops", "bcc-ops", "chamber", "chamber-2"}
-    assert len(logged) == 20  # every request but the /health polls
+    assert len(logged) == 21  # every request but the /health polls (the close: propose, approve)
 
 
 def test_opposite_direction_concurrent_posts_all_succeed(server: tuple[str, Keys],
