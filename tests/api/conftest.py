@@ -31,6 +31,9 @@ class Keys:
     council: str
     auditor: str
     ven: str  # delegate of Venezuela to the council
+    chamber2: str  # a second chamber client: four eyes (approves what ``chamber`` proposes)
+    council2: str
+
 
     def of(self, name: str) -> str:
         return str(getattr(self, name))
@@ -45,6 +48,8 @@ def make_keys(engine: Engine) -> Keys:
         council=api_keys.add_client(uow, "council", Role.COUNCIL).api_key,
         auditor=api_keys.add_client(uow, "auditor", Role.AUDITOR).api_key,
         ven=api_keys.add_client(uow, "ven-delegate", Role.DELEGATE, member="VEN").api_key,
+        chamber2=api_keys.add_client(uow, "chamber-2", Role.CHAMBER).api_key,
+        council2=api_keys.add_client(uow, "council-2", Role.COUNCIL).api_key,
     )
 
 
@@ -58,6 +63,20 @@ def keys(engine: Engine) -> Keys:
 def client(engine: Engine, keys: Keys) -> Iterator[TestClient]:
     with TestClient(create_app(engine)) as test_client:
         yield test_client
+
+
+def close(client: TestClient, keys: Keys, code: str, body: dict[str, object] | None = None,
+          *, label: str = "close") -> dict[str, object]:
+    """Close ``code`` under four eyes: ``chamber`` proposes, ``chamber2`` approves; the
+    settlement report the approval answers."""
+    proposed = client.post(f"/v1/periods/{code}/close", headers=auth(keys.chamber, label),
+                           json=body)
+    assert proposed.status_code == 202, proposed.text
+    approved = client.post(proposed.json()["approve"],
+                           headers=auth(keys.chamber2, f"{label}-approve"))
+    assert approved.status_code == 200, approved.text
+    settlement: dict[str, object] = approved.json()["settlement"]
+    return settlement
 
 
 def auth(key: str, idempotency_key: str | None = None) -> dict[str, str]:

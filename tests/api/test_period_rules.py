@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.api.conftest import Keys, auth
+from tests.api.conftest import close as close_period
 
 
 def test_closing_before_the_end_needs_a_council_decision(
@@ -15,7 +16,6 @@ def test_closing_before_the_end_needs_a_council_decision(
     refused = client.post(close, headers=auth(keys.chamber, "c-1"))
     assert refused.status_code == 409, refused.text
     assert "runs until 2026-12-31" in refused.text
-    early = client.post(close, headers=auth(keys.chamber, "c-2"),
-                        json={"early_reference": "XXX Council, 1 Dec 2026"})
-    assert early.status_code == 200, early.text
-    assert early.json()["period"] == "2026-H2"
+    early = close_period(client, keys, "2026-H2",
+                         {"early_reference": "XXX Council, 1 Dec 2026"}, label="c-2")
+    assert early["period"] == "2026-H2"

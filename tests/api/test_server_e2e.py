@@ -136,9 +136,14 @@ def test_a_full_period_over_http(server: tuple[str, Keys], engine: Engine) -> No
         # The chamber closes the period; the accepted but undecided orders post at cut-off.
         assert bcv.post("/v1/periods/2026-H2/close",
                         headers={"Idempotency-Key": "close-1"}).status_code == 403
-        closed = chamber.post("/v1/periods/2026-H2/close", headers={"Idempotency-Key": "close"})
+        proposed = chamber.post("/v1/periods/2026-H2/close",
+                                headers={"Idempotency-Key": "close"})
+        assert proposed.status_code == 202, proposed.text
+        with bank(base, keys.chamber2) as second:  # four eyes: another chamber key runs it
+            closed = second.post(proposed.json()["approve"],
+                                 headers={"Idempotency-Key": "approve"})
         assert closed.status_code == 200, closed.text
-        report = closed.json()
+        report = closed.json()["settlement"]
         assert report["positions"]["BCV"] == "1050.00"  # +1000 +400 -300 -50
         assert report["positions"]["BCC"] == "-1050.00"
         assert sum(Decimal(v) for v in report["positions"].values()) == 0
@@ -161,8 +166,8 @@ def test_a_full_period_over_http(server: tuple[str, Keys], engine: Engine) -> No
     with engine.connect() as conn:
         logged = conn.execute(select(t.api_clients.c.name, t.access_log.c.status_code)
                               .join(t.api_clients)).all()
-    assert {name for name, _ in logged} == {"bcv-ops", "bcc-ops", "chamber"}
-    assert len(logged) == 20  # every request but the /health polls
+    assert {name for name, _ in logged} == {"bcv-ops", "bcc-ops", "chamber", "chamber-2"}
+    assert len(logged) == 21  # every request but the /health polls (the close: propose, approve)
 
 
 def test_opposite_direction_concurrent_posts_all_succeed(server: tuple[str, Keys],

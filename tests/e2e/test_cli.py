@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from sucre.adapters.orders_csv import write_orders
 from sucre.entrypoints.cli import app
 from tests import world
+from tests.e2e import four_eyes
 
 runner = CliRunner()
 
@@ -74,9 +75,7 @@ def test_pay_positions_and_close_period(db: str) -> None:
     assert json.loads(paid.stdout)["status"] == "accepted"
     positions = json.loads(runner.invoke(app, ["positions", "--json", "-d", db]).stdout)
     assert positions["authorities"]["BCC"]["debit_reserved"] == "1080.00"
-    closed = runner.invoke(app, ["close-period", "2026-H2", "--json", "-d", db])
-    assert closed.exit_code == 0, closed.output
-    report = json.loads(closed.stdout)
+    report = four_eyes.close(db, "2026-H2")
     assert report["positions"]["BCC"] == "-1080.00"
     assert report["net_xsu"] == report["gross_xsu"] == "1080.00"
     assert report["liquidity_saving"] == 0
@@ -142,8 +141,7 @@ def test_the_invoice_chain_from_the_command_line(db: str, tmp_path: Path) -> Non
                                "-d", db])
     assert paid.exit_code == 0, paid.output
     assert json.loads(paid.stdout)["accepted"] == 2
-    closed = runner.invoke(app, ["close-period", "2026-H2", "--json", "-d", db])
-    assert json.loads(closed.stdout)["gross_xsu"] == "400.00"
+    assert four_eyes.close(db, "2026-H2")["gross_xsu"] == "400.00"
 
 
 def test_invoice_import_names_the_bad_line_and_stores_nothing(db: str, tmp_path: Path) -> None:

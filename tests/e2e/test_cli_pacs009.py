@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from sucre.bootstrap import database
 from sucre.entrypoints.cli import app
 from tests import world
+from tests.e2e import four_eyes
 from tests.iso20022 import samples
 
 runner = CliRunner()
@@ -26,10 +27,8 @@ def test_iso_import_confirms_the_legs_of_a_closed_period(tmp_path: Path) -> None
             "--hs-code", "100630", "--quantity", "1", "--unit", "t", "--invoice-ref", f"I{number}",
             "--customs-ref", f"D{number}", "-d", db])
         assert paid.exit_code == 0, paid.output
-    closed = runner.invoke(app, ["close-period", "2026-H2", "--json", "-d", db])
-    assert closed.exit_code == 0, closed.output
     references = {i["reference"]: i["settlement_status"]
-                  for i in json.loads(closed.stdout)["settlement"]}
+                  for i in four_eyes.close(db, "2026-H2")["settlement"]}
     assert references == {ref: "pending" for ref, *_ in world.SETTLEMENT_LEGS}
 
     message = tmp_path / "pacs009.xml"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from sucre.adapters.orders_csv import COLUMNS, write_orders
 from sucre.entrypoints.cli import app
 from sucre.service import payments
 from tests import world
+from tests.e2e import four_eyes
 
 runner = CliRunner()
 
@@ -21,13 +21,12 @@ runner = CliRunner()
 def test_close_period_before_its_end_is_refused_with_the_way_out(
         db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUCRE_TODAY", "2026-12-02")
-    refused = runner.invoke(app, ["close-period", "2026-H2", "-d", db])
+    key, = four_eyes.keys(db, names=("ana",))
+    refused = four_eyes.as_key(key, "close-period", "2026-H2", "-d", db)
     assert refused.exit_code == 2
     assert "runs until 2026-12-31" in refused.stderr and "--early" in refused.stderr
-    early = runner.invoke(app, ["close-period", "2026-H2", "--early", "XXX Council, 1 Dec 2026",
-                                "--json", "-d", db])
-    assert early.exit_code == 0, early.output
-    assert json.loads(early.stdout)["period"] == "2026-H2"
+    early = four_eyes.close(db, "2026-H2", "--early", "XXX Council, 1 Dec 2026")
+    assert early["period"] == "2026-H2"
 
 
 def _paid(db: str) -> int:

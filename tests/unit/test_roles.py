@@ -52,6 +52,8 @@ EXPECTED: dict[Permission, tuple[Scope | None, ...]] = {
     P.READ_SETOFF_RUNS: (MEMBER, ALL, ALL, ALL, NO),
     P.COMPUTE_SETOFF: (ALL, ALL, ALL, ALL, NO),
     P.PING: (ALL, ALL, ALL, ALL, ALL),
+    P.READ_PENDING_ACTIONS: (NO, ALL, ALL, ALL, NO),
+    P.APPROVE_ACTIONS: (NO, ALL, ALL, NO, NO),
 }
 ROLES = (Role.OPERATOR, Role.CHAMBER, Role.COUNCIL, Role.AUDITOR, Role.DELEGATE)
 CELLS = [(role, permission, row[column]) for permission, row in EXPECTED.items()

@@ -26,6 +26,7 @@ the pacs.002 builder translate errors in one place each::
     ├── IdempotencyConflict       DUPL  same key, different body
     ├── NotAuthenticated          AUTH  no API key, or a malformed, unknown or revoked one
     ├── AccessDenied              AG01  the role (or authority) may not do this
+    │   └── OwnProposal           AG01  four eyes: a key approving its own proposal
     ├── InvalidState              (no ISO code) period or order in the wrong state
     └── InsufficientPosition      AM04  the order would breach allocation + credit line
 
@@ -136,6 +137,11 @@ class AccessDenied(SucreError):
     """The principal's role (or authority) may not do this (HTTP 403); AG01 TransactionForbidden."""
 
     reason_code = "AG01"
+
+
+class OwnProposal(AccessDenied):
+    """Four eyes (:mod:`sucre.domain.four_eyes`): the key, or the API client, that proposed an
+    action tries to approve it (HTTP 403; the CLI exits 2)."""
 
 
 class BadIdempotencyKey(InvalidInput):

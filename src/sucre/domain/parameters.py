@@ -91,6 +91,14 @@ def _financing(text: str) -> FinancingPolicy:
     return POLICIES.get(text, field="value")
 
 
+def _xsu_minor_units(text: str) -> int:
+    minor = parse_decimal(text, field="value", what="a whole number of XSU minor units").scaled(0)
+    if minor is None or minor > bounds.amount_minor_max:
+        raise InvalidInput(f"not a whole number of XSU minor units up to "
+                           f"{bounds.amount_minor_max}: {text.strip()[:40]!r}", field="value")
+    return minor
+
+
 CALENDAR: Final = Parameter[CalendarKind](
     "calendar", calendar_kind, lambda: ", ".join(k.value for k in CalendarKind),
     CalendarKind.SEMESTER.value, "Length of a clearing period (the treaty's is a semester).")
@@ -122,11 +130,20 @@ VOTE_MAJORITY: Final = Parameter[Fraction](
     "vote_majority", _council_share("vote_majority", lowest=Fraction(1, 2), below_one=True),
     lambda: "a number or ratio from 0.5 to 1, 1 excluded", "1/2",
     "Share of the yes and no votes that the yes votes must exceed for a proposal to pass.")
+#: Default: 5,000,000.00 XSU, a quarter of the smallest published allocation (Cuba's 20 million
+#: XSU, DOMAIN.md section 3) and under 5 % of the 112 million first allocated bloc-wide: a raise
+#: that size shifts a material share of the bloc's credit, so it takes a second council key; the
+#: routine adjustments of one authority's limit below it stay one decision.
+FOUR_EYES_LIMIT_RAISE_MINOR: Final = Parameter[int](
+    "four_eyes_limit_raise_minor", _xsu_minor_units,
+    lambda: "a whole number of XSU minor units (cents), 0 or more", "500000000",
+    "An allocation raising an authority's limit (allocation + credit line) by more than this "
+    "is proposed by one council key and approved by another (four eyes); 0: every raise.")
 
 #: Every council parameter, once.
 DEFINITIONS: Final[tuple[Parameter[Any], ...]] = (
     CALENDAR, SETTLEMENT_CURRENCY, CORRIDOR_ALERT_SHARE, FIXING_DEVIATION_MAX, DEFICIT_FINANCING,
-    VOTE_QUORUM, VOTE_MAJORITY)
+    VOTE_QUORUM, VOTE_MAJORITY, FOUR_EYES_LIMIT_RAISE_MINOR)
 NAMES: Final = tuple(p.name for p in DEFINITIONS)
 _BY_NAME: Final = {p.name: p for p in DEFINITIONS}
 invariant(len(_BY_NAME) == len(DEFINITIONS), "one definition per parameter name")

@@ -6,11 +6,12 @@ Roles
                   its own authority's orders, positions and statements (another authority's order
                   is *unknown* to it: 404, never 403, so existence does not leak), confirms the
                   settlement legs its authority paid, stores invoices naming its member states;
-    ``chamber``   the Central Clearing Chamber: closes periods, reads everything, confirms any
-                  settlement leg, stores any invoice, records set-off runs, pays residuals;
-    ``council``   the Executive Council: allocations, member status, parameters (the register's
-                  administrative path); proposes decisions and adopts them once voted; reads
-                  everything;
+    ``chamber``   the Central Clearing Chamber: proposes and approves closes (four eyes), reads
+                  everything, confirms any settlement leg, stores any invoice, records set-off
+                  runs, pays residuals;
+    ``council``   the Executive Council: allocations (a large raise by four eyes), member status,
+                  parameters (the register's administrative path); proposes decisions and adopts
+                  them once voted; reads everything;
     ``auditor``   reads everything, changes nothing;
     ``delegate``  a member state's delegate to the council, bound to that one member state: casts
                   its state's vote on proposals, reads the proposals and decisions. One vote per
@@ -70,6 +71,8 @@ class Permission(enum.StrEnum):
     READ_SETOFF_RUNS = "read_setoff_runs"  # the run is bloc-wide; its clearings are scoped
     COMPUTE_SETOFF = "compute_setoff"  # stateless set-off of the request's invoices
     PING = "ping"  # the no-op endpoint
+    READ_PENDING_ACTIONS = "read_pending_actions"  # proposals awaiting a second key
+    APPROVE_ACTIONS = "approve_actions"  # four eyes: domain/four_eyes.check_approver decides
 
 
 class Scope(enum.StrEnum):
@@ -83,7 +86,8 @@ _P, _S = Permission, Scope
 _READ_ALL: Mapping[Permission, Scope] = {
     _P.READ_ORDERS: _S.ALL, _P.READ_POSITIONS: _S.ALL, _P.READ_PERIODS: _S.ALL,
     _P.READ_SETTLEMENTS: _S.ALL, _P.READ_STATEMENTS: _S.ALL, _P.READ_SETOFF_RUNS: _S.ALL,
-    _P.READ_DECISIONS: _S.ALL, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL}
+    _P.READ_DECISIONS: _S.ALL, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL,
+    _P.READ_PENDING_ACTIONS: _S.ALL}
 
 #: Role -> the permissions it holds, each with its scope; a permission absent is refused (403).
 POLICY: Mapping[Role, Mapping[Permission, Scope]] = {
@@ -94,9 +98,10 @@ POLICY: Mapping[Role, Mapping[Permission, Scope]] = {
         _P.CONFIRM_SETTLEMENT: _S.AUTHORITY, _P.SUBMIT_INVOICES: _S.MEMBER_STATE,
         _P.READ_SETOFF_RUNS: _S.MEMBER_STATE, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL},
     Role.CHAMBER: {**_READ_ALL, _P.CLOSE_PERIODS: _S.ALL, _P.CONFIRM_SETTLEMENT: _S.ALL,
-                   _P.SUBMIT_INVOICES: _S.ALL, _P.RUN_SETOFF: _S.ALL, _P.PAY_RESIDUALS: _S.ALL},
+                   _P.SUBMIT_INVOICES: _S.ALL, _P.RUN_SETOFF: _S.ALL, _P.PAY_RESIDUALS: _S.ALL,
+                   _P.APPROVE_ACTIONS: _S.ALL},
     Role.COUNCIL: {**_READ_ALL, _P.DECIDE_PARAMETERS: _S.ALL, _P.PROPOSE_DECISIONS: _S.ALL,
-                   _P.ADOPT_DECISIONS: _S.ALL},
+                   _P.ADOPT_DECISIONS: _S.ALL, _P.APPROVE_ACTIONS: _S.ALL},
     Role.AUDITOR: _READ_ALL,
     Role.DELEGATE: {_P.VOTE: _S.MEMBER, _P.READ_DECISIONS: _S.ALL, _P.PING: _S.ALL},
 }

@@ -77,7 +77,7 @@ def close_period(uow: UnitOfWork, code: str, *, finance_deficits: bool | None = 
     Of two closes racing, exactly one settles; the other is told the period is already settled
     (:class:`InvalidState`), whichever step it had reached when the first one committed.
     """
-    today = as_of if as_of is not None else dt.datetime.now(dt.UTC).date()
+    today = operating_day(as_of)
     with uow:
         period = _period(uow, code, lock=True)
         _refuse_settled(period)
@@ -104,6 +104,11 @@ def close_period(uow: UnitOfWork, code: str, *, finance_deficits: bool | None = 
     return settled_period(period, record, ())
 
 
+def operating_day(as_of: dt.date | None) -> dt.date:
+    """The day a close runs on: ``as_of``, else today's UTC date."""
+    return as_of if as_of is not None else dt.datetime.now(dt.UTC).date()
+
+
 def _record(uow: UnitOfWork, period: ClearingPeriod, report: SettlementReport
             ) -> SettlementRecord:
     counts = uow.orders.counts(period.id)
@@ -116,15 +121,34 @@ def _record(uow: UnitOfWork, period: ClearingPeriod, report: SettlementReport
 def _check_ended(uow: UnitOfWork, period: ClearingPeriod, today: dt.date,
                  early_reference: str | None) -> None:
     """Refuse to cut off a period before its end, unless the council decided to (recorded)."""
+    if not _refuse_before_end(period, today, early_reference):
+        uow.decisions.record_decision("early_close", today, str(early_reference),
+                                      {"period": period.code, "end": period.end.isoformat()})
+
+
+def _refuse_before_end(period: ClearingPeriod, today: dt.date,
+                       early_reference: str | None) -> bool:
+    """Whether the period has ended on ``today``; if not, refused unless a council decision
+    (``early_reference``) allows the early close."""
     if today > period.end:
-        return
+        return True
     if early_reference is None or not early_reference.strip():
         raise InvalidState(
             f"period {period.code} runs until {period.end}: it can be closed from "
             f"{period.end + dt.timedelta(days=1)}, or earlier under a council decision "
             "(--early REFERENCE; early_reference in the API)", field="period")
-    uow.decisions.record_decision("early_close", today, early_reference,
-                                  {"period": period.code, "end": period.end.isoformat()})
+    return False
+
+
+def closable(uow: UnitOfWork, code: str, *, as_of: dt.date | None,
+             early_reference: str | None) -> ClearingPeriod:
+    """The period ``code`` if :func:`close_period` would close it on ``as_of`` (inside the
+    caller's block, its row locked; nothing recorded): a four-eyes proposal is checked so."""
+    period = _period(uow, code, lock=True)
+    _refuse_settled(period)
+    if period.state is PeriodState.OPEN:
+        _refuse_before_end(period, operating_day(as_of), early_reference)
+    return period
 
 
 def _refuse_settled(period: ClearingPeriod) -> None:

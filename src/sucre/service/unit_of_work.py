@@ -24,7 +24,8 @@ from typing import Any, Protocol, Self, TypeVar
 from sucre.domain.access import AccessRow, IdempotencyRecord, KeyHolder, KeyInfo, KeyOwner
 from sucre.domain.confirmations import Confirmation, PayableInstruction
 from sucre.domain.decisions import Allocation, Decision
-from sucre.domain.ledger import AccountLine, EntryKind, JournalEntry
+from sucre.domain.four_eyes import ActionState, Actor, Payload, PendingAction
+from sucre.domain.ledger import AccountLine, EntryKind, JournalEntry, Posting
 from sucre.domain.members import (
     AuthorityCode,
     MemberCode,
@@ -80,6 +81,9 @@ class Orders(Protocol):
 
     def counts(self, period_id: int | None = None) -> dict[OrderStatus, int]:
         """How many orders have each status (of one period, when it is given)."""
+
+    def member_counts(self, period_id: int, member: MemberCode) -> dict[OrderStatus, int]:
+        """How many of a period's orders paying or paid to ``member`` have each status."""
 
     def last_id(self) -> int:
         """The highest order id (0 before the first order)."""
@@ -323,6 +327,14 @@ class Journal(Protocol):
 
     def member_flows(self, period_id: int) -> dict[MemberCode, MemberFlows]: ...
 
+    def member_posted(self, period_id: int, member: MemberCode) -> MemberFlows:
+        """XSU the journal posted in a period for orders ``member`` paid and was paid."""
+
+    def financing(self, period_id: int) -> list[Posting]:
+        """The lender's posting of each financing entry of a period, in the close's order."""
+
+    def account_balance(self, account: str, currency: CurrencyCode) -> int: ...
+
 
 
 class Settlements(Protocol):
@@ -425,6 +437,21 @@ class Idempotency(Protocol):
     def log_access(self, row: AccessRow) -> None: ...
 
 
+class PendingActions(Protocol):
+    """Four eyes: consequential actions proposed by one key, awaiting another's approval."""
+
+    def add(self, payload: Payload, proposer: Actor) -> PendingAction: ...
+
+    def by_id(self, action_id: int, *, lock: bool = False) -> PendingAction | None:
+        """One action; ``lock`` takes its row lock (before the period's: an approval)."""
+
+    def listed(self, *, state: ActionState | None = None) -> list[PendingAction]:
+        """Every action (in ``state``), oldest first."""
+
+    def approve(self, action_id: int, approver: Actor) -> None:
+        """Mark a pending action approved by ``approver`` (once)."""
+
+
 class UnitOfWork(Protocol):
     # Read-only to a use case (properties): an implementation may then hold its own
     # repository classes (a mutable protocol attribute would have to be of the exact type).
@@ -466,6 +493,9 @@ class UnitOfWork(Protocol):
 
     @property
     def idempotency(self) -> Idempotency: ...
+
+    @property
+    def pending_actions(self) -> PendingActions: ...
 
     @property
     def in_transaction(self) -> bool:

@@ -7,9 +7,10 @@ COMMITTED; limit checks are single conditional UPDATEs, which PostgreSQL re-eval
 lock wait, so concurrent submitters cannot both pass a limit.
 
 Lock order (PostgreSQL), the same in every transaction, so that no two can wait for each other:
-the period row (``FOR SHARE`` by submitters and deciders, ``FOR UPDATE`` by a close), then
-position rows in ``authority_id`` order
-(:meth:`~sucre.adapters.db.repositories.positions.SqlPositions.lock_of`), then order rows.
+a four-eyes approval's pending action row (:mod:`sucre.service.four_eyes`), then the period
+row (``FOR SHARE`` by submitters and deciders, ``FOR UPDATE`` by a close), then position rows in
+``authority_id`` order (:meth:`~sucre.adapters.db.repositories.positions.SqlPositions.lock_of`),
+then order rows.
 Should PostgreSQL still abort a transaction as a deadlock victim or a serialization failure,
 :func:`retry_transient` runs the use case again from its start.
 """

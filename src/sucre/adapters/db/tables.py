@@ -393,6 +393,23 @@ api_keys = Table(
     Column("revoked_at", DateTime(timezone=True)),
 )
 
+# Four eyes (domain/four_eyes.py): a consequential action one key proposed, run when a key of
+# another client of the same role approves it. Never deleted; ``state`` goes pending -> approved.
+pending_actions = Table(
+    "pending_actions", metadata,
+    Column("id", Id, primary_key=True),
+    Column("kind", String(32), nullable=False),  # close_period, limit_raise
+    Column("payload", Text, nullable=False),  # canonical JSON of the typed payload
+    Column("state", String(12), nullable=False),  # pending, approved
+    Column("proposed_by", ForeignKey("api_clients.id"), nullable=False),
+    Column("proposed_key", String(32), nullable=False),  # the key id (public part)
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("approved_by", ForeignKey("api_clients.id")),
+    Column("approved_key", String(32)),
+    Column("approved_at", DateTime(timezone=True)),
+    Index("ix_pending_actions_state", "state"),
+)
+
 idempotency_records = Table(
     "idempotency_records", metadata,
     Column("id", Id, primary_key=True),

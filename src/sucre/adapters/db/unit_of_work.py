@@ -21,6 +21,7 @@ from sucre.adapters.db.repositories.invoices import SqlInvoices
 from sucre.adapters.db.repositories.journal import SqlJournal
 from sucre.adapters.db.repositories.members import SqlMembers
 from sucre.adapters.db.repositories.orders import SqlOrders
+from sucre.adapters.db.repositories.pending_actions import SqlPendingActions
 from sucre.adapters.db.repositories.periods import SqlPeriods
 from sucre.adapters.db.repositories.positions import SqlPositions
 from sucre.adapters.db.repositories.proposals import SqlProposals
@@ -44,6 +45,7 @@ class SqlUnitOfWork:
     setoff_runs: SqlSetoffRuns
     api_keys: SqlApiKeys
     idempotency: SqlIdempotency
+    pending_actions: SqlPendingActions
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -92,6 +94,7 @@ class SqlUnitOfWork:
         self.setoff_runs = SqlSetoffRuns(conn)
         self.api_keys = SqlApiKeys(conn)
         self.idempotency = SqlIdempotency(conn)
+        self.pending_actions = SqlPendingActions(conn)
 
     def commit(self) -> None:
         invariant(bool(self._blocks) and not self._committed[-1],

@@ -20,6 +20,7 @@ from sucre.entrypoints.api.deps import known_query_only
 from sucre.entrypoints.api.gate import Gate
 from sucre.entrypoints.api.routes import (
     council,
+    four_eyes,
     iso,
     orders,
     periods,
@@ -40,6 +41,10 @@ banks, cleared in XSU and settled per period.
   any invoice, records set-off runs and pays their residuals; reads all), `council`
   (allocations, member status, parameters; reads all), `auditor` (reads all). A role that may
   not act gets 403.
+* **Four eyes**: closing a period, and an allocation raising a limit by more than the council
+  parameter `four_eyes_limit_raise_minor`, are proposed by one key (202, a pending action) and
+  run when a key of another client of the same role approves them
+  (`POST /v1/pending-actions/{id}/approve`); the proposer's own key is refused (403).
 * **Set-off**: every role reads the recorded runs (summary and per-member-state table are
   bloc-wide; an operator's page of clearings lists only invoices of its member states) and may
   solve a stateless set-off (`POST /v1/setoff`: nothing is stored, no Idempotency-Key).
@@ -59,7 +64,7 @@ def create_app(engine: Engine,
                   docs_url=None, redoc_url=None, dependencies=[Depends(known_query_only)])
     app.state.engine = engine
     errors.install(app)
-    for module in (orders, periods, council, statements, iso, setoff, system):
+    for module in (orders, periods, four_eyes, council, statements, iso, setoff, system):
         app.include_router(module.router)
     app.add_middleware(Gate, engine=engine, client_seconds=client_seconds)
     return app

@@ -26,7 +26,8 @@ from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from sucre import bootstrap, bounds
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
-from sucre.domain.errors import BadRows, InvalidInput, SucreError
+from sucre.domain.errors import BadRows, InvalidInput, NotAuthenticated, SucreError
+from sucre.domain.roles import Principal
 from sucre.domain.text import printable
 
 out = Console()
@@ -39,6 +40,13 @@ DatabaseOption = Annotated[str | None, typer.Option("--database", "-d", help=_DA
 GlobalDatabaseOption = Annotated[str | None, typer.Option(
     "--database", "-d", envvar="SUCRE_DATABASE_URL", show_envvar=True, help=_DATABASE_HELP)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout.")]
+#: Who acts, where four eyes apply (:mod:`sucre.service.four_eyes`): the CLI authenticates an API
+#: key as the API does, so a proposal and its approval need two keys on the command line too.
+ApiKeyOption = Annotated[str | None, typer.Option(
+    "--api-key", envvar="SUCRE_API_KEY", show_envvar=True, metavar="KEY",
+    help="Your API key (sk_..., from `sucre api-client add`): the key that proposes or "
+         "approves under four eyes. Prefer the environment variable: a command line is "
+         "visible to other users of the machine.")]
 
 
 #: ``sucre -d URL`` (before the command), set by the app's callback on every invocation.
@@ -53,6 +61,16 @@ def engine(database: str | None) -> Engine:
 def unit_of_work(database: str | None) -> SqlUnitOfWork:
     """A unit of work on this command's migrated database (see :func:`engine`)."""
     return SqlUnitOfWork(engine(database))
+
+
+def principal(uow: SqlUnitOfWork, api_key: str | None, *, needed_for: str) -> Principal:
+    """The holder of ``api_key`` (:class:`NotAuthenticated`, exit 2, when there is none)."""
+    if not api_key:
+        raise NotAuthenticated(f"{needed_for} needs four eyes: give your API key "
+                               "(SUCRE_API_KEY=sk_... or --api-key)")
+    from sucre.service import api_keys
+
+    return api_keys.authenticate(uow, api_key)
 
 
 def say(console: Console, text: str) -> None:

@@ -26,8 +26,15 @@ from sucre.domain.proposals import basket_weights
 from sucre.domain.rates import parse_rate
 from sucre.domain.text import printable
 from sucre.entrypoints.cli import console
-from sucre.entrypoints.cli.console import DatabaseOption, domain_errors, err, out, say
-from sucre.service import registry
+from sucre.entrypoints.cli.console import (
+    ApiKeyOption,
+    DatabaseOption,
+    domain_errors,
+    err,
+    out,
+    say,
+)
+from sucre.service import four_eyes, registry
 
 ReferenceOption = Annotated[str, typer.Option(help="Reference of the council decision.")]
 EffectiveOption = Annotated[str, typer.Option("--effective", help="Effective date, YYYY-MM-DD.")]
@@ -56,15 +63,27 @@ def allocate(authority: str,
              allocation: Annotated[str, typer.Argument(help="XSU, e.g. 1000000.00")],
              effective: EffectiveOption, reference: ReferenceOption,
              credit_line: Annotated[str, typer.Option(help="FRCC credit line, XSU.")] = "0",
+             api_key: ApiKeyOption = None,
              database: DatabaseOption = None) -> None:
-    """Allocate XSU (and an FRCC credit line) to a central bank from a date on."""
+    """Allocate XSU (and an FRCC credit line) to a central bank from a date on. A raise of its
+    limit above four_eyes_limit_raise_minor is proposed with a council key (four eyes) and runs
+    when a key of another council client approves it (`sucre approve ID`)."""
     with domain_errors():
         xsu = currency("XSU")
-        registry.set_allocation(
-            console.unit_of_work(database), authority, _day(effective),
+        uow = console.unit_of_work(database)
+        proposer = None if not api_key else console.principal(
+            uow, api_key, needed_for="a limit raise")
+        proposed = four_eyes.allocate(
+            uow, proposer, authority, _day(effective),
             parse_amount(allocation, xsu, field="allocation", allow_zero=True),
             parse_amount(credit_line, xsu, field="credit_line", allow_zero=True), reference)
-    say(out, f"allocation recorded for {authority.strip().upper()}")
+    if proposed is None:
+        say(out, f"allocation recorded for {authority.strip().upper()}")
+    else:
+        say(out, f"allocation for {authority.strip().upper()} raises its limit above "
+                 f"four_eyes_limit_raise_minor: proposed by {proposed.proposed_by.name} as "
+                 f"pending action {proposed.id}; a key of another council client runs it with "
+                 f"`sucre approve {proposed.id}`")
 
 
 def parameter(name: Annotated[str, typer.Argument(help=", ".join(parameters.NAMES))],

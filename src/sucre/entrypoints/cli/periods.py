@@ -12,17 +12,22 @@ from rich.table import Table
 
 from sucre import bootstrap
 from sucre.adapters.files import csv_cell
+from sucre.domain.four_eyes import ClosePeriod, PendingAction, action_id
 from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import (
+    ApiKeyOption,
     DatabaseOption,
     JsonOption,
     cell,
     domain_errors,
     emit_json,
     out,
+    say,
 )
-from sucre.service import closing, messaging, reports
+from sucre.service import closing, four_eyes, messaging, reports
 from sucre.service.reports import xsu
+from sucre.service.settle_out import settle_out as settle_out_of
+from sucre.service.settle_out import settle_out_json
 
 
 def print_settlement(report: dict[str, Any], console: Console) -> None:
@@ -90,17 +95,107 @@ def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2
                      help="Close before the period's last day has passed, under this council "
                           "decision (its reference is recorded as an early_close decision).")
                  ] = None,
+                 api_key: ApiKeyOption = None,
                  database: DatabaseOption = None, as_json: JsonOption = False) -> None:
-    """Close a period that has ended: post, net, and settle in hard currency (resumes an
-    interrupted close). The day is SUCRE_TODAY's, or today's."""
+    """Propose closing a period that has ended (four eyes: a chamber key proposes, a key of
+    another chamber client runs the close with `sucre approve ID`). The day is SUCRE_TODAY's,
+    or today's."""
     with domain_errors():
-        document = reports.report_json(closing.close_period(
-            console.unit_of_work(database), period, finance_deficits=finance,
-            as_of=bootstrap.today(), early_reference=early))
+        uow = console.unit_of_work(database)
+        proposed = four_eyes.propose_close(
+            uow, console.principal(uow, api_key, needed_for="closing a period"), period,
+            finance_deficits=finance, as_of=bootstrap.today(), early_reference=early)
+    if as_json:
+        emit_json(four_eyes.action_json(proposed))
+    else:
+        say(out, f"close of {proposed.payload.as_json()['period']} proposed by "
+                 f"{proposed.proposed_by.name}: pending action {proposed.id}; a key of another "
+                 f"chamber client runs it with `sucre approve {proposed.id}`")
+
+
+def approve(action: Annotated[str, typer.Argument(help="The pending action's id.")],
+            api_key: ApiKeyOption = None,
+            database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """Approve a proposed action with a second key of its role, and run it (a close prints its
+    settlement; the proposer's own key, or its client's, is refused)."""
+    with domain_errors():
+        uow = console.unit_of_work(database)
+        approved = four_eyes.approve(
+            uow, console.principal(uow, api_key, needed_for="approving an action"),
+            action_id(action), as_of=bootstrap.today())
+    report = None if approved.settled is None else reports.report_json(approved.settled)
+    if as_json:
+        emit_json({"action": four_eyes.action_json(approved.action), "settlement": report})
+    elif report is not None:
+        print_settlement(report, out)
+    else:
+        say(out, f"pending action {approved.action.id} approved by "
+                 f"{approved.action.approved_by.name if approved.action.approved_by else ''}: "
+                 f"{_summary(approved.action)} recorded")
+
+
+def pending(database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """The actions proposed under four eyes, oldest first (pending ones await a second key)."""
+    with domain_errors():
+        listed = four_eyes.actions(console.unit_of_work(database))
+    if as_json:
+        emit_json({"actions": [four_eyes.action_json(a) for a in listed]})
+        return
+    table = Table("id", "kind", "state", "what", "proposed by", "approved by",
+                  title="four eyes: proposed actions")
+    for a in listed:
+        table.add_row(str(a.id), a.kind.value, a.state.value, cell(_summary(a)),
+                      cell(a.proposed_by.name),
+                      cell("" if a.approved_by is None else a.approved_by.name))
+    out.print(table)
+
+
+def _summary(action: PendingAction) -> str:
+    payload = action.payload
+    if isinstance(payload, ClosePeriod):
+        return f"close of {payload.period}"
+    return (f"allocation of {payload.authority} from {payload.effective_date}: limit "
+            f"{xsu(payload.previous.limit_minor)} -> {xsu(payload.allocation.limit_minor)} XSU "
+            f"({payload.reference})")
+
+
+def settle_out(member: Annotated[str, typer.Argument(help="Member state, e.g. VCT.")],
+               period: Annotated[str | None, typer.Option(
+                   help="Period code (default: the period its withdrawal took effect in).")
+               ] = None,
+               database: DatabaseOption = None, as_json: JsonOption = False) -> None:
+    """A member's settle-out: its flows, its authority's position, the legs settling it, the
+    FRCC loan and what is carried as a claim, from the period's stored close."""
+    with domain_errors():
+        document = settle_out_json(
+            settle_out_of(console.unit_of_work(database), member, period))
     if as_json:
         emit_json(document)
-    else:
-        print_settlement(document, out)
+        return
+    authority = document["authority"]
+    out.rule(f"[bold]settle-out of {document['member']} in period {document['period']}")
+    withdrawal = document["withdrawal"]
+    say(out, f"{document['name']} ({document['status']})" + (
+        "" if withdrawal is None else f", withdrawn from {withdrawal['effective_date']} "
+        f"({withdrawal['reference']})"))
+    counts = ", ".join(f"{n} {status}" for status, n in document["orders"].items())
+    say(out, f"orders: {counts}; flows: paid {document['flows']['paid']}, received "
+             f"{document['flows']['received']}, net {document['flows']['net']} XSU")
+    say(out, f"{authority['code']} net position {authority['net_xsu']} XSU. "
+             f"{authority['coverage']}")
+    table = Table("reference", "kind", "XSU", "amount", "status")
+    for ins in document["instructions"]:
+        table.add_row(ins["reference"], ins["kind"], ins["xsu"],
+                      f"{ins['amount']} {ins['currency']}", ins["settlement_status"])
+    out.print(table)
+    for loan in document["loans"]:
+        say(out, f"loan {loan['reference']} on {loan['account']}: {loan['amount']} "
+                 f"{loan['currency']} (outstanding {loan['outstanding']})")
+    for claim in document["claims"]:
+        say(out, f"carried: {claim['debtor']} owes {claim['holder']} {claim['amount']} "
+                 f"{claim['currency']} ({claim['reference']})")
+    say(out, f"unpaid loans: {document['unpaid_loans']}; fund pledges: "
+             f"{document['fund_pledges']}; balanced to the minor unit")
 
 
 def report(period: str, database: DatabaseOption = None, as_json: JsonOption = False) -> None:
@@ -158,10 +253,13 @@ def statement(authority: str, period: Annotated[str, typer.Argument(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``positions``, ``close-period``, ``report``, ``verify`` and ``statement`` to
-    ``app``."""
+    """Add ``positions``, ``close-period``, ``approve``, ``pending``, ``settle-out``,
+    ``report``, ``verify`` and ``statement`` to ``app``."""
     app.command()(positions)
     app.command("close-period")(close_period)
+    app.command()(approve)
+    app.command()(pending)
+    app.command("settle-out")(settle_out)
     app.command()(report)
     app.command()(verify)
     app.command()(statement)

@@ -17,7 +17,14 @@ from sucre.adapters.db import tables as t
 from sucre.adapters.db.repositories import SqlRepository, now
 from sucre.domain import posting
 from sucre.domain.errors import invariant
-from sucre.domain.ledger import POSITION_PREFIX, AccountLine, EntryKind, JournalEntry
+from sucre.domain.ledger import (
+    COUNCIL_SETTLEMENT,
+    POSITION_PREFIX,
+    AccountLine,
+    EntryKind,
+    JournalEntry,
+    Posting,
+)
 from sucre.domain.members import AuthorityCode, MemberCode
 from sucre.domain.money import XSU, CurrencyCode
 from sucre.domain.orders import OrderStatus
@@ -163,3 +170,32 @@ class SqlJournal(SqlRepository):
                 sums[member][label] += int(total)
         return {MemberCode(m): MemberFlows(s["paid"], s["received"]) for m, s in sums.items()}
 
+
+    def member_posted(self, period_id: int, member: MemberCode) -> MemberFlows:
+        """XSU the journal posted in a period for orders ``member`` paid and was paid."""
+        o, j = t.payment_orders.c, t.journal_entries.c
+        totals = []
+        for side in (o.debtor_member, o.creditor_member):
+            query = (select(func.coalesce(func.sum(o.xsu_minor), 0))
+                     .select_from(t.journal_entries.join(t.payment_orders, o.id == j.order_id))
+                     .where(j.period_id == period_id, j.kind == EntryKind.ORDER.value,
+                            side == member))
+            totals.append(int(self.conn.execute(query).scalar_one()))
+        return MemberFlows(totals[0], totals[1])
+
+    def financing(self, period_id: int) -> list[Posting]:
+        """The lender's posting of each financing entry of a period (the account debited with
+        the loan), in the order the close appended them."""
+        p, j = t.postings.c, t.journal_entries.c
+        rows = self.conn.execute(
+            select(p.account, p.currency, p.amount_minor).join(t.journal_entries)
+            .where(j.period_id == period_id, j.kind == EntryKind.FINANCING.value,
+                   p.account != COUNCIL_SETTLEMENT)
+            .order_by(j.id, p.id))
+        return [Posting(r.account, CurrencyCode(r.currency), int(r.amount_minor)) for r in rows]
+
+    def account_balance(self, account: str, currency: CurrencyCode) -> int:
+        """An account's balance in one currency over the whole journal."""
+        p = t.postings.c
+        return int(self.conn.execute(select(func.coalesce(func.sum(p.amount_minor), 0)).where(
+            p.account == account, p.currency == currency)).scalar_one())

@@ -143,6 +143,15 @@ class SqlOrders(SqlRepository):
         return {OrderStatus(status): int(count)
                 for status, count in self.conn.execute(query).tuples()}
 
+    def member_counts(self, period_id: int, member: MemberCode) -> dict[OrderStatus, int]:
+        """How many of a period's orders paying or paid to ``member`` have each status."""
+        query = (select(_o.status, func.count()).where(
+            _o.period_id == period_id,
+            or_(_o.debtor_member == member, _o.creditor_member == member))
+            .group_by(_o.status))
+        return {OrderStatus(status): int(count)
+                for status, count in self.conn.execute(query).tuples()}
+
     def last_id(self) -> int:
         """The highest order id (0 before the first order)."""
         return int(self.conn.execute(select(func.coalesce(func.max(_o.id), 0))).scalar_one())

@@ -34,7 +34,8 @@ from sucre.entrypoints.api.schemas.council import (
     VoteOut,
 )
 from sucre.entrypoints.api.schemas.fields import IsoDate
-from sucre.service import access, council, registry, reports
+from sucre.entrypoints.api.schemas.four_eyes import PendingActionOut
+from sucre.service import access, council, four_eyes, registry, reports
 
 router = APIRouter(prefix="/v1/council", tags=["council"])
 
@@ -140,17 +141,25 @@ def decision(decision_id: DecisionId, caller: Reader, db: UnitOfWorkDep) -> Deci
 
 
 @router.post("/allocations", status_code=201, response_model=DecisionOut,
-             summary="Allocate XSU and an FRCC credit line to a central bank", responses=_ERRORS)
+             summary="Allocate XSU and an FRCC credit line to a central bank",
+             responses={**_ERRORS, 202: {"model": PendingActionOut, "description": (
+                 "A limit raise above four_eyes_limit_raise_minor: proposed, pending a second "
+                 "council key")}})
 def allocate(body: AllocationIn, caller: Council, db: UnitOfWorkDep,
              idempotent: IdempotentDep) -> Response:
-    """Takes effect for periods opening on or after the effective date."""
+    """Takes effect for periods opening on or after the effective date. An allocation raising
+    the authority's limit (allocation + credit line) by more than the council parameter
+    `four_eyes_limit_raise_minor` is proposed instead (202, the pending action): a key of
+    another council client approves it with `POST /v1/pending-actions/{id}/approve`."""
 
-    def action() -> tuple[int, DecisionOut]:
-        registry.set_allocation(
-            db, body.authority, body.effective_date,
+    def action() -> tuple[int, DecisionOut | PendingActionOut]:
+        proposed = four_eyes.allocate(
+            db, caller.principal, body.authority, body.effective_date,
             parse_amount(body.allocation, XSU, field="allocation", allow_zero=True),
             parse_amount(body.credit_line, XSU, field="credit_line", allow_zero=True),
             body.reference)
+        if proposed is not None:
+            return 202, PendingActionOut.of(proposed)
         return 201, DecisionOut(recorded="allocation", effective_date=body.effective_date,
                                 reference=body.reference)
 
