@@ -78,7 +78,16 @@ def bloc_state(limits: Mapping[str, tuple[int, int]], per_xsu: Mapping[str, Frac
         {(period.id, ids[AuthorityCode(a)]): line for a, (_, line) in limits.items()})
 
 
-class _Repository:
+class NotInMemory:
+    """A repository the fake does not hold (yet)."""
+
+    def __getattr__(self, name: str) -> Any:
+        raise NotImplementedError(f"{name}: not in the in-memory unit of work")
+
+
+class _Repository(NotInMemory):
+    """A repository in memory; what it does not hold raises ``NotImplementedError``."""
+
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self._uow = uow
 
@@ -240,14 +249,7 @@ class FakeRates(_Repository):
         return self.state.rates[max(days)] if days else None
 
 
-class NotInMemory:
-    """A repository the fake does not hold (yet)."""
-
-    def __getattr__(self, name: str) -> Any:
-        raise NotImplementedError(f"{name}: not in the in-memory unit of work")
-
-
-class FakeJournal(_Repository, NotInMemory):
+class FakeJournal(_Repository):
     """Only posting accepted orders: pending moves to posted, the orders are settled."""
 
     def post_accepted_orders(self, period_id: int, order_id: int | None = None,

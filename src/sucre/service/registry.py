@@ -41,7 +41,7 @@ from sucre.domain.money import CurrencyCode
 from sucre.domain.periods import ClearingPeriod, PeriodState, period_bounds, period_code
 from sucre.domain.rates import Basket, daily_rates, fixing_deviations
 from sucre.domain.text import stored_text
-from sucre.service.unit_of_work import Decisions, Members, Periods, Rates, UnitOfWork
+from sucre.service.unit_of_work import Rates, UnitOfWork
 
 # --- participants ---------------------------------------------------------------------------
 
@@ -51,7 +51,7 @@ def register_authority(uow: UnitOfWork, code: str, name: str, currency_code: str
                                   authority_currency(currency_code))
     with uow:
         uow.members.add_authority(authority)
-        _add_position_rows(uow.periods, uow.members, uow.decisions)
+        _add_position_rows(uow)
         uow.commit()
 
 
@@ -99,7 +99,7 @@ def admit_member(uow: UnitOfWork, code: str, name: str, *, authority: str,
                         "credit_line_minor": credit_line_minor}
         decision = _admit(uow, member, member_name, code_of_authority, effective_date,
                           reference, payload)
-        _add_position_rows(uow.periods, uow.members, uow.decisions)
+        _add_position_rows(uow)
         if allocation_minor is not None:
             set_allocation(uow, code_of_authority, effective_date, allocation_minor,
                            credit_line_minor, reference)
@@ -335,8 +335,8 @@ def _apply_to_open_periods(uow: UnitOfWork, authority: str, authority_id: int,
         # Shared lock, as submitters take it: a close cannot start while the limit changes.
         period = uow.periods.by_id(governed.id, lock=True, shared=True)
         in_force = uow.decisions.allocation_in_force(authority_id, period.end)
-        if (not uow.periods.set_limit(period.id, authority_id, in_force)
-                and authority_id in uow.periods.position_holders(period.id)):
+        if (not uow.positions.set_limit(period.id, authority_id, in_force)
+                and authority_id in uow.positions.holders(period.id)):
             raise InvalidState(
                 f"{authority}'s net debit already used in period {period.code} exceeds the new "
                 "allocation plus credit line; the council cannot lower a limit below it",
@@ -357,28 +357,24 @@ def open_period(uow: UnitOfWork, day: dt.date) -> ClearingPeriod:
 def ensure_period(uow: UnitOfWork, day: dt.date) -> ClearingPeriod:
     """The period of the council's calendar containing ``day``, opened if it is not yet (inside
     the caller's unit of work, which commits it)."""
-    return _ensure_period(uow.periods, uow.members, uow.decisions, day)
-
-
-def _ensure_period(periods: Periods, members: Members, decisions: Decisions,
-                   day: dt.date) -> ClearingPeriod:
-    existing = periods.on(day)
+    existing = uow.periods.on(day)
     if existing is not None:
         return existing
-    kind = decisions.parameter_value(parameters.CALENDAR, day)
+    kind = uow.decisions.parameter_value(parameters.CALENDAR, day)
     start, end = period_bounds(kind, day)
-    period = periods.open(period_code(kind, start), start, end)
-    _add_position_rows(periods, members, decisions)
+    period = uow.periods.open(period_code(kind, start), start, end)
+    _add_position_rows(uow)
     return period
 
 
-def _add_position_rows(periods: Periods, members: Members, decisions: Decisions) -> None:
+def _add_position_rows(uow: UnitOfWork) -> None:
     """Give every authority a position row in every unsettled period, with its limit (the
     latest allocation dated on or before the period's last day: see :func:`set_allocation`).
 
     An authority whose member states were all out of the bloc for the whole period (withdrawn
     before it, admitted after it) takes no part in it: no row.
     """
+    periods, members = uow.periods, uow.members
     authority_ids = members.authority_ids()
     served: dict[AuthorityCode, list[list[StatusChange]]] = defaultdict(list)
     history: dict[MemberCode, list[StatusChange]] = defaultdict(list)
@@ -387,11 +383,11 @@ def _add_position_rows(periods: Periods, members: Members, decisions: Decisions)
     for code, member in members.members().items():
         served[member.authority].append(history[code])
     for period in periods.unsettled():
-        have = periods.position_holders(period.id)
+        have = uow.positions.holders(period.id)
         for authority, authority_id in authority_ids.items():
             if authority_id in have or (served[authority] and not any(
                     in_bloc_between(changes, period.start, period.end)
                     for changes in served[authority])):
                 continue
-            periods.add_position(period.id, authority_id,
-                                 decisions.allocation_in_force(authority_id, period.end))
+            uow.positions.add(period.id, authority_id,
+                              uow.decisions.allocation_in_force(authority_id, period.end))

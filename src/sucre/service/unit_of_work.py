@@ -129,6 +129,16 @@ class Positions(Protocol):
     def in_period(self, period_id: int) -> list[AuthorityPosition]:
         """Every authority's position in a period, by authority code."""
 
+    def holders(self, period_id: int) -> set[int]:
+        """The ids of the authorities holding a position row in the period."""
+
+    def add(self, period_id: int, authority_id: int, allocation: Allocation) -> None:
+        """An authority's empty position in a period, its limit set by ``allocation``."""
+
+    def set_limit(self, period_id: int, authority_id: int, allocation: Allocation) -> bool:
+        """Set the limit of a position row, unless its net debit already exceeds the new limit
+        (False: unchanged, or no such row)."""
+
 
 class Periods(Protocol):
     """Clearing periods: by date, code and id, their state; and the position row each
@@ -157,15 +167,7 @@ class Periods(Protocol):
 
     def unsettled(self) -> list[ClearingPeriod]: ...
 
-    def position_holders(self, period_id: int) -> set[int]:
-        """The ids of the authorities holding a position row in the period."""
 
-    def add_position(self, period_id: int, authority_id: int, allocation: Allocation) -> None:
-        """An authority's empty position in a period, its limit set by ``allocation``."""
-
-    def set_limit(self, period_id: int, authority_id: int, allocation: Allocation) -> bool:
-        """Set the limit of a position row, unless its net debit already exceeds the new limit
-        (False: unchanged, or no such row)."""
 
 
 class Members(Protocol):

@@ -10,7 +10,6 @@ from sqlalchemy import insert, select, update
 
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.repositories import SqlRepository, now
-from sucre.domain.decisions import Allocation
 from sucre.domain.errors import invariant
 from sucre.domain.periods import ClearingPeriod, PeriodState
 
@@ -65,27 +64,3 @@ class SqlPeriods(SqlRepository):
     def unsettled(self) -> list[ClearingPeriod]:
         return [_period(r) for r in self.conn.execute(select(t.periods).where(
             t.periods.c.state != PeriodState.SETTLED.value).order_by(t.periods.c.start_date))]
-
-    # --- the position rows of a period ---------------------------------------------------
-
-    def position_holders(self, period_id: int) -> set[int]:
-        return set(self.conn.execute(select(t.positions.c.authority_id).where(
-            t.positions.c.period_id == period_id)).scalars())
-
-    def add_position(self, period_id: int, authority_id: int, allocation: Allocation) -> None:
-        self.conn.execute(insert(t.positions).values(
-            period_id=period_id, authority_id=authority_id, limit_minor=allocation.limit_minor,
-            credit_line_minor=allocation.credit_line_minor,
-            debit_pending_minor=0, credit_pending_minor=0,
-            debit_posted_minor=0, credit_posted_minor=0))
-
-    def set_limit(self, period_id: int, authority_id: int, allocation: Allocation) -> bool:
-        # One conditional UPDATE, like a reservation's: never below the debit already used
-        # (:func:`sucre.domain.positions.net_debit`).
-        p = t.positions.c
-        limit = allocation.limit_minor
-        changed = self.conn.execute(update(t.positions).where(
-            p.period_id == period_id, p.authority_id == authority_id,
-            p.debit_posted_minor + p.debit_pending_minor - p.credit_posted_minor <= limit,
-        ).values(limit_minor=limit, credit_line_minor=allocation.credit_line_minor))
-        return bool(changed.rowcount)

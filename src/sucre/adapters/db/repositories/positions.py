@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from sucre.adapters.db import tables as t
 from sucre.adapters.db.repositories import SqlRepository
+from sucre.domain.decisions import Allocation
 from sucre.domain.errors import invariant
 from sucre.domain.members import AuthorityCode
 from sucre.domain.positions import POSITION_FIELDS, AuthorityPosition, Position
@@ -27,13 +28,17 @@ def position_of(row: Mapping[Any, Any]) -> Position:
     return Position(*(int(row[name]) for name in POSITION_FIELDS))
 
 
+def _net_debit() -> Any:
+    """The SQL twin of :func:`sucre.domain.positions.net_debit` on a ``positions`` row."""
+    p = t.positions.c
+    return p.debit_posted_minor + p.debit_pending_minor - p.credit_posted_minor
+
+
 def _within_limit(xsu_minor: int) -> Any:
     """The SQL twin of :func:`sucre.domain.positions.within_limit` on a ``positions`` row:
     ``net_debit + amount <= limit`` (``tests/service/test_rules_agree.py`` proves they agree)."""
     invariant(xsu_minor > 0, "a reservation is of a positive amount")
-    p = t.positions.c
-    net_debit = p.debit_posted_minor + p.debit_pending_minor - p.credit_posted_minor
-    return net_debit + xsu_minor <= p.limit_minor
+    return _net_debit() + xsu_minor <= t.positions.c.limit_minor
 
 
 class SqlPositions(SqlRepository):
@@ -108,3 +113,27 @@ class SqlPositions(SqlRepository):
                  .where(t.positions.c.period_id == period_id).order_by(t.authorities.c.code))
         return [AuthorityPosition(AuthorityCode(r.code), position_of(r._mapping),
                                   int(r.credit_line_minor)) for r in self.conn.execute(query)]
+
+    def holders(self, period_id: int) -> set[int]:
+        """The ids of the authorities holding a position row in the period."""
+        return set(self.conn.execute(select(t.positions.c.authority_id).where(
+            t.positions.c.period_id == period_id)).scalars())
+
+    def add(self, period_id: int, authority_id: int, allocation: Allocation) -> None:
+        """An authority's empty position in a period, its limit set by ``allocation``."""
+        self.conn.execute(insert(t.positions).values(
+            period_id=period_id, authority_id=authority_id, limit_minor=allocation.limit_minor,
+            credit_line_minor=allocation.credit_line_minor,
+            debit_pending_minor=0, credit_pending_minor=0,
+            debit_posted_minor=0, credit_posted_minor=0))
+
+    def set_limit(self, period_id: int, authority_id: int, allocation: Allocation) -> bool:
+        """Set the limit of a position row, unless its net debit already exceeds the new limit
+        (False: unchanged, or no such row): one conditional UPDATE, like a reservation's."""
+        p = t.positions.c
+        changed = self.conn.execute(update(t.positions).where(
+            p.period_id == period_id, p.authority_id == authority_id,
+            _net_debit() <= allocation.limit_minor,
+        ).values(limit_minor=allocation.limit_minor,
+                 credit_line_minor=allocation.credit_line_minor))
+        return bool(changed.rowcount)
