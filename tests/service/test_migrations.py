@@ -6,15 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import IntegrityError
 
 from sucre.adapters.db.migrate import alembic_config, upgrade
 from sucre.adapters.db.tables import metadata
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
-from sucre.domain.money import XSU
+from sucre.domain.ledger import EntryKind, transfer
+from sucre.domain.money import XSU, CurrencyCode
 from sucre.service import messaging, setoff_runs
 from sucre.service.setoff_runs import Invoice
 from tests import world
@@ -75,3 +78,38 @@ def test_set_off_runs_move_between_their_json_summary_and_their_rows(
         upgrade(engine)
     after = setoff_runs.run_detail(uow, run.run_id)
     assert (after.run.findings, after.clearings) == (before.run.findings, before.clearings)
+
+
+def test_journal_entries_outside_periods_need_0011(engine: Engine, uow: SqlUnitOfWork) -> None:
+    """0011 lets an entry belong to no clearing period (a loan, a fund) and keeps the books that
+    were there (on SQLite the table is rebuilt under the postings that refer to it); going back
+    below it is refused while such an entry exists, and allowed once none does."""
+    world.trade_and_close(engine)
+    before = world.verify(engine)
+    config = alembic_config(engine)
+    command.downgrade(config, "0010")
+    command.upgrade(config, "head")
+    assert world.verify(engine) == before
+    with uow:
+        [entry_id] = uow.journal.append([transfer(
+            EntryKind.FINANCING, None, CurrencyCode("USD"), 125, debit="lender:test",
+            credit="borrower:test", memo="outside any period")])
+        uow.commit()
+    with pytest.raises(RuntimeError, match="1 journal entries belong to no clearing period"):
+        command.downgrade(config, "0010")
+    assert world.verify(engine)["accounts"] == before["accounts"] + 2
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM postings WHERE entry_id = :e"), {"e": entry_id})
+        conn.execute(text("DELETE FROM journal_entries WHERE id = :e"), {"e": entry_id})
+    command.downgrade(config, "0010")
+    command.upgrade(config, "head")
+    assert world.verify(engine) == before
+
+
+def test_foreign_keys_are_enforced_after_a_migration(engine: Engine) -> None:
+    """The SQLite migrations switch foreign keys off while tables are rebuilt: on again after."""
+    command.downgrade(alembic_config(engine), "0010")
+    upgrade(engine)
+    with engine.begin() as conn, pytest.raises(IntegrityError):
+        conn.execute(text("INSERT INTO postings (entry_id, account, currency, amount_minor) "
+                          "VALUES (987654321, 'nowhere', 'USD', 1)"))

@@ -78,7 +78,7 @@ class AccountLine:
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
     kind: EntryKind
-    period_id: int
+    period_id: int | None  # None: outside clearing (a loan, a fund), dated by its own record
     postings: tuple[Posting, ...]
     memo: str = ""
     order_id: int | None = None
@@ -97,7 +97,7 @@ def sums_by_currency(postings: Iterable[Posting]) -> dict[CurrencyCode, int]:
     return dict(totals)
 
 
-def transfer(kind: EntryKind, period_id: int, currency: CurrencyCode, amount_minor: int, *,
+def transfer(kind: EntryKind, period_id: int | None, currency: CurrencyCode, amount_minor: int, *,
              debit: Account, credit: Account, memo: str = "",
              order_id: int | None = None) -> JournalEntry:
     """The common two-leg entry: ``amount_minor`` from ``debit`` to ``credit``."""

@@ -307,7 +307,8 @@ class Proposals(Protocol):
 class Journal(Protocol):
     """The double-entry journal: entries appended, balances and positions derived."""
 
-    def append(self, entries: Iterable[JournalEntry]) -> None: ...
+    def append(self, entries: Iterable[JournalEntry]) -> list[int]:
+        """Append balanced entries; the ids they were given, in order."""
 
     def post_accepted_orders(self, period_id: int, order_id: int | None = None,
                              creditor_id: int | None = None) -> int:

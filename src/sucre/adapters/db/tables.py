@@ -223,7 +223,8 @@ payment_orders = Table(
 journal_entries = Table(
     "journal_entries", metadata,
     Column("id", Id, primary_key=True),
-    Column("period_id", ForeignKey("periods.id"), nullable=False),
+    # NULL for the entries of solidarity finance (loans, funds), which no clearing period holds
+    Column("period_id", ForeignKey("periods.id")),
     Column("kind", String(12), nullable=False),
     Column("order_id", ForeignKey("payment_orders.id"), unique=True),
     Column("memo", String(200), nullable=False),

@@ -36,9 +36,10 @@ _ORDER_PARTY = {posting.Side.DEBTOR: "debtor_authority_id",
 
 
 class SqlJournal(SqlRepository):
-    def append(self, entries: Iterable[JournalEntry]) -> None:
-        """Append balanced entries (each was checked when built) to the journal."""
+    def append(self, entries: Iterable[JournalEntry]) -> list[int]:
+        """Append balanced entries (each was checked when built) to the journal; their ids."""
         stamp = now()
+        ids: list[int] = []
         for entry in entries:
             result = self.conn.execute(insert(t.journal_entries).values(
                 period_id=entry.period_id, kind=entry.kind.value, order_id=entry.order_id,
@@ -49,6 +50,8 @@ class SqlJournal(SqlRepository):
                 {"entry_id": key[0], "account": p.account,  # type: ignore[index]
                  "currency": p.currency, "amount_minor": p.amount_minor}
                 for p in entry.postings])
+            ids.append(int(key[0]))  # type: ignore[index]
+        return ids
 
     def post_accepted_orders(self, period_id: int, order_id: int | None = None,
                              creditor_id: int | None = None) -> int:
