@@ -1,8 +1,11 @@
 """What every ``sucre`` command shares: its two consoles and the one place errors become messages.
 
 A domain error prints one clear message on stderr naming the field and the ISO 20022 reason code
-(every bad row of a file with its line) and exits with status 2. ``--json`` output is exactly one
-JSON object on stdout.
+(every bad row of a file with its line) and exits with status 2. A database that cannot be
+reached or opened prints one line naming it (password hidden) and what to do, and exits with
+status 3 (:data:`EXIT_DATABASE_UNAVAILABLE`); an outcome the system records but that is not what
+was asked (an order rejected for limits, bad rows beside imported ones) exits 1. ``--json``
+output is exactly one JSON object on stdout.
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 
 from sucre import bootstrap, bounds
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
+from sucre.config import Settings
 from sucre.domain.errors import BadRows, InvalidInput, NotAuthenticated, SucreError
 from sucre.domain.roles import Principal
 from sucre.domain.text import printable
@@ -53,9 +58,23 @@ ApiKeyOption = Annotated[str | None, typer.Option(
 global_database: ContextVar[str | None] = ContextVar("global_database", default=None)
 
 
+#: The database URL this command opened (password hidden), named when it cannot be reached.
+opened_database: ContextVar[str | None] = ContextVar("opened_database", default=None)
+
+
 def engine(database: str | None) -> Engine:
     """The migrated engine of this command: its own ``-d``, else the one given before it."""
-    return bootstrap.database(database if database is not None else global_database.get())
+    url = database if database is not None else global_database.get()
+    opened_database.set(_shown(url or Settings().database_url))
+    return bootstrap.database(url)
+
+
+def _shown(url: str) -> str:
+    """``url`` without its password (whatever it is: a URL that is not one is shown as given)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
 
 
 def unit_of_work(database: str | None) -> SqlUnitOfWork:
@@ -125,8 +144,11 @@ def domain_errors() -> Iterator[None]:
     except ArgumentError as error:
         fail(InvalidInput(f"not a database URL ({_first_line(error)})", field="database"))
     except (OperationalError, InterfaceError) as error:
-        say(err, f"error: database: unavailable ({_first_line(error.orig or error)}); work "
-                 "already committed stands, the rest was not applied: retry later")
+        say(err, f"error: database: {opened_database.get() or 'the database'} is unavailable "
+                 f"({_first_line(error.orig or error)}); work already committed stands, the "
+                 "rest was not applied: check that the database is running and reachable "
+                 "(-d URL or SUCRE_DATABASE_URL), then run the same command again "
+                 f"(exit {EXIT_DATABASE_UNAVAILABLE})")
         raise typer.Exit(EXIT_DATABASE_UNAVAILABLE) from None
 
 
