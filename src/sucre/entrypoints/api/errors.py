@@ -27,8 +27,9 @@ The table (first match along the error's class hierarchy wins)::
     body fails the schema (types, extra fields) 422     FF01   (details: every problem)
     body is not JSON                            400     FF01
     unknown path / method (routing)             404/405 NARR
-    database unreachable, or still deadlocked   503     NARR   + Retry-After (nothing applied)
-      after its retries (OperationalError)
+    database unreachable, or still deadlocked   503     NARR   + Retry-After (not applied;
+      after its retries (OperationalError)                      a retry with the same key is
+                                                                applied once)
     anything else (a bug)                       500     NARR   (logged; no detail leaks)
 
 PartyNotActive is a 422, not a 403: the caller is allowed to act; the order's party is not.
@@ -146,9 +147,16 @@ def database_unavailable(error: BaseException) -> bool:
         isinstance(error, DBAPIError) and is_transient(error))
 
 
+#: A request cut off by the database was not applied, with one exception no server can rule out:
+#: a connection lost while its COMMIT was under way. The retry with the same Idempotency-Key
+#: covers both (it runs the request, or replays the answer that committed with it).
+UNAVAILABLE_MESSAGE = ("the database is unavailable or busy; the request was not completed: "
+                       "retry later (a state-changing request with the same Idempotency-Key "
+                       "is applied once)")
+
+
 def unavailable_response() -> JSONResponse:
-    return JSONResponse(error_body(NARRATIVE, "the database is unavailable or busy; nothing was "
-                                   "applied: retry later"), status_code=503,
+    return JSONResponse(error_body(NARRATIVE, UNAVAILABLE_MESSAGE), status_code=503,
                         headers={"Retry-After": str(bounds.api_retry_after_s)})
 
 
@@ -236,10 +244,12 @@ def responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         401: "No API key, or a malformed, unknown or revoked one.",
         403: "The caller's role (or authority) may not do this.",
         404: "Unknown, or not visible to the caller (another authority's data).",
-        409: "Idempotency-Key reused with another body, still in progress, or a state conflict.",
+        409: "Idempotency-Key reused with another method, path or body (DUPL), or a state "
+             "conflict (NARR).",
         413: "The request body is larger than allowed.",
         422: "The request is well-formed but invalid (schema or business rule).",
-        503: "The database is unavailable or busy; nothing was applied (see Retry-After).",
+        503: "The database is unavailable or busy; retry after Retry-After seconds with the "
+             "same Idempotency-Key (the request is applied once).",
     }
     return {status: {"model": ErrorBody, "description": described[status]}
             for status in statuses}

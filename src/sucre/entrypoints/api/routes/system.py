@@ -8,10 +8,9 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
-from sucre import bounds
 from sucre.domain.roles import Grant, Permission
 from sucre.entrypoints.api.deps import EngineDep, allowed
-from sucre.entrypoints.api.errors import NARRATIVE, ErrorBody, error_body, responses
+from sucre.entrypoints.api.errors import ErrorBody, responses, unavailable_response
 from sucre.entrypoints.api.schemas.orders import PaymentOrderIn
 from sucre.entrypoints.api.schemas.system import HealthOut, NoopOut
 
@@ -27,8 +26,7 @@ def health(db: EngineDep) -> HealthOut | JSONResponse:
         with db.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception:  # any database failure means "not healthy"
-        return JSONResponse(error_body(NARRATIVE, "database unavailable"), status_code=503,
-                            headers={"Retry-After": str(bounds.api_retry_after_s)})
+        return unavailable_response()
     return HealthOut(status="ok")
 
 
