@@ -8,7 +8,8 @@ from sqlalchemy import Engine
 
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.members import MemberStatus
-from sucre.service import registry
+from sucre.domain.roles import Role
+from sucre.service import api_keys, registry
 from tests import world
 from tests.api.conftest import Keys, TestClient, auth, close, order_body
 
@@ -51,8 +52,21 @@ def test_the_close_route_only_proposes_and_a_second_chamber_key_runs_it(
                       headers=auth(keys.auditor)).json() == body["settlement"]
     replay = client.post(action["approve"], headers=auth(keys.chamber2, "a-ok"))
     assert replay.json() == body and replay.headers["Idempotency-Replayed"] == "true"
-    assert client.post(action["approve"], headers=auth(keys.chamber2, "a-again")
-                       ).status_code == 409
+    # Approved again by its client under a new key (the first answer lost): the same answer,
+    # run once; by another chamber client: 409, already approved.
+    again = client.post(action["approve"], headers=auth(keys.chamber2, "a-again"))
+    assert again.status_code == 200 and again.json() == body, again.text
+    assert "Idempotency-Replayed" not in again.headers
+    third = api_keys.add_client(SqlUnitOfWork(engine), "chamber-3", Role.CHAMBER).api_key
+    refused = client.post(action["approve"], headers=auth(third, "a-third"))
+    assert refused.status_code == 409, refused.text
+    assert "already approved by chamber-2" in refused.json()["error"]["message"]
+    # Proposing the same close again, its client under a new key: the action, as it is now.
+    reproposed = client.post("/v1/periods/2026-H2/close", headers=auth(keys.chamber, "p-3"))
+    assert reproposed.status_code == 202 and reproposed.json() == body["action"]
+    other = client.post("/v1/periods/2026-H2/close", headers=auth(keys.chamber, "p-4"),
+                        json={"finance_deficits": True})
+    assert other.status_code == 409 and "already settled" in other.text
 
 
 def test_a_large_limit_raise_is_proposed_and_approved_by_two_council_keys(

@@ -36,7 +36,37 @@ def test_a_close_cannot_be_run_by_one_key_from_the_command_line(db: str) -> None
     approved = as_key(ben, "approve", "1", "-d", db)
     assert approved.exit_code == 0, approved.output
     assert "settlement of period 2026-H2" in approved.stdout
-    assert as_key(ben, "approve", "1", "-d", db).exit_code == 2  # runs once
+    settled = world.row_counts(engine)
+    rerun = as_key(ben, "approve", "1", "-d", db)  # runs once: the re-run prints its report
+    assert rerun.exit_code == 0 and rerun.stdout == approved.stdout, rerun.output
+    assert world.row_counts(engine) == settled
+
+
+def test_a_close_run_again_after_its_answer_was_lost_prints_the_same(db: str) -> None:
+    """The first run committed and was killed before it printed: running the same commands
+    again prints what they would have printed (exit 0), and closes nothing twice; the same
+    command with other options is told the period is settled (exit 2)."""
+    ana, ben = four_eyes.keys(db)
+    cleo, = four_eyes.keys(db, names=("cleo",))
+    engine = database(db)
+    argv = ["close-period", "2026-H2", "--finance", "--json", "-d", db]
+    proposed = as_key(ana, *argv)
+    assert proposed.exit_code == 0, proposed.output
+    assert as_key(ana, *argv).stdout == proposed.stdout  # pending: the same action
+    approved = as_key(ben, "approve", "1", "--json", "-d", db)
+    assert approved.exit_code == 0, approved.output
+    settled = world.row_counts(engine), world.position_sums(engine)
+    rerun = as_key(ben, "approve", "1", "--json", "-d", db)
+    assert rerun.exit_code == 0 and rerun.stdout == approved.stdout, rerun.output
+    reproposed = as_key(ana, *argv)
+    assert reproposed.exit_code == 0, reproposed.output
+    assert json.loads(reproposed.stdout) == json.loads(approved.stdout)["action"]
+    for key, options in ((ana, ["--no-finance"]), (ana, []), (cleo, ["--finance"])):
+        refused = as_key(key, "close-period", "2026-H2", *options, "-d", db)
+        assert refused.exit_code == 2 and "already settled" in refused.stderr, refused.output
+    refused = as_key(cleo, "approve", "1", "-d", db)
+    assert refused.exit_code == 2 and "already approved by" in refused.stderr, refused.output
+    assert (world.row_counts(engine), world.position_sums(engine)) == settled
 
 
 def test_a_large_limit_raise_needs_two_council_keys(db: str) -> None:

@@ -47,7 +47,7 @@ def period_state(uow: SqlUnitOfWork, code: str = "2026-H2") -> PeriodState:
 
 
 def test_a_close_is_proposed_by_one_chamber_key_and_run_by_another(
-        uow: SqlUnitOfWork, people: dict[str, Principal]) -> None:
+        engine: Engine, uow: SqlUnitOfWork, people: dict[str, Principal]) -> None:
     proposed = four_eyes.propose_close(uow, people["ana"], "2026-H2", as_of=world.AFTER)
     assert (proposed.kind.value, proposed.state) == ("close_period", ActionState.PENDING)
     assert period_state(uow) is PeriodState.OPEN  # proposing changes nothing
@@ -56,8 +56,16 @@ def test_a_close_is_proposed_by_one_chamber_key_and_run_by_another(
     assert period_state(uow) is PeriodState.SETTLED
     assert approved.action.approved_by is not None
     assert (approved.action.proposed_by.name, approved.action.approved_by.name) == ("ana", "ben")
-    with pytest.raises(InvalidState):  # an action runs once
-        four_eyes.approve(uow, people["ben"], proposed.id, as_of=world.AFTER)
+    # An action runs once: the approver asking again gets its outcome; anyone else is refused.
+    before = world.row_counts(engine)
+    again = four_eyes.approve(uow, people["ben"], proposed.id, as_of=world.AFTER)
+    assert again.action == approved.action
+    assert again.settled is not None
+    assert reports.report_json(again.settled) == reports.report_json(approved.settled)
+    cleo = client(uow, "cleo", Role.CHAMBER)
+    with pytest.raises(InvalidState, match="already approved by ben"):
+        four_eyes.approve(uow, cleo, proposed.id, as_of=world.AFTER)
+    assert world.row_counts(engine) == before
 
 
 def test_the_same_key_cannot_approve_its_own_proposal(
@@ -95,6 +103,13 @@ def test_only_the_chamber_proposes_a_close_and_once_per_period(
     with pytest.raises(InvalidState) as twice:
         four_eyes.propose_close(uow, people["ben"], "2026-H2", as_of=world.AFTER)
     assert f"pending action {first.id}" in twice.value.message
+    with pytest.raises(InvalidState) as other_options:  # the same client, asking otherwise
+        four_eyes.propose_close(uow, people["ana"], "2026-H2", finance_deficits=True,
+                                as_of=world.AFTER)
+    assert f"pending action {first.id}" in other_options.value.message
+    # The same client asking the same again (its answer lost): the same action, not another.
+    assert four_eyes.propose_close(uow, people["ana"], "2026-H2", as_of=world.AFTER) == first
+    assert len(four_eyes.actions(uow)) == 1
     with pytest.raises(NotFound):
         four_eyes.approve(uow, people["ben"], first.id + 1, as_of=world.AFTER)
 
@@ -110,6 +125,29 @@ def test_a_close_refused_when_it_runs_stays_pending(
     assert four_eyes.actions(uow)[0].state is ActionState.PENDING
     assert period_state(uow) is PeriodState.OPEN
     assert four_eyes.approve(uow, people["ben"], proposed.id, as_of=world.AFTER).settled
+
+
+def test_a_close_asked_again_after_it_settled_answers_what_was_recorded(
+        engine: Engine, uow: SqlUnitOfWork, people: dict[str, Principal]) -> None:
+    """A close whose answers were lost (the process killed just after its commit): proposing
+    and approving again, as a script re-run would, answer the action and the stored report;
+    another request for the settled period is still told it is settled."""
+    proposed = four_eyes.propose_close(uow, people["ana"], "2026-H2", finance_deficits=True,
+                                       as_of=world.AFTER)
+    first = four_eyes.approve(uow, people["ben"], proposed.id, as_of=world.AFTER)
+    assert first.settled is not None
+    before = world.row_counts(engine), world.position_sums(engine)
+    again = four_eyes.propose_close(uow, people["ana"], "2026-H2", finance_deficits=True,
+                                    as_of=world.AFTER)
+    assert again == first.action and again.state is ActionState.APPROVED
+    rerun = four_eyes.approve(uow, people["ben"], again.id, as_of=world.AFTER)
+    assert rerun.settled is not None
+    assert reports.report_json(rerun.settled) == reports.report_json(first.settled)
+    for who, finance in (("ana", None), ("ana", False), ("ben", True)):
+        with pytest.raises(InvalidState, match="already settled"):
+            four_eyes.propose_close(uow, people[who], "2026-H2", finance_deficits=finance,
+                                    as_of=world.AFTER)
+    assert (world.row_counts(engine), world.position_sums(engine)) == before
 
 
 def _limit(uow: SqlUnitOfWork, authority: str) -> int:
@@ -142,6 +180,10 @@ def test_a_limit_raise_above_the_parameter_needs_a_second_council_key(
     approved = four_eyes.approve(uow, people["dario"], proposed.id, as_of=world.AFTER)
     assert approved.settled is None
     assert _limit(uow, "BCC") == 400_001
+    again = four_eyes.approve(uow, people["dario"], proposed.id, as_of=world.AFTER)
+    assert again == approved  # asked again: answered again, recorded once
+    with pytest.raises(AccessDenied):  # the role is checked before the repeat is recognised
+        four_eyes.approve(uow, people["ana"], proposed.id, as_of=world.AFTER)
     # A lower allocation is no raise.
     assert four_eyes.allocate(uow, None, "BCC", world.START, 200_000, 0, "CE-3") is None
 

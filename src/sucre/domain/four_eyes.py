@@ -21,6 +21,13 @@ of who may approve is :func:`check_approver`, the one place it is stated:
   same pair of eyes: ``sucre api-key rotate`` must not make one person two);
 * the action is still pending (:class:`InvalidState`): an action runs once.
 
+A request repeated by the same API client (an answer lost to a crash, a script run again) is
+answered again instead of refused: the same proposal while its action exists
+(:func:`repeats_proposal`: same client, same payload) gets that action, whatever its state; an
+approval the client already gave (:func:`repeats_approval`) gets the action and what running it
+recorded (a close: its stored settlement). Nothing runs twice. Anything else asked of an action
+that exists (another client, other options) is refused as above.
+
 The approval runs the action in the approver's transaction: an action refused when it runs (a
 period not yet ended, a limit below what is already used) leaves the proposal pending.
 """
@@ -187,8 +194,24 @@ def check_approver(action: PendingAction, principal: Principal) -> None:
             f"{action.proposed_by.key_id}); the same {same} cannot approve it: four eyes need "
             f"a second {role} key of another client")
     if action.state is not ActionState.PENDING:
-        raise InvalidState(f"pending action {action.id} is already {action.state}",
+        by = "" if action.approved_by is None else f" by {action.approved_by.name}"
+        raise InvalidState(f"pending action {action.id} is already {action.state}{by}",
                            field="action")
+
+
+def repeats_approval(action: PendingAction, principal: Principal) -> bool:
+    """Whether ``principal``'s client already approved ``action`` (its approval is asked for
+    again: the outcome is answered again, nothing runs twice). The role is checked first."""
+    _, permission = RULES[action.kind]
+    authorize(principal, permission)
+    return (action.state is ActionState.APPROVED and action.approved_by is not None
+            and action.approved_by.client_id == principal.client_id)
+
+
+def repeats_proposal(action: PendingAction, principal: Principal, payload: Payload) -> bool:
+    """Whether proposing ``payload`` as ``principal`` asks again for ``action`` (the same
+    client proposed exactly that): the action is answered again, not a second one made."""
+    return action.proposed_by.client_id == principal.client_id and action.payload == payload
 
 
 def needs_second_key(previous: Allocation, new: Allocation, threshold_minor: int) -> bool:

@@ -42,6 +42,8 @@ from sucre.domain.four_eyes import (
     check_approver,
     check_proposer,
     needs_second_key,
+    repeats_approval,
+    repeats_proposal,
 )
 from sucre.domain.members import authority_code
 from sucre.domain.roles import Principal
@@ -63,14 +65,20 @@ def propose_close(uow: UnitOfWork, principal: Principal, code: str, *,
                   as_of: dt.date | None) -> PendingAction:
     """Propose closing period ``code`` (a chamber key); another chamber key approves it.
 
-    Refused at once when the close would be (unknown or settled period; one that has not ended
-    without an early-close decision's reference) and when the close of that period is already
-    proposed (its pending action is named: approve it).
+    The same client proposing the same close again (same period and options) gets the action
+    it proposed, pending or already approved (a re-run after a lost answer). Otherwise refused
+    at once when the close would be (unknown or settled period; one that has not ended without
+    an early-close decision's reference) and when the close of that period is already proposed
+    (its pending action is named: approve it).
     """
     check_proposer(principal, ActionKind.CLOSE_PERIOD)
     reference = (None if early_reference is None or not early_reference.strip()
                  else decision_reference(early_reference))
     with uow:
+        wanted = ClosePeriod(code, finance_deficits, reference)
+        for earlier in reversed(uow.pending_actions.listed(state=None)):
+            if repeats_proposal(earlier, principal, wanted):
+                return earlier
         period = closing.closable(uow, code, as_of=as_of, early_reference=reference)
         for other in uow.pending_actions.listed(state=ActionState.PENDING):
             if isinstance(other.payload, ClosePeriod) and other.payload.period == period.code:
@@ -121,11 +129,16 @@ def allocate(uow: UnitOfWork, principal: Principal | None, authority: str,
 @retry_transient
 def approve(uow: UnitOfWork, principal: Principal, action_id: int, *,
             as_of: dt.date | None) -> Approved:
-    """Approve pending action ``action_id`` with a second key, and run it (one transaction)."""
+    """Approve pending action ``action_id`` with a second key, and run it (one transaction).
+
+    Asked again by the client that approved it, the approval is answered again (the action and,
+    for a close, its stored settlement report), and nothing runs twice."""
     with uow:
         action = uow.pending_actions.by_id(action_id, lock=True)
         if action is None:
             raise NotFound(f"no pending action {action_id}", field="action")
+        if repeats_approval(action, principal):
+            return Approved(action, _recorded(uow, action.payload))
         check_approver(action, principal)
         settled = _run(uow, action.payload, as_of)
         uow.pending_actions.approve(action.id, Actor.of(principal))
@@ -145,6 +158,13 @@ def _run(uow: UnitOfWork, payload: Payload, as_of: dt.date | None) -> SettledPer
     registry.set_allocation(uow, payload.authority, payload.effective_date,
                             payload.allocation.allocation_minor,
                             payload.allocation.credit_line_minor, payload.reference)
+    return None
+
+
+def _recorded(uow: UnitOfWork, payload: Payload) -> SettledPeriod | None:
+    """What running an approved action recorded, as its approval answered it."""
+    if isinstance(payload, ClosePeriod):
+        return closing.stored_report(uow, payload.period)
     return None
 
 

@@ -99,7 +99,8 @@ def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2
                  database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Propose closing a period that has ended (four eyes: a chamber key proposes, a key of
     another chamber client runs the close with `sucre approve ID`). The day is SUCRE_TODAY's,
-    or today's."""
+    or today's. Run again by the same client with the same options, it prints the same action
+    (pending, or approved once the close ran); other options on a settled period: exit 2."""
     with domain_errors():
         uow = console.unit_of_work(database)
         proposed = four_eyes.propose_close(
@@ -117,7 +118,8 @@ def approve(action: Annotated[str, typer.Argument(help="The pending action's id.
             api_key: ApiKeyOption = None,
             database: DatabaseOption = None, as_json: JsonOption = False) -> None:
     """Approve a proposed action with a second key of its role, and run it (a close prints its
-    settlement; the proposer's own key, or its client's, is refused)."""
+    settlement; the proposer's own key, or its client's, is refused). Run again by the client
+    that approved it, it prints the same (the stored settlement) and runs nothing twice."""
     with domain_errors():
         uow = console.unit_of_work(database)
         approved = four_eyes.approve(

@@ -34,8 +34,10 @@ def approve(action_id: ActionId,
             db: UnitOfWorkDep, idempotent: IdempotentDep) -> Response:
     """A key of another client of the proposer's role approves: the close runs (its settlement
     report is answered) or the allocation is recorded. The proposer's own key, another key of
-    its client, or a key of another role is refused (403); an action already approved is 409,
-    and so is one refused when it runs (e.g. a period not yet ended): it stays pending."""
+    its client, or a key of another role is refused (403). An action already approved is
+    answered again to the client that approved it (its settlement, from the stored report: run
+    once) and is 409 for anyone else; an action refused when it runs (e.g. a period not yet
+    ended) is 409 and stays pending."""
 
     def action() -> tuple[int, ApprovalOut]:
         approved = four_eyes.approve(db, caller.principal, action_id, as_of=bootstrap.today())

@@ -55,8 +55,10 @@ def close_period(code: PeriodCode, caller: Closer, db: UnitOfWorkDep,
     pending action. A key of another chamber client approves it with
     `POST /v1/pending-actions/{id}/approve`, which runs the close and answers its settlement
     report (what this route answered before four eyes); closing a period opens the next one.
-    Refused at once when the close would be (a period settled, or not ended without
-    `early_reference`), and while the period's close is already proposed (409)."""
+    The same close proposed again by the same client (same period and options, e.g. under a
+    new Idempotency-Key after a lost answer) answers its action as it is now, pending or
+    approved. Otherwise refused at once when the close would be (a period settled, or not ended
+    without `early_reference`), and while the period's close is already proposed (409)."""
     request = body or CloseIn()
 
     def action() -> tuple[int, PendingActionOut]:
