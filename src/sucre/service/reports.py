@@ -305,6 +305,20 @@ def members_report(uow: UnitOfWork, as_of: dt.date) -> MembersReport:
     return MembersReport(as_of, tuple(lines))
 
 
+def member_status_text(status: MemberStatus) -> str:
+    """A member's status as the register says it: a member in good standing, or suspended."""
+    return "suspended" if status is MemberStatus.SUSPENDED else "member"
+
+
+def members_json(report: MembersReport) -> dict[str, Any]:
+    """The register on a day, as ``sucre members --json`` and ``GET /v1/members`` answer it."""
+    return {"as_of": report.as_of.isoformat(), "members": [
+        {"code": m.member.code, "name": m.member.name, "status": member_status_text(m.status),
+         "authority": m.authority.code, "authority_name": m.authority.name,
+         "currency": m.authority.currency, "since": m.since.isoformat()}
+        for m in report.members]}
+
+
 @dataclass(frozen=True, slots=True)
 class DecisionsReport:
     """The council's first decisions as recorded (bounded), and how many more there are."""
