@@ -251,9 +251,6 @@ class Decisions(Protocol):
     def of_kind(self, kind: str, count: int) -> tuple[list[Decision], int]:
         """The first ``count`` decisions of ``kind`` as recorded, and how many there are."""
 
-    def member_changes(self) -> list[Decision]:
-        """The member status decisions, by effective date then as recorded."""
-
     def basket_decision(self, day: dt.date) -> Decision | None:
         """The decision of the basket behind the XSU rates published last on or before ``day``
         (None: no rate published by then)."""

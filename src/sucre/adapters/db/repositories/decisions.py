@@ -80,12 +80,6 @@ class SqlDecisions(SqlRepository):
             .order_by(p.effective_date.desc(), p.id.desc()).limit(1)).first()
         return None if row is None else _decision(row)
 
-    def member_changes(self) -> list[Decision]:
-        d = t.decisions.c
-        return [_decision(r) for r in self.conn.execute(
-            select(t.decisions).where(d.kind.like("member\\_%", escape="\\"))
-            .order_by(d.effective_date, d.id))]
-
     # --- parameters ----------------------------------------------------------------------
 
     def parameter(self, name: str, on: dt.date) -> str:
