@@ -71,6 +71,11 @@ def positions(period: Annotated[str | None, typer.Option(help="Period code, e.g.
         table.add_row(code, row["limit"], row["net_posted"], row["debit_reserved"],
                       row["credit_reserved"], row["headroom"], cell(decided_by(row)))
     out.print(table)
+    say_decisions_behind(document)
+
+
+def say_decisions_behind(document: dict[str, Any]) -> None:
+    """The line naming the basket and calendar decisions behind a period's figures."""
     say(out, f"rates: basket of {decided_by(document['basket'], 'no rate published yet')}; "
              f"calendar: {decided_by(document['calendar'], _DEFAULT_CALENDAR)}")
 
@@ -269,6 +274,7 @@ def statement(authority: str, period: Annotated[str, typer.Argument(
         for e in document["entries"]:
             table.add_row(*(cell(e[c]) for c in shown))
         out.print(table)
+        say_decisions_behind(document)
 
 
 def register(app: typer.Typer) -> None:
