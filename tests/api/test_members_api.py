@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
+from sucre import bootstrap
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.members import MemberStatus
 from sucre.entrypoints.cli import app
@@ -32,8 +33,24 @@ def test_every_role_reads_the_register(client: TestClient, keys: Keys, role: str
                                   "currency": "XCD", "since": "2026-07-01"}
 
 
-def test_the_api_answers_what_the_cli_prints(engine: Engine, client: TestClient,
-                                             keys: Keys) -> None:
+def test_the_api_answers_what_the_cli_prints(engine: Engine, client: TestClient, keys: Keys,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[Engine] = []  # disposed at the end: a PostgreSQL connection left open warns
+    real = bootstrap.database
+
+    def tracked(url: str | None = None) -> Engine:
+        opened.append(real(url))
+        return opened[-1]
+
+    monkeypatch.setattr(bootstrap, "database", tracked)
+    try:
+        _compare(engine, client, keys)
+    finally:
+        for made in opened:
+            made.dispose()
+
+
+def _compare(engine: Engine, client: TestClient, keys: Keys) -> None:
     registry.change_member_status(SqlUnitOfWork(engine), "NIC", MemberStatus.SUSPENDED,
                                   effective_date=dt.date(2026, 7, 3), reference="CE-2026-20")
     url = engine.url.render_as_string(hide_password=False)
