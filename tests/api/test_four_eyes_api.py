@@ -98,6 +98,13 @@ def test_a_large_limit_raise_is_proposed_and_approved_by_two_council_keys(
     assert approved.status_code == 200, approved.text
     assert approved.json()["decision"]["recorded"] == "allocation"
     assert bcn_limit() == "5000.01"
+    # The decision recorded names both keys' holders; the small raise, one key, names none.
+    positions = client.get("/v1/positions", headers=auth(keys.auditor)).json()
+    decision = client.get(f"/v1/council/decisions/{positions['authorities']['BCN']['decision']}",
+                          headers=auth(keys.auditor)).json()
+    assert decision["decision"]["approved_by"] == ["council", "council-2"]
+    assert decision["reference"] == "CE-2"
+    assert "approved_by" not in decision["supersedes"]["decision"]
 
 
 def test_a_members_settle_out_over_http(engine: Engine, client: TestClient,

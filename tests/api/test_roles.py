@@ -187,6 +187,8 @@ CASES = [
          {**everyone(200, delegate=200), "bcv": 403, "bcc": 403}),
     Case("read a decision", P.READ_DECISIONS, "GET", "/v1/council/decisions/1",
          {**everyone(200, delegate=200), "bcv": 403, "bcc": 403}),
+    Case("the member register", P.READ_MEMBERS, "GET", "/v1/members?as_of=2026-07-01",
+         everyone(200, delegate=200)),
 ]
 
 

@@ -115,7 +115,12 @@ def test_statement_as_a_table_csv_and_json(engine: Engine, url: str) -> None:  #
     rows = list(csv.DictReader(io.StringIO(invoke("statement", "BCC", "2026-H2", "--csv",
                                                   "-d", url))))
     assert [(r["reference"], r["debit_xsu"]) for r in rows] == [("STMT-1", "1080.00")]
-    assert "STMT-1" in invoke("statement", "BCC", "2026-H2", "-d", url)
+    table = invoke("statement", "BCC", "2026-H2", "-d", url)
+    assert "STMT-1" in table
+    assert document["basket"]["reference"] == world.REF and document["calendar"] == {
+        "decision": None, "reference": None}
+    assert (f"rates: basket of #{document['basket']['decision']} {world.REF}; calendar: the "
+            "default (semester, never decided)") in table
 
 
 def test_an_unknown_parameter_name_lists_the_valid_ones(engine: Engine,

@@ -6,6 +6,7 @@ traceback."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -100,3 +101,24 @@ def test_init_loads_the_membership_register_whatever_the_operating_date(
         dates = set(conn.execute(select(t.decisions.c.effective_date)).scalars())
     assert dates == {e.date for e in read_register().events}
     assert min(dates) == dt.date(2004, 12, 14)
+
+
+def test_init_gives_ten_members_today_bolivia_suspended(tmp_path: Path) -> None:
+    """The register `sucre init` loads: on 2 Dec 2026 the ten members of the summit documents,
+    Bolivia suspended since 8 Nov 2025 (a member the day before)."""
+    url = f"sqlite:///{tmp_path / 'init.db'}"
+    assert runner.invoke(app, ["init", "-d", url]).exit_code == 0
+
+    def members(day: str) -> dict[str, str]:
+        done = runner.invoke(app, ["members", "--as-of", day, "--json", "-d", url])
+        assert done.exit_code == 0, done.output
+        document = json.loads(done.stdout)
+        assert document["as_of"] == day
+        return {m["code"]: m["status"] for m in document["members"]}
+
+    today = members("2026-12-02")
+    assert len(today) == 10 and today["BOL"] == "suspended"
+    assert {c for c, s in today.items() if s == "member"} == {
+        "VEN", "CUB", "NIC", "ATG", "DMA", "GRD", "KNA", "LCA", "VCT"}
+    assert members("2025-11-07")["BOL"] == "member"
+    assert members("2025-11-08")["BOL"] == "suspended"

@@ -85,6 +85,12 @@ def test_a_large_limit_raise_needs_two_council_keys(db: str) -> None:
     assert approved.exit_code == 0 and "recorded" in approved.stdout, approved.output
     positions = json.loads(runner.invoke(app, ["positions", "--json", "-d", db]).stdout)
     assert positions["authorities"]["BCN"]["limit"] == "5000.01"
+    # The decision the approval recorded names who proposed it and who approved it.
+    decision = str(positions["authorities"]["BCN"]["decision"])
+    detail = json.loads(runner.invoke(app, ["decision", decision, "--json", "-d", db]).stdout)
+    assert detail["decision"]["approved_by"] == ["council-carla", "council-dario"]
+    shown = runner.invoke(app, ["decision", decision, "-d", db]).stdout
+    assert "four eyes: proposed by council-carla, approved by council-dario" in shown
 
 
 def test_settle_out_from_the_command_line(db: str) -> None:

@@ -7,7 +7,7 @@ import json
 
 from typer.testing import CliRunner
 
-from sucre.entrypoints.cli import app
+from sucre.entrypoints.cli import app, periods
 
 runner = CliRunner()
 SUMMIT = "XII Extraordinary Summit, 3 Feb 2026"
@@ -30,14 +30,24 @@ def test_propose_vote_adopt_then_positions_name_the_decision(db: str) -> None:
     again = runner.invoke(app, ["vote", "1", "--member", "VEN", "no", "-d", db])
     assert again.exit_code == 2 and "already voted yes" in again.stderr
     assert "adopted (yes 7, no 0, abstain 0 of 10" in sucre(db, "adopt", "1")
-    positions = json.loads(sucre(db, "positions", "--json"))["authorities"]
+    document = json.loads(sucre(db, "positions", "--json"))
+    positions = document["authorities"]
     decision = positions["BCC"]["decision"]
+    assert document["calendar"] == {"decision": None, "reference": None}
+    assert document["basket"]["reference"] == "test decision"
     assert (positions["BCC"]["limit"], positions["BCC"]["reference"]) == ("6000.00", SUMMIT)
     assert positions["BCV"]["reference"] == "test decision"
     detail = json.loads(sucre(db, "decision", str(decision), "--json"))
     assert detail["proposal"]["tally"]["outcome"] == "adopted"
     assert [v["member"] for v in detail["proposal"]["votes"]] == list(SEVEN)
     assert detail["supersedes"]["decision"]["allocation_minor"] == 200_000
+    table = sucre(db, "positions")  # 80 columns: Rich wraps the decision's cell
+    assert f"#{decision} XII" in table and f"#{positions['BCV']['decision']} test" in table
+    assert f"rates: basket of #{document['basket']['decision']} test decision" in table
+    assert "calendar: the default (semester, never decided)" in table
+    assert periods.decided_by({"decision": decision, "reference": SUMMIT}) == (
+        f"#{decision} XII Extraordinary Summit, 3 Feb…")
+    assert periods.decided_by({"decision": None, "reference": None}) == "none"
     shown = sucre(db, "decision", str(decision))
     assert "supersedes: decision" in shown and "tally (final, majority)" in shown
     in_force = json.loads(sucre(db, "decisions", "--as-of", "2026-07-05", "--kind",

@@ -5,6 +5,8 @@ member is paid but cannot pay, a withdrawn one neither; admission, also on a sha
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from alembic import command
@@ -15,6 +17,7 @@ from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.adapters.membership_register import read_register
 from sucre.domain.errors import InvalidState, PartyNotActive, UnknownParty
 from sucre.domain.members import MembershipEventKind, MemberStatus
+from sucre.domain.money import CurrencyCode
 from sucre.domain.orders import OrderStatus
 from sucre.service import bloc, payments, registry, reports
 from tests import world
@@ -32,6 +35,7 @@ HISTORY = [
     ("LCA", "admitted", "2013-07-30"), ("GRD", "admitted", "2014-12-14"),
     ("KNA", "admitted", "2014-12-14"), ("ECU", "withdrawn", "2018-08-23"),
     ("BOL", "withdrawn", "2019-11-15"), ("BOL", "admitted", "2020-11-20"),
+    ("BOL", "suspended", "2025-11-08"),
 ]
 
 #: DOMAIN.md section 1: the ten members of today, their monetary authority and currency.
@@ -78,10 +82,15 @@ def test_the_history_answers_at_each_boundary(register_uow: SqlUnitOfWork, membe
                                               kind: str, day: dt.date,
                                               event_day: dt.date) -> None:
     """The day before an admission the state is not a member, from its day on it is; the day
-    before a withdrawal it is, from its day on it is not."""
+    before a withdrawal it is, from its day on it is not; the day before a suspension it is a
+    member in good standing, from its day on a suspended member."""
     in_force = day >= event_day
+    members = _on(register_uow, day)
+    if kind == MembershipEventKind.SUSPENDED:
+        assert members[member] == ("suspended" if in_force else "active")
+        return
     expected = in_force if kind == MembershipEventKind.ADMITTED else not in_force
-    assert (member in _on(register_uow, day)) is expected
+    assert (member in members) is expected
 
 
 def test_since_is_the_start_of_the_current_membership(register_uow: SqlUnitOfWork) -> None:
@@ -95,10 +104,47 @@ def test_since_is_the_start_of_the_current_membership(register_uow: SqlUnitOfWor
 
 
 def test_todays_ten_members_are_those_of_domain_md(register_uow: SqlUnitOfWork) -> None:
+    """Ten members today, Bolivia among them but suspended since 8 Nov 2025."""
     report = reports.members_report(register_uow, TODAY)
     assert {line.member.code: (line.authority.code, line.authority.currency)
             for line in report.members} == TODAYS_TEN
-    assert {line.status for line in report.members} == {MemberStatus.ACTIVE}
+    assert {line.member.code: line.status for line in report.members} == {
+        **dict.fromkeys(TODAYS_TEN, MemberStatus.ACTIVE), "BOL": MemberStatus.SUSPENDED}
+
+
+def test_bolivia_is_suspended_from_8_november_2025(register_uow: SqlUnitOfWork) -> None:
+    """The communique of 24 Oct 2025 suspends the government taking office on 8 Nov: Bolivia is
+    a member the day before and suspended from that day, its membership uninterrupted."""
+    before, on = (reports.members_report(register_uow, dt.date(2025, 11, d)) for d in (7, 8))
+    assert {m.member.code: m.status for m in before.members}["BOL"] is MemberStatus.ACTIVE
+    bolivia = {m.member.code: m for m in on.members}["BOL"]
+    assert (bolivia.status, bolivia.since) == (MemberStatus.SUSPENDED, dt.date(2020, 11, 20))
+    assert len(on.members) == len(before.members) == 10
+    with register_uow:
+        [suspension] = register_uow.decisions.dated_until(TODAY, "member_suspended")
+    assert suspension.effective_date == dt.date(2025, 11, 8)
+    assert "24 Oct 2025" in suspension.reference
+
+
+def test_suspended_bolivia_is_paid_but_cannot_pay(register_uow: SqlUnitOfWork) -> None:
+    """In the world `sucre init` builds, Bolivia receives (AG01 only when it pays)."""
+    uow = register_uow
+    registry.open_period(uow, dt.date(2027, 1, 1))
+    for authority in ("BCB", "BCN"):
+        registry.set_allocation(uow, authority, dt.date(2027, 1, 1), 1_000_000, 0, "CE-1")
+    registry.record_fixings(uow, dt.date(2027, 1, 1), {
+        CurrencyCode(c): Fraction(Decimal(v)) for c, v in world.PER_USD.items()})
+    registry.set_basket(uow, dt.date(2027, 1, 1), Fraction(5, 4), {
+        CurrencyCode(c): Fraction(Decimal(w)) for c, w in world.WEIGHTS.items()}, "CE-2")
+    paid = payments.submit_order(uow, world.order(
+        "NIC-BOL", debtor_member="NIC", creditor_member="BOL", origin="BOL",
+        value_date="2027-01-01"))
+    assert paid.status is OrderStatus.ACCEPTED, paid
+    with pytest.raises(PartyNotActive) as refused:
+        payments.submit_order(uow, world.order(
+            "BOL-NIC", debtor_member="BOL", creditor_member="NIC", origin="NIC",
+            value_date="2027-01-01"))
+    assert (refused.value.field, refused.value.reason_code) == ("debtor_member", "AG01")
 
 
 def test_former_members_authorities_take_no_part_in_todays_periods(

@@ -35,7 +35,10 @@ def test_settlements_move_between_the_stored_json_and_typed_rows(engine: Engine)
     typed rows: it reports the same JSON and its legs still confirm; and back again."""
     world.trade_and_close(engine)
     expected = world.stored_report(engine)
-    as_stored_before = json.dumps({**expected, "settlement": [
+    # The decisions behind the period (basket, calendar) are read when the report is handed
+    # out, never stored: the old JSON has no such keys.
+    as_stored_before = json.dumps({**{k: v for k, v in expected.items()
+                                      if k not in ("basket", "calendar")}, "settlement": [
         {k: v for k, v in i.items() if k not in ("reference", "settlement_status")}
         for i in expected["settlement"]]}, sort_keys=True)
     config = alembic_config(engine)

@@ -3,6 +3,7 @@ refused, those accepted settle at the close, and the settle-out balances to the 
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy import Engine
 
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.errors import InvalidInput, InvalidState, PartyNotActive
-from sucre.domain.members import MemberStatus
+from sucre.domain.members import MemberCode, MemberStatus, StatusChange
 from sucre.domain.orders import OrderStatus
 from sucre.service import messaging, payments, registry
 from sucre.service.settle_out import settle_out, settle_out_json
@@ -132,6 +133,35 @@ def test_a_member_of_a_shared_authority_is_settled_out_within_it(
     assert authority["net_xsu"] == "350.00"
     assert "no leg of its own" in authority["coverage"]
     assert [i["reference"] for i in document["instructions"]] == ["2026-H2/RECEIVE/ECCB"]
+    balanced(document)
+
+
+def test_the_withdrawal_is_read_from_the_status_history(engine: Engine,
+                                                        uow: SqlUnitOfWork) -> None:
+    """The settle-out finds the withdrawal in ``member_status_changes`` and names the decision
+    of that row: the last withdrawal in effective order (not the last recorded), and one that
+    no decision recorded, which the decision log does not know (its reference then unknown)."""
+    world.build(engine)
+    pay(uow, "V1", "VCT", "VEN", "400.00")
+    registry.change_member_status(uow, "VCT", MemberStatus.WITHDRAWN,
+                                  effective_date=dt.date(2026, 7, 20), reference="later summit")
+    registry.change_member_status(uow, "VCT", MemberStatus.WITHDRAWN,
+                                  effective_date=dt.date(2026, 7, 10), reference="XXI Summit")
+    world.close(engine, "2026-H2", as_of=world.AFTER)
+    with uow:
+        decision = next(c.decision_id for c in uow.members.history(MemberCode("VCT"))
+                        if c.effective_date == dt.date(2026, 7, 20))
+    document = settle_out_json(settle_out(uow, "VCT"))
+    assert document["withdrawal"] == {"effective_date": "2026-07-20",
+                                      "reference": "later summit", "decision": decision}
+    with uow:  # a row that no decision recorded (converted from an older version)
+        uow.members.add_status_change(StatusChange(MemberCode("VCT"), MemberStatus.WITHDRAWN,
+                                                   dt.date(2026, 8, 1)))
+        uow.commit()
+    document = settle_out_json(settle_out(uow, "VCT"))
+    assert document["withdrawal"] == {"effective_date": "2026-08-01", "reference": None,
+                                      "decision": None}
+    assert document["period"] == "2026-H2"
     balanced(document)
 
 

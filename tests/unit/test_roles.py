@@ -45,6 +45,7 @@ EXPECTED: dict[Permission, tuple[Scope | None, ...]] = {
     P.VOTE: (NO, NO, NO, NO, OWN),
     P.ADOPT_DECISIONS: (NO, NO, ALL, NO, NO),
     P.READ_DECISIONS: (NO, ALL, ALL, ALL, ALL),
+    P.READ_MEMBERS: (ALL, ALL, ALL, ALL, ALL),
     P.CONFIRM_SETTLEMENT: (AUTH, ALL, NO, NO, NO),
     P.SUBMIT_INVOICES: (MEMBER, ALL, NO, NO, NO),
     P.RUN_SETOFF: (NO, ALL, NO, NO, NO),

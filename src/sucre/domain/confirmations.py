@@ -55,6 +55,7 @@ import enum
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from sucre.domain.decisions import PeriodDecisions
 from sucre.domain.errors import (
     IdempotencyConflict,
     InvalidAmount,
@@ -145,17 +146,20 @@ class SettledPeriod:
     period: ClearingPeriod
     record: SettlementRecord
     instructions: tuple[SettledInstruction, ...]
+    #: The basket and calendar decisions its figures come from (read when it is handed out).
+    behind: PeriodDecisions = PeriodDecisions()
 
 
 def settled_period(period: ClearingPeriod, record: SettlementRecord,
-                   confirmed: Collection[str]) -> SettledPeriod:
+                   confirmed: Collection[str], behind: PeriodDecisions | None = None
+                   ) -> SettledPeriod:
     """The report of ``period`` with the instructions whose references are ``confirmed``."""
     instructions = []
     for ins in record.report.instructions:
         reference = instruction_reference(period.code, ins.kind, ins.authority)
         instructions.append(SettledInstruction(
             ins, reference, settlement_status(reference, ins.kind, confirmed)))
-    return SettledPeriod(period, record, tuple(instructions))
+    return SettledPeriod(period, record, tuple(instructions), behind or PeriodDecisions())
 
 
 @dataclass(frozen=True, slots=True)

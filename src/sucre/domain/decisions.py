@@ -57,6 +57,20 @@ class Allocation:
         return self.allocation_minor + self.credit_line_minor
 
 
+@dataclass(frozen=True, slots=True)
+class PeriodDecisions:
+    """The council decisions behind a period's rates and its calendar (its limits have theirs
+    per authority: the allocation in force on its last day).
+
+    ``basket``: the basket of the XSU rates the period settles at, the last published on or
+    before its last day (None while no rate is). ``calendar``: the decision of the ``calendar``
+    parameter in force on its last day (None: never decided, the treaty's semester).
+    """
+
+    basket: Decision | None = None
+    calendar: Decision | None = None
+
+
 def subject(decision: Decision) -> tuple[str, ...]:
     """What a decision decides about: a later decision on the same subject supersedes it (an
     authority's allocation, a parameter, the basket, a member state's status); a decision of

@@ -117,9 +117,10 @@ DEFICIT_FINANCING: Final = Parameter[FinancingPolicy](
     "credit line).")
 
 # The council's own voting rule (domain/proposals.py: tally). Two thirds of the members in good
-# standing make a quorum: of today's ten, seven, so the six states the ECCB serves cannot meet
-# alone; a proposal passes with more yes than no votes (abstentions count for the quorum only),
-# the usual simple majority of one vote per state. Admissions and withdrawals need the consensus
+# standing make a quorum: of ten, seven, so the six states the ECCB serves cannot meet it alone
+# (with Bolivia suspended since 8 Nov 2025 nine are in good standing, and six of nine meet it);
+# a proposal passes with more yes than no votes (abstentions count for the quorum only), the
+# usual simple majority of one vote per state. Admissions and withdrawals need the consensus
 # of the other members instead (the treaty's rule, not a parameter).
 VOTE_QUORUM: Final = Parameter[Fraction](
     "vote_quorum", _council_share("vote_quorum", lowest=Fraction(1, 100), below_one=False),

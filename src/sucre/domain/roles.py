@@ -18,6 +18,8 @@ Roles
                   state: an operator is bound to an authority, which may serve several states
                   (the ECCB serves six), so it never votes.
 
+Every role reads the member register (``read_members``): it is public.
+
 Scopes (what a permission covers for a role)
     ``all``           every authority's data;
     ``authority``     the data of the principal's own authority: orders it pays or receives, its
@@ -64,6 +66,7 @@ class Permission(enum.StrEnum):
     VOTE = "vote"  # a member state's vote on a proposal
     ADOPT_DECISIONS = "adopt_decisions"  # tally a proposal's votes: adopt it or reject it
     READ_DECISIONS = "read_decisions"  # proposals, their votes, the decision log
+    READ_MEMBERS = "read_members"  # the member register: public, every role reads it
     CONFIRM_SETTLEMENT = "confirm_settlement"  # pacs.009: the settlement legs paid
     SUBMIT_INVOICES = "submit_invoices"
     RUN_SETOFF = "run_setoff"  # record a set-off run of every open stored invoice
@@ -87,7 +90,7 @@ _READ_ALL: Mapping[Permission, Scope] = {
     _P.READ_ORDERS: _S.ALL, _P.READ_POSITIONS: _S.ALL, _P.READ_PERIODS: _S.ALL,
     _P.READ_SETTLEMENTS: _S.ALL, _P.READ_STATEMENTS: _S.ALL, _P.READ_SETOFF_RUNS: _S.ALL,
     _P.READ_DECISIONS: _S.ALL, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL,
-    _P.READ_PENDING_ACTIONS: _S.ALL}
+    _P.READ_PENDING_ACTIONS: _S.ALL, _P.READ_MEMBERS: _S.ALL}
 
 #: Role -> the permissions it holds, each with its scope; a permission absent is refused (403).
 POLICY: Mapping[Role, Mapping[Permission, Scope]] = {
@@ -96,14 +99,16 @@ POLICY: Mapping[Role, Mapping[Permission, Scope]] = {
         _P.READ_ORDERS: _S.AUTHORITY, _P.READ_POSITIONS: _S.AUTHORITY,
         _P.READ_PERIODS: _S.ALL, _P.READ_STATEMENTS: _S.AUTHORITY,
         _P.CONFIRM_SETTLEMENT: _S.AUTHORITY, _P.SUBMIT_INVOICES: _S.MEMBER_STATE,
-        _P.READ_SETOFF_RUNS: _S.MEMBER_STATE, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL},
+        _P.READ_SETOFF_RUNS: _S.MEMBER_STATE, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL,
+        _P.READ_MEMBERS: _S.ALL},
     Role.CHAMBER: {**_READ_ALL, _P.CLOSE_PERIODS: _S.ALL, _P.CONFIRM_SETTLEMENT: _S.ALL,
                    _P.SUBMIT_INVOICES: _S.ALL, _P.RUN_SETOFF: _S.ALL, _P.PAY_RESIDUALS: _S.ALL,
                    _P.APPROVE_ACTIONS: _S.ALL},
     Role.COUNCIL: {**_READ_ALL, _P.DECIDE_PARAMETERS: _S.ALL, _P.PROPOSE_DECISIONS: _S.ALL,
                    _P.ADOPT_DECISIONS: _S.ALL, _P.APPROVE_ACTIONS: _S.ALL},
     Role.AUDITOR: _READ_ALL,
-    Role.DELEGATE: {_P.VOTE: _S.MEMBER, _P.READ_DECISIONS: _S.ALL, _P.PING: _S.ALL},
+    Role.DELEGATE: {_P.VOTE: _S.MEMBER, _P.READ_DECISIONS: _S.ALL, _P.PING: _S.ALL,
+                    _P.READ_MEMBERS: _S.ALL},
 }
 
 

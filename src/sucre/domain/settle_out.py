@@ -26,6 +26,7 @@ is a bug (:class:`~sucre.domain.errors.InvariantBroken`).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -69,9 +70,18 @@ class Claim:
 
 
 @dataclass(frozen=True, slots=True)
+class Withdrawal:
+    """A member's withdrawal, as its status history records it: from ``effective_date`` on, by
+    ``decision`` (None: a status row converted from a version that kept no decision)."""
+
+    effective_date: dt.date
+    decision: Decision | None
+
+
+@dataclass(frozen=True, slots=True)
 class SettleOut:
     member: MemberState
-    withdrawal: Decision | None  # the member_withdrawn decision, if it withdrew
+    withdrawal: Withdrawal | None  # its last withdrawal, if it withdrew
     settled: SettledPeriod
     flows: MemberFlows  # stored by the close (settlement_members)
     posted: MemberFlows  # re-derived from the journal's posted orders

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sucre import bounds
-from sucre.adapters.iso20022 import camt053, pacs009
+from sucre.adapters.iso20022 import pacs009
 from sucre.domain.confirmations import CHAMBER_ID, party_code
 from sucre.domain.errors import (
     AccessDenied,
@@ -177,8 +177,8 @@ def periods(uow: UnitOfWork, grant: Grant) -> list[ClearingPeriod]:
 
 
 def statement(uow: UnitOfWork, grant: Grant, authority: str, period_code: str
-              ) -> camt053.AccountStatement:
-    """:func:`messaging.statement` of an authority's XSU account, if the grant covers it.
+              ) -> messaging.Statement:
+    """:func:`messaging.traced_statement` of an authority's XSU account, if the grant covers it.
 
     An operator asking for another authority's statement is told it does not exist (404).
     """
@@ -186,8 +186,8 @@ def statement(uow: UnitOfWork, grant: Grant, authority: str, period_code: str
     code = authority_code(authority)
     if not may_see_authority(grant, code):
         raise UnknownParty(f"no statement for {code}", field="authority")
-    found = messaging.statement(uow, code, period_code)
-    if len(found.entries) > bounds.iso_statement_entries_max:
+    found = messaging.traced_statement(uow, code, period_code)
+    if len(found.account.entries) > bounds.iso_statement_entries_max:
         raise LimitExceeded(f"the statement has more than {bounds.iso_statement_entries_max} "
                             "entries", field="period")
     return found

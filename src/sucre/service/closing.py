@@ -60,7 +60,7 @@ from sucre.domain.settlement import (
     settle,
     settlement_entries,
 )
-from sucre.service import registry
+from sucre.service import registry, reports
 from sucre.service.unit_of_work import UnitOfWork
 
 
@@ -100,8 +100,9 @@ def close_period(uow: UnitOfWork, code: str, *, finance_deficits: bool | None = 
         record = _record(uow, period, report)
         uow.settlements.add(period, record)
         uow.periods.set_state(period.advanced(PeriodState.SETTLED), "settled_at")
+        behind = reports.decisions_behind(uow, period)
         uow.commit()
-    return settled_period(period, record, ())
+    return settled_period(period, record, (), behind)
 
 
 def operating_day(as_of: dt.date | None) -> dt.date:
@@ -217,7 +218,8 @@ def stored_report(uow: UnitOfWork, code: str) -> SettledPeriod:
         if record is None:
             raise InvalidState(f"period {code} is {period.state}, not settled", field="period")
         confirmed = uow.settlements.confirmed_references(period.id)
-    return settled_period(period, record, confirmed)
+        behind = reports.decisions_behind(uow, period)
+    return settled_period(period, record, confirmed, behind)
 
 
 def verify_journal(uow: UnitOfWork) -> dict[str, Any]:

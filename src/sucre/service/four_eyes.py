@@ -11,7 +11,8 @@ only way the API and the CLI reach the actions it guards:
 * :func:`approve` checks the approver (:func:`sucre.domain.four_eyes.check_approver`) and runs
   the action in the same transaction, so an approval either runs the action and is recorded, or
   leaves the proposal pending (an action refused when it runs, e.g. a period not yet ended,
-  stays pending for a later approval).
+  stays pending for a later approval). The allocation decision a raise records names both keys'
+  holders in its payload (``approved_by``: proposer, approver).
 
 The entrypoints never call :func:`sucre.service.closing.close_period` or
 :func:`sucre.service.registry.set_allocation` themselves (``tests/service/test_four_eyes.py``
@@ -37,7 +38,6 @@ from sucre.domain.four_eyes import (
     Actor,
     ClosePeriod,
     LimitRaise,
-    Payload,
     PendingAction,
     check_approver,
     check_proposer,
@@ -140,7 +140,7 @@ def approve(uow: UnitOfWork, principal: Principal, action_id: int, *,
         if repeats_approval(action, principal):
             return Approved(action, _recorded(uow, action.payload))
         check_approver(action, principal)
-        settled = _run(uow, action.payload, as_of)
+        settled = _run(uow, action, Actor.of(principal), as_of)
         uow.pending_actions.approve(action.id, Actor.of(principal))
         approved = uow.pending_actions.by_id(action.id)
         invariant(approved is not None and approved.state is ActionState.APPROVED,
@@ -150,14 +150,18 @@ def approve(uow: UnitOfWork, principal: Principal, action_id: int, *,
     return Approved(approved, settled)
 
 
-def _run(uow: UnitOfWork, payload: Payload, as_of: dt.date | None) -> SettledPeriod | None:
+def _run(uow: UnitOfWork, action: PendingAction, approver: Actor, as_of: dt.date | None
+         ) -> SettledPeriod | None:
+    payload = action.payload
     if isinstance(payload, ClosePeriod):
         return closing.close_period(uow, payload.period,
                                     finance_deficits=payload.finance_deficits, as_of=as_of,
                                     early_reference=payload.early_reference)
+    # The decision names both keys' holders: who proposed the raise and who approved it.
     registry.set_allocation(uow, payload.authority, payload.effective_date,
                             payload.allocation.allocation_minor,
-                            payload.allocation.credit_line_minor, payload.reference)
+                            payload.allocation.credit_line_minor, payload.reference,
+                            approved_by=(action.proposed_by.name, approver.name))
     return None
 
 

@@ -32,12 +32,13 @@ from dataclasses import dataclass
 from sucre.adapters.iso20022 import camt053, pacs002, pacs008, pacs009
 from sucre.adapters.iso20022.parse import PACS_008, PACS_009, ParsedMessage, parse_message
 from sucre.domain.confirmations import Judgement, PaidLeg
+from sucre.domain.decisions import PeriodDecisions
 from sucre.domain.errors import InvalidInput, SucreError, UnknownParty, invariant
 from sucre.domain.ledger import position_account
 from sucre.domain.members import AuthorityCode
 from sucre.domain.money import XSU
 from sucre.domain.orders import OrderRequest, OrderStatus
-from sucre.service import confirmations, payments
+from sucre.service import confirmations, payments, reports
 from sucre.service.unit_of_work import UnitOfWork
 
 PACS_008_NAME = PACS_008.identifier
@@ -168,8 +169,22 @@ def _transaction_outcome(transaction: pacs008.MappedTransaction,
     return pacs002.accepted(transaction.ids, status)
 
 
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """An authority's XSU account over one period (the camt.053 record), and the council
+    decisions behind the period's rates and calendar (its JSON names them)."""
+
+    account: camt053.AccountStatement
+    behind: PeriodDecisions
+
+
 def statement(uow: UnitOfWork, authority: str, period_code: str) -> camt053.AccountStatement:
     """An authority's XSU account at the chamber over one period, from the journal."""
+    return traced_statement(uow, authority, period_code).account
+
+
+def traced_statement(uow: UnitOfWork, authority: str, period_code: str) -> Statement:
+    """:func:`statement`, with the basket and calendar decisions behind its period."""
     code = AuthorityCode(authority.strip().upper())
     with uow:
         authorities = uow.members.authorities()
@@ -179,6 +194,7 @@ def statement(uow: UnitOfWork, authority: str, period_code: str) -> camt053.Acco
         if period is None:
             raise UnknownParty(f"no clearing period {period_code}", field="period")
         lines = uow.journal.account_lines(period.id, position_account(code), XSU)
+        behind = reports.decisions_behind(uow, period)
     # An entry recorded after the period's end (its close, an order confirmed late) belongs to
     # the period: it is booked on the period's last day, never outside the statement.
     entries = [camt053.StatementEntry(
@@ -189,9 +205,9 @@ def statement(uow: UnitOfWork, authority: str, period_code: str) -> camt053.Acco
         description=(f"order {line.invoice_ref}" if line.invoice_ref
                      else line.memo or line.kind.value),
         entry_id=str(line.entry_id)) for line in lines]
-    return camt053.AccountStatement(
+    return Statement(camt053.AccountStatement(
         message_id=f"SUCRE-{uuid.uuid4().hex[:24]}", statement_id=f"{code}-{period.code}",
         created_at=dt.datetime.now(dt.UTC), account_id=f"XSU-{code}",
         account_owner=authorities[code].name, currency=XSU, period_start=period.start,
         period_end=period.end, opening_balance_minor=0,
-        closing_balance_minor=sum(e.amount_minor for e in entries), entries=entries)
+        closing_balance_minor=sum(e.amount_minor for e in entries), entries=entries), behind)

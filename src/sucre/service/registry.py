@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 
 from sucre import bounds
@@ -297,9 +297,11 @@ def _publish_rates(rates: Rates, day: dt.date) -> None:
 
 @retry_transient
 def set_allocation(uow: UnitOfWork, authority: str, effective_date: dt.date,
-                   allocation_minor: int, credit_line_minor: int, reference: str) -> int:
+                   allocation_minor: int, credit_line_minor: int, reference: str, *,
+                   approved_by: Sequence[str] = ()) -> int:
     """The council allocates XSU (and an FRCC credit line) to a central bank from a date on;
-    the decision's id.
+    the decision's id. ``approved_by``: the keys' holders of a limit raise approved under four
+    eyes (its proposer, then its approver), recorded in the decision.
 
     The council allocates per clearing period (DOMAIN.md section 3) and the chamber keeps one
     limit per period, so the rule is: **a period's limit is the latest allocation dated on or
@@ -319,9 +321,13 @@ def set_allocation(uow: UnitOfWork, authority: str, effective_date: dt.date,
                 f"{effective_date} falls in period {dated_in.code}, which is already "
                 f"{dated_in.state.value}: date the allocation in an open or future period",
                 field="effective_date")
-        decision = uow.decisions.record_decision("allocation", effective_date, reference, {
+        payload: dict[str, object] = {
             "authority": authority, "allocation_minor": allocation_minor,
-            "credit_line_minor": credit_line_minor})
+            "credit_line_minor": credit_line_minor}
+        if approved_by:
+            payload["approved_by"] = list(approved_by)
+        decision = uow.decisions.record_decision("allocation", effective_date, reference,
+                                                 payload)
         uow.decisions.add_allocation(authority_id, effective_date, allocation, decision)
         _apply_to_open_periods(uow, authority, authority_id, effective_date)
         uow.commit()

@@ -17,8 +17,9 @@ from typing import Any
 from sucre import bounds
 from sucre.adapters.db import repositories
 from sucre.adapters.iso20022.camt053 import AccountStatement
+from sucre.domain import parameters
 from sucre.domain.confirmations import SettledPeriod
-from sucre.domain.decisions import Decision, in_force
+from sucre.domain.decisions import Decision, PeriodDecisions, in_force
 from sucre.domain.errors import InvalidDate, InvalidInput, LimitExceeded, UnknownParty
 from sucre.domain.members import (
     AuthorityCode,
@@ -83,6 +84,7 @@ def report_json(settled: SettledPeriod, *, as_stored: bool = False) -> dict[str,
              "gross_xsu": xsu(c.gross_xsu_minor), "share": ratio(c.share), "alert": c.alert}
             for c in report.corridors
         ],
+        **behind_json(settled.behind),
     }
     if as_stored:
         document = _sorted_keys(document)
@@ -100,6 +102,25 @@ def _sorted_keys(value: Any) -> Any:
     return value
 
 
+def decisions_behind(uow: UnitOfWork, period: ClearingPeriod) -> PeriodDecisions:
+    """The basket and calendar decisions behind ``period`` (inside the caller's unit of work):
+    :class:`sucre.domain.decisions.PeriodDecisions`."""
+    return PeriodDecisions(uow.decisions.basket_decision(period.end),
+                           uow.decisions.parameter_decision(parameters.CALENDAR.name, period.end))
+
+
+def decision_json(decision: Decision | None) -> dict[str, Any]:
+    """A decision as the reports name it: its id and reference (both None when there is none:
+    an authority never allocated, no rate published yet, the default calendar)."""
+    return {"decision": None if decision is None else decision.id,
+            "reference": None if decision is None else decision.reference}
+
+
+def behind_json(behind: PeriodDecisions) -> dict[str, Any]:
+    """The ``basket`` and ``calendar`` keys of a period's reports and statements."""
+    return {"basket": decision_json(behind.basket), "calendar": decision_json(behind.calendar)}
+
+
 @dataclass(frozen=True, slots=True)
 class PositionsReport:
     """The live positions of a period, by authority code."""
@@ -109,6 +130,8 @@ class PositionsReport:
     #: The council decision behind each authority's limit: the allocation in force on the
     #: period's last day (none for an authority never allocated anything).
     decisions: Mapping[AuthorityCode, Decision] = dataclasses.field(default_factory=dict)
+    #: The decisions behind its rates (the basket) and its calendar.
+    behind: PeriodDecisions = PeriodDecisions()
 
 
 def positions_report(uow: UnitOfWork, period_code: str | None = None, *,
@@ -119,17 +142,16 @@ def positions_report(uow: UnitOfWork, period_code: str | None = None, *,
         period = _period_or_latest_open(uow.periods.all(), period_code)
         rows = uow.positions.in_period(period.id)
         codes = {i: code for code, i in uow.members.authority_ids().items()}
-        behind = uow.decisions.allocation_decisions(period.end)
+        limits = uow.decisions.allocation_decisions(period.end)
+        behind = decisions_behind(uow, period)
     chosen = {row.authority: row for row in rows if only is None or row.authority == only}
-    return PositionsReport(period, chosen, {codes[i]: d for i, d in behind.items()
-                                            if codes[i] in chosen})
+    return PositionsReport(period, chosen, {codes[i]: d for i, d in limits.items()
+                                            if codes[i] in chosen}, behind)
 
 
 def limit_decision(report: PositionsReport, authority: AuthorityCode) -> dict[str, Any]:
     """The decision behind an authority's limit, as the positions JSON names it."""
-    behind = report.decisions.get(authority)
-    return {"decision": None if behind is None else behind.id,
-            "reference": None if behind is None else behind.reference}
+    return decision_json(report.decisions.get(authority))
 
 
 def _period_or_latest_open(periods: list[ClearingPeriod], code: str | None
@@ -283,6 +305,20 @@ def members_report(uow: UnitOfWork, as_of: dt.date) -> MembersReport:
     return MembersReport(as_of, tuple(lines))
 
 
+def member_status_text(status: MemberStatus) -> str:
+    """A member's status as the register says it: a member in good standing, or suspended."""
+    return "suspended" if status is MemberStatus.SUSPENDED else "member"
+
+
+def members_json(report: MembersReport) -> dict[str, Any]:
+    """The register on a day, as ``sucre members --json`` and ``GET /v1/members`` answer it."""
+    return {"as_of": report.as_of.isoformat(), "members": [
+        {"code": m.member.code, "name": m.member.name, "status": member_status_text(m.status),
+         "authority": m.authority.code, "authority_name": m.authority.name,
+         "currency": m.authority.currency, "since": m.since.isoformat()}
+        for m in report.members]}
+
+
 @dataclass(frozen=True, slots=True)
 class DecisionsReport:
     """The council's first decisions as recorded (bounded), and how many more there are."""
@@ -311,8 +347,9 @@ def decisions_report(uow: UnitOfWork, *, as_of: dt.date | None = None,
     return DecisionsReport(tuple(listed), total - len(listed), as_of, kind)
 
 
-def statement_report(statement: AccountStatement) -> dict[str, Any]:
-    """An authority's XSU statement (as in its camt.053) in the report shape."""
+def statement_report(statement: AccountStatement, behind: PeriodDecisions) -> dict[str, Any]:
+    """An authority's XSU statement (as in its camt.053) in the report shape, naming the
+    basket and calendar decisions behind its period."""
     return {"account": statement.account_id, "owner": statement.account_owner,
             "statement": statement.statement_id,
             "from": statement.period_start.isoformat(), "to": statement.period_end.isoformat(),
@@ -323,7 +360,8 @@ def statement_report(statement: AccountStatement) -> dict[str, Any]:
                          "description": e.description,
                          "credit_xsu": xsu(e.amount_minor) if e.amount_minor > 0 else "",
                          "debit_xsu": xsu(-e.amount_minor) if e.amount_minor < 0 else ""}
-                        for e in statement.entries]}
+                        for e in statement.entries],
+            **behind_json(behind)}
 
 
 def order_ids_after(uow: UnitOfWork, after_id: int, listed_max: int) -> tuple[list[int], int]:

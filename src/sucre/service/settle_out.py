@@ -7,20 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from sucre.domain.confirmations import settled_period
-from sucre.domain.decisions import Decision
-from sucre.domain.errors import InvalidInput, InvalidState, UnknownParty
+from sucre.domain.errors import InvalidInput, InvalidState, UnknownParty, invariant
 from sucre.domain.ledger import EntryKind, position_account
 from sucre.domain.members import MemberCode, MemberStatus, member_code
 from sucre.domain.money import format_amount
 from sucre.domain.orders import OrderStatus
 from sucre.domain.periods import ClearingPeriod
 from sucre.domain.rates import rate_text
-from sucre.domain.settle_out import NONE_KEPT, SettleOut, check, loans_of
+from sucre.domain.settle_out import NONE_KEPT, SettleOut, Withdrawal, check, loans_of
 from sucre.domain.settlement import InstructionKind, MemberFlows
 from sucre.service.reports import xsu
 from sucre.service.unit_of_work import UnitOfWork
-
-_WITHDRAWN = f"member_{MemberStatus.WITHDRAWN.value}"
 
 
 def settle_out(uow: UnitOfWork, member: str, period: str | None = None) -> SettleOut:
@@ -31,7 +28,7 @@ def settle_out(uow: UnitOfWork, member: str, period: str | None = None) -> Settl
         state = uow.members.members().get(code)
         if state is None:
             raise UnknownParty(f"{code} is not a member of the bloc", field="member")
-        withdrawal = _withdrawal(uow.decisions.member_changes(), code)
+        withdrawal = _withdrawal(uow, code)
         found = _period(uow, code, period, withdrawal)
         record = uow.settlements.record(found.id)
         if record is None:
@@ -59,14 +56,20 @@ def settle_out(uow: UnitOfWork, member: str, period: str | None = None) -> Settl
     return check(out)
 
 
-def _withdrawal(changes: list[Decision], member: MemberCode) -> Decision | None:
-    withdrawals = [d for d in changes
-                   if d.kind == _WITHDRAWN and d.payload.get("member") == member]
-    return withdrawals[-1] if withdrawals else None
+def _withdrawal(uow: UnitOfWork, member: MemberCode) -> Withdrawal | None:
+    """The member's last withdrawal in its status history, with the decision that made it."""
+    withdrawals = [c for c in uow.members.history(member) if c.status is MemberStatus.WITHDRAWN]
+    if not withdrawals:
+        return None
+    last = withdrawals[-1]
+    decision = None if last.decision_id is None else uow.decisions.by_id(last.decision_id)
+    invariant(last.decision_id is None or decision is not None,
+              "a status change's decision is in the log")
+    return Withdrawal(last.effective_date, decision)
 
 
 def _period(uow: UnitOfWork, member: MemberCode, code: str | None,
-            withdrawal: Decision | None) -> ClearingPeriod:
+            withdrawal: Withdrawal | None) -> ClearingPeriod:
     if code is not None:
         found = uow.periods.by_code(code.strip())
         if found is None:
@@ -93,9 +96,7 @@ def settle_out_json(out: SettleOut) -> dict[str, Any]:
 
     return {
         "member": out.member.code, "name": out.member.name, "status": out.member.status.value,
-        "withdrawal": None if out.withdrawal is None else {
-            "effective_date": out.withdrawal.effective_date.isoformat(),
-            "reference": out.withdrawal.reference, "decision": out.withdrawal.id},
+        "withdrawal": None if out.withdrawal is None else _withdrawal_json(out.withdrawal),
         "period": settled.period.code, "start": settled.period.start.isoformat(),
         "end": settled.period.end.isoformat(),
         "orders": {status.value: out.orders.get(status, 0) for status in OrderStatus},
@@ -139,6 +140,13 @@ def settle_out_json(out: SettleOut) -> dict[str, Any]:
                      for c, (s, k) in sorted(out.legs_minor().items())},
             "balanced": True},
     }
+
+
+def _withdrawal_json(withdrawal: Withdrawal) -> dict[str, Any]:
+    decision = withdrawal.decision
+    return {"effective_date": withdrawal.effective_date.isoformat(),
+            "reference": None if decision is None else decision.reference,
+            "decision": None if decision is None else decision.id}
 
 
 def _coverage(out: SettleOut) -> str:

@@ -251,8 +251,13 @@ class Decisions(Protocol):
     def of_kind(self, kind: str, count: int) -> tuple[list[Decision], int]:
         """The first ``count`` decisions of ``kind`` as recorded, and how many there are."""
 
-    def member_changes(self) -> list[Decision]:
-        """The member status decisions, by effective date then as recorded."""
+    def basket_decision(self, day: dt.date) -> Decision | None:
+        """The decision of the basket behind the XSU rates published last on or before ``day``
+        (None: no rate published by then)."""
+
+    def parameter_decision(self, name: str, on: dt.date) -> Decision | None:
+        """The decision of the value of parameter ``name`` in force on ``on`` (None: its
+        default, never decided)."""
 
     def parameter(self, name: str, on: dt.date) -> str:
         """The text of a council parameter in force on a date (its default if none)."""

@@ -22,6 +22,7 @@ from sucre.entrypoints.api.routes import (
     council,
     four_eyes,
     iso,
+    members,
     orders,
     periods,
     setoff,
@@ -39,7 +40,8 @@ banks, cleared in XSU and settled per period.
   settlement legs it paid; another authority's order is 404; stores trade invoices naming its
   authority's member states), `chamber` (closes periods, confirms any settlement leg, stores
   any invoice, records set-off runs and pays their residuals; reads all), `council`
-  (allocations, member status, parameters; reads all), `auditor` (reads all). A role that may
+  (allocations, member status, parameters; reads all), `auditor` (reads all). Every role,
+  delegates included, reads the member register (`GET /v1/members?as_of=`). A role that may
   not act gets 403.
 * **Four eyes**: closing a period, and an allocation raising a limit by more than the council
   parameter `four_eyes_limit_raise_minor`, are proposed by one key (202, a pending action) and
@@ -64,7 +66,8 @@ def create_app(engine: Engine,
                   docs_url=None, redoc_url=None, dependencies=[Depends(known_query_only)])
     app.state.engine = engine
     errors.install(app)
-    for module in (orders, periods, four_eyes, council, statements, iso, setoff, system):
+    for module in (orders, periods, members, four_eyes, council, statements, iso, setoff,
+                   system):
         app.include_router(module.router)
     app.add_middleware(Gate, engine=engine, client_seconds=client_seconds)
     return app

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from sucre.domain.members import MemberStatus
 from sucre.domain.money import USD
 from sucre.domain.rates import rate_text
 from sucre.entrypoints.cli import console
@@ -55,27 +54,15 @@ def members(as_of: Annotated[str | None, typer.Option(
         day = console.today() if as_of is None else console.day(as_of, "as_of")
         report = reports.members_report(console.unit_of_work(database), day)
     if as_json:
-        emit_json(_members_json(report))
+        emit_json(reports.members_json(report))
         return
     table = Table("member", "name", "central bank", "currency", "status", "since",
                   title=f"members on {day}", title_justify="left")
     for m in report.members:
         table.add_row(m.member.code, cell(m.member.name), m.authority.code,
-                      m.authority.currency, _status(m.status), m.since.isoformat())
+                      m.authority.currency, reports.member_status_text(m.status),
+                      m.since.isoformat())
     out.print(table)
-
-
-def _status(status: MemberStatus) -> str:
-    """A member's status as the report says it: a member in good standing, or suspended."""
-    return "suspended" if status is MemberStatus.SUSPENDED else "member"
-
-
-def _members_json(report: reports.MembersReport) -> dict[str, Any]:
-    return {"as_of": report.as_of.isoformat(), "members": [
-        {"code": m.member.code, "name": m.member.name, "status": _status(m.status),
-         "authority": m.authority.code, "authority_name": m.authority.name,
-         "currency": m.authority.currency, "since": m.since.isoformat()}
-        for m in report.members]}
 
 
 def decisions(as_of: Annotated[str | None, typer.Option(

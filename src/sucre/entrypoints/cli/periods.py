@@ -12,6 +12,7 @@ from rich.table import Table
 
 from sucre import bootstrap
 from sucre.adapters.files import csv_cell
+from sucre.domain import parameters
 from sucre.domain.four_eyes import ClosePeriod, PendingAction, action_id
 from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import (
@@ -64,11 +65,34 @@ def positions(period: Annotated[str | None, typer.Option(help="Period code, e.g.
         emit_json(document)
         return
     table = Table("authority", "limit", "net posted", "debit reserved", "credit reserved",
-                  "headroom", title=f"period {document['period']} ({document['state']}), XSU")
+                  "headroom", "decision",
+                  title=f"period {document['period']} ({document['state']}), XSU")
     for code, row in document["authorities"].items():
         table.add_row(code, row["limit"], row["net_posted"], row["debit_reserved"],
-                      row["credit_reserved"], row["headroom"])
+                      row["credit_reserved"], row["headroom"], cell(decided_by(row)))
     out.print(table)
+    say_decisions_behind(document)
+
+
+def say_decisions_behind(document: dict[str, Any]) -> None:
+    """The line naming the basket and calendar decisions behind a period's figures."""
+    say(out, f"rates: basket of {decided_by(document['basket'], 'no rate published yet')}; "
+             f"calendar: {decided_by(document['calendar'], _DEFAULT_CALENDAR)}")
+
+
+_DEFAULT_CALENDAR = f"the default ({parameters.CALENDAR.default}, never decided)"
+#: A decision's reference in a table cell: enough to recognise it; --json has it whole.
+_REFERENCE_SHOWN_CHARS = 32
+
+
+def decided_by(named: dict[str, Any], otherwise: str = "none") -> str:
+    """``#12 XII Extraordinary Summit, 3 Feb…``: a decision's id and its reference, shortened."""
+    if named["decision"] is None:
+        return otherwise
+    reference = str(named["reference"])
+    if len(reference) > _REFERENCE_SHOWN_CHARS:
+        reference = reference[:_REFERENCE_SHOWN_CHARS - 1].rstrip() + "\u2026"
+    return f"#{named['decision']} {reference}"
 
 
 def _positions_json(report: reports.PositionsReport) -> dict[str, Any]:
@@ -81,7 +105,7 @@ def _positions_json(report: reports.PositionsReport) -> dict[str, Any]:
                    for a, r in report.authorities.items()}
     return {"period": report.period.code, "state": report.period.state.value,
             "positions": {a: v["net_posted"] for a, v in authorities.items()},
-            "authorities": authorities}
+            "authorities": authorities, **reports.behind_json(report.behind)}
 
 
 def close_period(period: Annotated[str, typer.Argument(help="Period code, e.g. 2026-H2.")],
@@ -234,8 +258,8 @@ def statement(authority: str, period: Annotated[str, typer.Argument(
     """An authority's XSU account over one period (as a table; ``sucre iso statement`` gives
     the same as a camt.053)."""
     with domain_errors():
-        document = reports.statement_report(
-            messaging.statement(console.unit_of_work(database), authority, period))
+        found = messaging.traced_statement(console.unit_of_work(database), authority, period)
+        document = reports.statement_report(found.account, found.behind)
     if as_json:
         emit_json(document)
     elif as_csv:
@@ -252,6 +276,7 @@ def statement(authority: str, period: Annotated[str, typer.Argument(
         for e in document["entries"]:
             table.add_row(*(cell(e[c]) for c in shown))
         out.print(table)
+        say_decisions_behind(document)
 
 
 def register(app: typer.Typer) -> None:

@@ -197,6 +197,9 @@ def decision(number: Annotated[int, typer.Argument(min=1, max=bounds.row_id_max)
     say(out, "supersedes: " + ("nothing (the first on its subject)" if before is None else
                                f"decision {before['id']} of {before['effective_date']} "
                                f"({before['reference']}): {json.dumps(before['decision'])}"))
+    approved_by = document["decision"].get("approved_by")
+    if approved_by:
+        say(out, f"four eyes: proposed by {approved_by[0]}, approved by {approved_by[-1]}")
     if document["proposal"] is None:
         say(out, "recorded directly by the council's administrative path (no vote)")
     else:

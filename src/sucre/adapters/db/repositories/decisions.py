@@ -63,11 +63,22 @@ class SqlDecisions(SqlRepository):
         return [_decision(r) for r in self.conn.execute(
             select(t.decisions).where(d.kind == kind).order_by(d.id).limit(count))], total
 
-    def member_changes(self) -> list[Decision]:
-        d = t.decisions.c
-        return [_decision(r) for r in self.conn.execute(
-            select(t.decisions).where(d.kind.like("member\\_%", escape="\\"))
-            .order_by(d.effective_date, d.id))]
+    def basket_decision(self, day: dt.date) -> Decision | None:
+        r = t.xsu_rates.c
+        latest = select(func.max(r.value_date)).where(r.value_date <= day).scalar_subquery()
+        row = self.conn.execute(
+            select(t.decisions).join(t.baskets, t.baskets.c.decision_id == t.decisions.c.id)
+            .join(t.xsu_rates, r.basket_id == t.baskets.c.id).where(r.value_date == latest)
+            .limit(1)).first()
+        return None if row is None else _decision(row)
+
+    def parameter_decision(self, name: str, on: dt.date) -> Decision | None:
+        p = t.parameters.c
+        row = self.conn.execute(
+            select(t.decisions).join(t.parameters, p.decision_id == t.decisions.c.id)
+            .where(p.name == name, p.effective_date <= on)
+            .order_by(p.effective_date.desc(), p.id.desc()).limit(1)).first()
+        return None if row is None else _decision(row)
 
     # --- parameters ----------------------------------------------------------------------
 

@@ -45,5 +45,5 @@ def statement(
     reads its own authority's statement only (another authority's answers 404)."""
     found = access.statement(db, caller, authority, period)
     if format is StatementFormat.CAMT053:
-        return Response(build_camt053(found), media_type=XML)
+        return Response(build_camt053(found.account), media_type=XML)
     return StatementOut.of(found)

@@ -9,10 +9,40 @@ from pydantic import BaseModel, Field, StrictBool
 
 from sucre import bounds
 from sucre.domain.confirmations import SettledPeriod
+from sucre.domain.decisions import Decision, PeriodDecisions
 from sucre.domain.periods import ClearingPeriod, PeriodState
 from sucre.domain.positions import AuthorityPosition
 from sucre.entrypoints.api.schemas.fields import RequestModel
-from sucre.service.reports import PositionsReport, limit_decision, report_json, xsu
+from sucre.service.reports import (
+    PositionsReport,
+    decision_json,
+    limit_decision,
+    report_json,
+    xsu,
+)
+
+
+class DecisionRefOut(BaseModel):
+    """A council decision a figure comes from: its id and reference."""
+
+    decision: int | None = Field(description="The decision's id (null: none, see the key's "
+                                             "description).")
+    reference: str | None = Field(description="That decision's reference.")
+
+    @classmethod
+    def of(cls, decision: Decision | None) -> DecisionRefOut:
+        return cls.model_validate(decision_json(decision))
+
+
+BASKET = ("The council decision of the XSU basket behind the period's rates: that of the rates "
+          "it settles at, the last published on or before its last day (null while none is).")
+CALENDAR = ("The council decision of the calendar parameter in force on the period's last day "
+            "(null: never decided, the treaty's semester).")
+
+
+def behind_fields(behind: PeriodDecisions) -> dict[str, DecisionRefOut]:
+    return {"basket": DecisionRefOut.of(behind.basket),
+            "calendar": DecisionRefOut.of(behind.calendar)}
 
 
 class AuthorityPositionOut(BaseModel):
@@ -40,13 +70,16 @@ class PositionsOut(BaseModel):
     state: PeriodState
     positions: dict[str, str] = Field(description="Net posted XSU per authority.")
     authorities: dict[str, AuthorityPositionOut]
+    basket: DecisionRefOut = Field(description=BASKET)
+    calendar: DecisionRefOut = Field(description=CALENDAR)
 
     @classmethod
     def of(cls, report: PositionsReport) -> PositionsOut:
         return cls(period=report.period.code, state=report.period.state,
                    positions={a: xsu(r.net_posted_minor) for a, r in report.authorities.items()},
                    authorities={a: AuthorityPositionOut.of(r, report)
-                                for a, r in report.authorities.items()})
+                                for a, r in report.authorities.items()},
+                   **behind_fields(report.behind))
 
 
 class PeriodOut(BaseModel):
@@ -121,6 +154,8 @@ class SettlementReportOut(BaseModel):
     settlement_rate: str
     settlement: list[InstructionOut]
     corridors: list[CorridorOut]
+    basket: DecisionRefOut = Field(description=BASKET)
+    calendar: DecisionRefOut = Field(description=CALENDAR)
 
     @classmethod
     def of(cls, settled: SettledPeriod) -> SettlementReportOut:

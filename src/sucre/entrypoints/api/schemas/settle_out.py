@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from sucre.domain.settle_out import SettleOut
 from sucre.entrypoints.api.schemas.periods import InstructionOut, MemberFlowOut
@@ -12,9 +12,12 @@ from sucre.service.settle_out import settle_out_json
 
 
 class WithdrawalOut(BaseModel):
+    """The member's last withdrawal in its status history, and the decision that made it."""
+
     effective_date: str
-    reference: str
-    decision: int
+    reference: str | None = Field(description="The decision's reference (null: a status "
+                                              "converted from a version that kept none).")
+    decision: int | None
 
 
 class AuthorityShareOut(BaseModel):

@@ -6,8 +6,14 @@ import datetime as dt
 
 from pydantic import BaseModel, Field
 
-from sucre.adapters.iso20022.camt053 import AccountStatement
 from sucre.domain.money import format_amount
+from sucre.entrypoints.api.schemas.periods import (
+    BASKET,
+    CALENDAR,
+    DecisionRefOut,
+    behind_fields,
+)
+from sucre.service.messaging import Statement
 
 
 class StatementEntryOut(BaseModel):
@@ -30,9 +36,12 @@ class StatementOut(BaseModel):
     opening_balance: str
     closing_balance: str
     entries: list[StatementEntryOut]
+    basket: DecisionRefOut = Field(description=BASKET)
+    calendar: DecisionRefOut = Field(description=CALENDAR)
 
     @classmethod
-    def of(cls, statement: AccountStatement) -> StatementOut:
+    def of(cls, found: Statement) -> StatementOut:
+        statement = found.account
         code = statement.currency
         return cls(
             statement_id=statement.statement_id, account_id=statement.account_id,
@@ -44,4 +53,4 @@ class StatementOut(BaseModel):
                 entry_id=e.entry_id, amount=format_amount(e.amount_minor, code),
                 amount_minor=e.amount_minor, booking_date=e.booking_date,
                 value_date=e.value_date, reference=e.reference, description=e.description)
-                for e in statement.entries])
+                for e in statement.entries], **behind_fields(found.behind))
