@@ -38,6 +38,7 @@ from sucre.domain.four_eyes import (
     Actor,
     ClosePeriod,
     LimitRaise,
+    Payload,
     PendingAction,
     check_approver,
     check_proposer,
