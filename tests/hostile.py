@@ -57,8 +57,10 @@ LENIENT_NUMBERS: list[pytest.ParameterSet] = [
     pytest.param("000000000000001", id="leading-zeros"),
 ]
 
-#: Seconds within which any refusal must come back (the bug was a worker computing for minutes).
-REFUSAL_SECONDS_MAX = 2.0
+#: Seconds within which any refusal must come back. The bug was a worker computing for minutes;
+#: the bound only tells that apart from a refusal on a loaded 2-core machine (a CLI start is
+#: 0.7 s idle and was measured at 2.6 s under a parallel suite), it is not a speed goal.
+REFUSAL_SECONDS_MAX = 30.0
 
 HOSTILE_TEXTS: dict[str, str] = {
     "nul": "CE-2026\x0001",

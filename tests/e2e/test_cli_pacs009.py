@@ -51,7 +51,7 @@ def test_iso_import_confirms_the_legs_of_a_closed_period(tmp_path: Path) -> None
     wrong.write_bytes(samples.pacs009(("2026-H2/PAY/BCC", "BCC", "SUCRE", "999.99"),
                                       currency="USD", message_id="BCC-AGAIN"))
     refused = runner.invoke(app, ["iso", "import", str(wrong), "-d", db])
-    assert refused.exit_code == 0
+    assert refused.exit_code == 1  # recorded (answered RJCT), not as asked
     assert "0 accepted, 1 rejected" in refused.stderr
     assert b"<Cd>AM09</Cd>" in refused.stdout_bytes
     shown = runner.invoke(app, ["report", "2026-H2", "-d", db])

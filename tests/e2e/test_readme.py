@@ -60,7 +60,7 @@ def test_the_readme_commands_run_as_written(tmp_path: Path) -> None:
         if block.skip is not None:
             continue
         done = subprocess.run(["bash", "-e", "-x", "-c", block.body], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=120, check=False)
+                              capture_output=True, text=True, timeout=300, check=False)
         assert done.returncode == 0, (
             f"README.md block at line {block.line} failed ({done.returncode}):\n"
             f"{done.stderr[-3000:]}\n{done.stdout[-2000:]}")

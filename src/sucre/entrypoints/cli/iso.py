@@ -30,7 +30,8 @@ def iso_import(file: Annotated[Path, typer.Argument(
 
     A pacs.008's transactions are submitted as payment orders; a pacs.009's confirm that
     settlement legs of a closed period were paid (EndToEndId = the instruction's reference, as
-    shown by ``sucre report``)."""
+    shown by ``sucre report``). Exit 1 when any transaction was rejected (the pacs.002 says
+    which and why)."""
     with domain_errors():
         with open_input(file, bytes_max=bounds.iso_message_bytes_max) as handle:
             data = handle.read(bounds.iso_message_bytes_max + 1)
@@ -46,6 +47,10 @@ def iso_import(file: Annotated[Path, typer.Argument(
                 answer.write(outcome.report)
     say(err, f"{outcome.accepted} accepted, {outcome.rejected} rejected (pacs.002 "
              f"{'on stdout' if report_file is None else f'in {report_file}'})")
+    if outcome.rejected:
+        # Recorded, but not all as asked (the README's exit codes): a script must not read a
+        # message with RJCT transactions as wholly applied.
+        raise typer.Exit(1)
 
 
 @iso_app.command("statement")
