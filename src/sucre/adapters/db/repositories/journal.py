@@ -202,3 +202,8 @@ class SqlJournal(SqlRepository):
         p = t.postings.c
         return int(self.conn.execute(select(func.coalesce(func.sum(p.amount_minor), 0)).where(
             p.account == account, p.currency == currency)).scalar_one())
+
+    def entry_ids(self, kind: EntryKind) -> set[int]:
+        j = t.journal_entries.c
+        return {int(i) for i in self.conn.execute(select(j.id).where(j.kind == kind.value))
+                .scalars()}
