@@ -56,7 +56,7 @@ decisions_listed_max = 1_000
 #: Characters of a fund movement's reference (its natural key in the fund: fund_movements.reference
 #: is VARCHAR(64)) and of a fund's or a project's name (VARCHAR(140)).
 fund_reference_chars_max = 64
-fund_name_chars_max = 140
+fund_name_chars_max = text_chars_max
 #: Funds ``sucre fund list`` lists, and movements ``sucre fund movements`` lists (oldest first;
 #: the rest are counted).
 funds_listed_max = 1_000
