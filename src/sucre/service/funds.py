@@ -19,14 +19,21 @@ stated in :mod:`sucre.adapters.db.engine`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sucre.adapters.db.engine import retry_transient
 from sucre.domain import funds as rules
-from sucre.domain.errors import IdempotencyConflict, InvalidState, NotFound, invariant
+from sucre.domain.errors import (
+    IdempotencyConflict,
+    InvalidState,
+    InvariantBroken,
+    NotFound,
+    SucreError,
+    invariant,
+)
 from sucre.domain.funds import (
     Fund,
     FundFigures,
@@ -353,3 +360,62 @@ def check_proposal(uow: UnitOfWork, kind: str, payload: Mapping[str, Any]) -> No
         return
     fund = _fund(uow, int(payload["fund"]))
     parse_amount(str(payload["budget"]), fund.currency, field="budget")
+
+
+# --- the demo's story -----------------------------------------------------------------------
+
+#: The demo's fund (demo data, calibrated on the February 2025 summit's USD 10 million): each
+#: member's pledge and what it pays in on 3 August, in USD.
+_DEMO_SPLIT = (("VEN", "4000000.00", "3000000.00"), ("CUB", "2000000.00", "2000000.00"),
+               ("NIC", "2000000.00", "1000000.00"), ("ATG", "500000.00", "500000.00"),
+               ("DMA", "500000.00", "500000.00"), ("LCA", "500000.00", None),
+               ("VCT", "500000.00", None))
+
+
+def demo_story(uow: UnitOfWork, steps: list[str], reference: str) -> dict[str, Any]:
+    """``sucre demo``'s joint fund: created, funded, disbursing to two projects, with a payment
+    of a member that withdrew on 1 October and a tranche beyond its budget refused; the fund's
+    report (``steps``: the story's lines are appended)."""
+    fund = create_fund(uow, "migrant reintegration", "reintegrate deported migrants in their "
+                       "countries of birth", "10000000.00", effective_date=dt.date(2026, 7, 1),
+                       reference=reference).id
+    for member, pledge, _ in _DEMO_SPLIT:
+        subscribe(uow, fund, member, pledge, value_date=dt.date(2026, 7, 15),
+                  reference=f"{member}-pledge")
+    for member, _, paid in _DEMO_SPLIT:
+        if paid is not None:
+            contribute(uow, fund, member, paid, value_date=dt.date(2026, 8, 3),
+                       reference=f"{member}-1")
+    centres = approve_project(uow, fund, "reception and reintegration centres", "VEN",
+                              "3500000.00", effective_date=dt.date(2026, 8, 17),
+                              reference=reference).id
+    jobs = approve_project(uow, fund, "job placement and seed capital", "NIC", "2500000.00",
+                           effective_date=dt.date(2026, 8, 17), reference=reference).id
+    refused = []
+    for number, on in enumerate((dt.date(2026, 9, 1), dt.date(2026, 11, 2)), start=1):
+        if number == 2:  # VCT withdrew on 1 October: its payment is refused
+            refused.append(_refused(lambda: contribute(
+                uow, fund, "VCT", "500000.00", value_date=dt.date(2026, 10, 15),
+                reference="VCT-1")))
+        disburse(uow, fund, centres, "1500000.00", value_date=on, reference=f"VEN-T{number}")
+        disburse(uow, fund, jobs, "1000000.00", value_date=on, reference=f"NIC-T{number}")
+    refused.append(_refused(lambda: disburse(uow, fund, centres, "600000.00",
+                                             value_date=dt.date(2026, 12, 1),
+                                             reference="VEN-T3")))
+    report = fund_report(uow, fund)
+    steps.append(
+        f"the ALBA Bank's migrant reintegration fund (USD 10,000,000.00): "
+        f"{format_amount(report.pledged_minor, report.fund.currency)} pledged, "
+        f"{format_amount(report.paid_in_minor, report.fund.currency)} paid in, two projects "
+        f"approved, {format_amount(report.disbursed_minor, report.fund.currency)} disbursed in "
+        "four tranches; refused: " + "; ".join(refused))
+    return report_json(report)
+
+
+def _refused(attempt: Callable[[], object]) -> str:
+    """Why the demo's bad movement was refused (it must be)."""
+    try:
+        attempt()
+    except SucreError as error:
+        return error.message
+    raise InvariantBroken("the demo's bad movement was refused")
