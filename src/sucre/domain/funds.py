@@ -363,8 +363,8 @@ def require_member_may(action: MovementKind | None, member: MemberCode,
             MovementKind.CONTRIBUTION: "pays nothing in",
             None: "receives nothing from the fund"}.get(action, "")
     if status is MemberStatus.WITHDRAWN:
-        raise PartyNotActive(f"{member} has withdrawn (its status on {day}): it {what}", field=field,
-                             reason_code="AC04")
+        raise PartyNotActive(f"{member} has withdrawn (its status on {day}): it {what}",
+                             field=field, reason_code="AC04")
     if status is MemberStatus.SUSPENDED and action is not MovementKind.CONTRIBUTION:
         raise PartyNotActive(f"{member} is suspended on {day}: it {what}", field=field,
                              reason_code="AG01")
