@@ -237,11 +237,11 @@ def fund_list(api_key: ApiKeyOption = None, database: DatabaseOption = None,
     if as_json:
         emit_json({"funds": documents, "not_listed": len(listed) - len(shown)})
         return
-    table = Table("fund", "name", "currency", "target", "pledged", "paid in", "committed",
-                  "disbursed", "available", title="joint funds", title_justify="left")
+    table = Table("fund", "name", "pledged", "paid in", "committed", "disbursed", "available",
+                  title="joint funds (each in its currency)", title_justify="left")
     for d in documents:
-        table.add_row(str(d["fund"]["id"]), cell(d["fund"]["name"]), d["currency"],
-                      d["target"], d["pledged"], d["paid_in"], d["committed"], d["disbursed"],
+        table.add_row(str(d["fund"]["id"]), cell(f"{d['fund']['name']} ({d['currency']})"),
+                      d["pledged"], d["paid_in"], d["committed"], d["disbursed"],
                       d["available"])
     out.print(table)
 
