@@ -32,7 +32,9 @@ from sucre.domain.errors import (
     SucreError,
     UnknownParty,
 )
+from sucre.domain.ledger import EntryKind, transfer
 from sucre.domain.members import MemberStatus
+from sucre.domain.money import USD
 from sucre.domain.proposals import Ballot, ProposalState
 from sucre.service import council, funds, registry
 from tests import world
@@ -304,17 +306,26 @@ def test_verify_catches_a_tampered_movement(engine: Engine) -> None:
     uow, fund, nic, _ = funded(engine)
     funds.disburse(uow, fund, nic, "100.00", value_date=day(4), reference="NIC-T1")
     world.verify(engine)
-    with engine.begin() as conn:
-        conn.execute(update(t.fund_movements).where(t.fund_movements.c.reference == "NIC-T1")
-                     .values(amount_minor=1))
-    with pytest.raises(InvariantBroken, match=f"fund:{fund}:cash in the journal"):
+    m = t.fund_movements.c
+    for where, change, caught in (
+            (m.reference == "NIC-T1", {"amount_minor": 1}, r"\(NIC-T1\) is its journal entry"),
+            (m.reference == "CUB-C1", {"member": "VEN"}, "paid beyond its pledge"),
+            (m.reference == "NIC-C1", {"kind": "subscription"},
+             r"\(NIC-C1\) is its journal entry")):
+        with engine.begin() as conn:
+            before = conn.execute(select(t.fund_movements).where(where)).one()._asdict()
+            conn.execute(update(t.fund_movements).where(where).values(**change))
+        with pytest.raises(InvariantBroken, match=caught):
+            world.verify(engine)
+        with engine.begin() as conn:
+            conn.execute(update(t.fund_movements).where(where).values(**before))
         world.verify(engine)
-    with engine.begin() as conn:
-        conn.execute(update(t.fund_movements).where(t.fund_movements.c.reference == "NIC-T1")
-                     .values(amount_minor=10000))
-        conn.execute(update(t.fund_movements).where(t.fund_movements.c.reference == "CUB-C1")
-                     .values(member="VEN"))
-    with pytest.raises(InvariantBroken, match="paid beyond its pledge"):
+    with uow:  # an entry on the fund's accounts that no movement booked
+        uow.journal.append([transfer(EntryKind.FUND, None, USD, 100,
+                                     debit=f"fund:{fund}:contributed:VEN",
+                                     credit=f"fund:{fund}:cash")])
+        uow.commit()
+    with pytest.raises(InvariantBroken, match=f"fund:{fund}:cash in the journal"):
         world.verify(engine)
 
 

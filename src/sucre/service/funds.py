@@ -265,6 +265,7 @@ def check_funds(uow: UnitOfWork) -> dict[str, Any]:
             linked += [m.entry_id for m in recorded]
             now = rules.figures(fund, uow.funds.projects(fund.id), recorded)
             now.check()
+            _check_entries(uow, fund, recorded)
             for account, amount in _expected_balances(now).items():
                 invariant(balances.pop(account, 0) == amount,
                           f"fund {fund.id}: {account} in the journal equals its movements")
@@ -276,6 +277,20 @@ def check_funds(uow: UnitOfWork) -> dict[str, Any]:
     return {"funds": len(every), "movements": len(linked),
             "available": {code: format_amount(amount, code)
                           for code, amount in sorted(available.items())}}
+
+
+def _check_entries(uow: UnitOfWork, fund: Fund, recorded: list[Movement]) -> None:
+    """Each movement's entry is the one its row says it booked (accounts and amount)."""
+    entries = uow.journal.entries([m.entry_id for m in recorded])
+    for m in recorded:
+        booked = entries.get(m.entry_id)
+        expected = rules.movement_entry(fund, MovementRequest(
+            m.kind, m.reference, m.value_date, m.amount_minor,
+            None if m.project_id is not None else m.member, m.project_id), m.member)
+        invariant(booked is not None and booked.postings == expected.postings
+                  and booked.kind is EntryKind.FUND and booked.period_id is None,
+                  f"fund {fund.id}: movement {m.id} ({m.reference}) is its journal entry "
+                  f"{m.entry_id}")
 
 
 def _expected_balances(now: FundFigures) -> dict[str, int]:

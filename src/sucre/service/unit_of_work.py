@@ -342,6 +342,9 @@ class Journal(Protocol):
     def entry_ids(self, kind: EntryKind) -> set[int]:
         """The ids of every entry of ``kind``."""
 
+    def entries(self, entry_ids: Collection[int]) -> dict[int, JournalEntry]:
+        """Some entries as appended (their postings in order), by id."""
+
 
 
 class Funds(Protocol):
