@@ -6,8 +6,8 @@ Create Date: 2026-12-02 17:00:00
 
 A fund and each of its projects is a council decision (``decision_id``); each movement (a
 member's pledge or contribution, a tranche to a project) is one journal entry (``entry_id``,
-kind ``fund``, no clearing period). Downgrading drops the three tables; the journal entries
-they pointed to stay (the journal is append-only), as do the decisions.
+kind ``fund``, no clearing period). Downgrading drops the three tables, and is refused while
+they hold a fund: revision 0011 has nowhere to keep what links a movement to its entry.
 """
 from __future__ import annotations
 
@@ -86,6 +86,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    kept = op.get_bind().execute(sa.text('SELECT COUNT(*) FROM funds')).scalar_one()
+    if kept:
+        raise RuntimeError(f'{kept} joint fund(s) are recorded: revision 0011 cannot hold them '
+                           f'(their movements would lose their journal entries); nothing was '
+                           f'changed')
     op.drop_table('fund_movements')
     op.drop_table('fund_projects')
     op.drop_table('funds')
