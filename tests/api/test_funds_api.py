@@ -177,3 +177,16 @@ def test_the_council_creates_and_the_report_names_the_decision(
         "name": "x", "purpose": "p", "target": "1.00", "currency": "XSU",
         "effective_date": "2026-07-01", "reference": SUMMIT})
     assert (in_xsu.status_code, in_xsu.json()["error"]["field"]) == (422, "currency")
+
+
+def test_the_council_puts_a_fund_to_the_vote(client: TestClient, keys: Keys) -> None:
+    proposed = client.post("/v1/council/proposals", headers=auth(keys.council, "p"), json={
+        "kind": "fund", "effective_date": "2026-07-01", "reference": SUMMIT,
+        "payload": {"name": "migrant reintegration", "purpose": "reintegration",
+                    "target": "10000000.00"}})
+    assert proposed.status_code == 201, proposed.text
+    assert proposed.json()["payload"]["target_minor"] == 1_000_000_000
+    bad = client.post("/v1/council/proposals", headers=auth(keys.council, "q"), json={
+        "kind": "project", "effective_date": "2026-07-01", "reference": SUMMIT,
+        "payload": {"fund": "1", "name": "centres", "beneficiary": "NIC", "budget": "1.00"}})
+    assert (bad.status_code, bad.json()["error"]["field"]) == (404, "fund")
