@@ -53,6 +53,14 @@ import_errors_listed_max = 100
 import_created_ids_listed_max = 20
 #: Council decisions ``sucre decisions`` lists (the oldest first; the rest are counted).
 decisions_listed_max = 1_000
+#: Characters of a fund movement's reference (its natural key in the fund: fund_movements.reference
+#: is VARCHAR(64)) and of a fund's or a project's name (VARCHAR(140)).
+fund_reference_chars_max = 64
+fund_name_chars_max = text_chars_max
+#: Funds ``sucre fund list`` lists, and movements ``sucre fund movements`` lists (oldest first;
+#: the rest are counted).
+funds_listed_max = 1_000
+fund_movements_listed_max = 1_000
 #: Characters of a stored invoice's id and of its debtor's and creditor's names.
 invoice_label_chars_max = 64
 

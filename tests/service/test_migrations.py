@@ -18,7 +18,7 @@ from sucre.adapters.db.tables import metadata
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
 from sucre.domain.ledger import EntryKind, transfer
 from sucre.domain.money import XSU, CurrencyCode
-from sucre.service import messaging, setoff_runs
+from sucre.service import funds, messaging, setoff_runs
 from sucre.service.setoff_runs import Invoice
 from tests import world
 from tests.iso20022 import samples
@@ -116,3 +116,22 @@ def test_foreign_keys_are_enforced_after_a_migration(engine: Engine) -> None:
     with engine.begin() as conn, pytest.raises(IntegrityError):
         conn.execute(text("INSERT INTO postings (entry_id, account, currency, amount_minor) "
                           "VALUES (987654321, 'nowhere', 'USD', 1)"))
+
+
+def test_funds_come_and_go_with_0014_but_never_with_a_fund(engine: Engine,
+                                                           uow: SqlUnitOfWork) -> None:
+    """0014 adds the joint funds' tables; going back below it is refused while a fund is
+    recorded (its movements would lose their journal entries), and allowed without one."""
+    world.build(engine)
+    config = alembic_config(engine)
+    command.downgrade(config, "0011")
+    command.upgrade(config, "head")
+    fund = funds.create_fund(uow, "f", "p", "100.00", effective_date=world.START,
+                             reference=world.REF)
+    funds.subscribe(uow, fund.id, "VEN", "100.00", value_date=world.START, reference="S")
+    before = world.verify(engine)
+    with pytest.raises(RuntimeError, match="1 joint fund"):
+        command.downgrade(config, "0011")
+    assert world.verify(engine) == before
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM fund_movements")).scalar_one() == 1

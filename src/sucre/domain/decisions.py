@@ -74,7 +74,7 @@ class PeriodDecisions:
 def subject(decision: Decision) -> tuple[str, ...]:
     """What a decision decides about: a later decision on the same subject supersedes it (an
     authority's allocation, a parameter, the basket, a member state's status); a decision of
-    another kind (an early close) stands alone."""
+    another kind (an early close, a fund, a fund's project) stands alone."""
     payload = decision.payload
     if decision.kind == "allocation":
         return ("allocation", str(payload.get("authority")))
@@ -84,6 +84,7 @@ def subject(decision: Decision) -> tuple[str, ...]:
         return ("basket",)
     if decision.kind == "admission" or decision.kind.startswith("member_"):
         return ("member", str(payload.get("member")))
+    # A fund or a project is created once and never replaced: each decision its own subject.
     return (decision.kind, str(decision.id))
 
 

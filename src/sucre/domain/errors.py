@@ -28,7 +28,8 @@ the pacs.002 builder translate errors in one place each::
     ├── AccessDenied              AG01  the role (or authority) may not do this
     │   └── OwnProposal           AG01  four eyes: a key approving its own proposal
     ├── InvalidState              (no ISO code) period or order in the wrong state
-    └── InsufficientPosition      AM04  the order would breach allocation + credit line
+    └── InsufficientPosition      AM04  the order would breach allocation + credit line; a
+                                        fund's tranche its balance or its project's budget
 
 Classes marked [...] live beside the edge that raises them (``sucre.adapters.iso20022.parse``,
 ``sucre.adapters.invoice_csv``, ``sucre.entrypoints.api.errors``); every subclass of ``SucreError``

@@ -10,6 +10,7 @@ Accounts are plain names (Beancount style), built only by the functions below::
     reserve:<AUTH>             USD   the authority's hard-currency reserves (payer or payee)
     council:settlement         USD   the council's settlement account (zero after each close)
 
+A joint fund of the ALBA Bank names its accounts ``fund:<id>:...`` (:mod:`sucre.domain.funds`).
 A financing policy (:mod:`sucre.domain.financing`) names its own loan account per debtor, e.g.
 ``frcc:loan:<AUTH>`` for the reserve fund (its balance is minus what the authority owes the fund).
 """
@@ -52,6 +53,7 @@ class EntryKind(enum.StrEnum):
     CLOSE = "close"  # net XSU positions brought back to zero at settlement
     SETTLEMENT = "settlement"  # hard-currency legs of a period's settlement
     FINANCING = "financing"  # a financing policy paying part of a deficit
+    FUND = "fund"  # a joint fund's pledge, contribution or tranche (domain/funds.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,16 +28,17 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Final
 
 from sucre import bounds
-from sucre.domain import parameters
-from sucre.domain.errors import InvalidInput, invariant
+from sucre.domain import funds, parameters
+from sucre.domain.decimal_text import parse_decimal
+from sucre.domain.errors import AmountTooLarge, InvalidAmount, InvalidInput, ZeroAmount, invariant
 from sucre.domain.members import MemberCode, authority_code, authority_currency, member_code
-from sucre.domain.money import XSU, CurrencyCode, currency, parse_amount
+from sucre.domain.money import XSU, CurrencyCode, currency, format_amount, parse_amount
 from sucre.domain.rates import parse_rate
 from sucre.domain.text import stored_text
 
@@ -50,6 +51,8 @@ class ProposalKind(enum.StrEnum):
     REINSTATEMENT = "reinstatement"
     WITHDRAWAL = "withdrawal"
     ADMISSION = "admission"  # a new member state (and, if new, its monetary authority)
+    FUND = "fund"  # a joint fund of the ALBA Bank (domain/funds.py)
+    PROJECT = "project"  # a project approved against a fund, for a beneficiary member state
 
 
 class Rule(enum.StrEnum):
@@ -110,6 +113,8 @@ FIELDS: Final[Mapping[ProposalKind, tuple[tuple[str, ...], tuple[str, ...]]]] = 
     ProposalKind.REINSTATEMENT: (("member",), ()),
     ProposalKind.WITHDRAWAL: (("member",), ()),
     ProposalKind.ADMISSION: (("member", "name", "authority"), ("authority_name", "currency")),
+    ProposalKind.FUND: (("name", "purpose", "target"), ("currency",)),
+    ProposalKind.PROJECT: (("fund", "name", "beneficiary", "budget"), ()),
 }
 
 
@@ -134,35 +139,80 @@ def proposal_payload(kind: ProposalKind, given: Mapping[str, str]) -> dict[str, 
         if not str(given.get(name, "")).strip():
             raise InvalidInput(f"a {kind.value} proposal needs {name}", field=name)
     text = {name: str(value) for name, value in given.items()}
-    if kind is ProposalKind.ALLOCATION:
-        return {"authority": authority_code(text["authority"]),
-                "allocation_minor": parse_amount(text["allocation"], XSU, field="allocation",
-                                                 allow_zero=True),
-                "credit_line_minor": parse_amount(text.get("credit_line", "0"), XSU,
-                                                  field="credit_line", allow_zero=True)}
-    if kind is ProposalKind.PARAMETER:
-        name = text["name"].strip()
-        return {"name": name, "value": parameters.decided_text(name, text["value"])}
-    if kind is ProposalKind.BASKET:
-        return {"launch_usd_per_xsu": str(parse_rate(text.get("usd_per_xsu", "1.25"),
-                                                     field="usd_per_xsu")),
-                "weights": {c: str(w) for c, w in basket_weights(text["weights"]).items()}}
-    if kind is ProposalKind.ADMISSION:
-        payload: dict[str, Any] = {
-            "member": member_code(text["member"]),
-            "name": stored_text(text["name"], "name", chars_max=bounds.party_name_chars_max,
-                                required=True),
-            "authority": authority_code(text["authority"])}
-        if ("currency" in text) != ("authority_name" in text):
-            raise InvalidInput("a new monetary authority takes both authority_name and currency "
-                               "(an existing one neither)", field="currency")
-        if "currency" in text:
-            payload["currency"] = authority_currency(text["currency"])
-            payload["authority_name"] = stored_text(
-                text["authority_name"], "authority_name", chars_max=bounds.party_name_chars_max,
-                required=True)
-        return payload
+    return _TYPED.get(kind, _member_payload)(text)
+
+
+def _allocation_payload(text: Mapping[str, str]) -> dict[str, Any]:
+    return {"authority": authority_code(text["authority"]),
+            "allocation_minor": parse_amount(text["allocation"], XSU, field="allocation",
+                                             allow_zero=True),
+            "credit_line_minor": parse_amount(text.get("credit_line", "0"), XSU,
+                                              field="credit_line", allow_zero=True)}
+
+
+def _parameter_payload(text: Mapping[str, str]) -> dict[str, Any]:
+    name = text["name"].strip()
+    return {"name": name, "value": parameters.decided_text(name, text["value"])}
+
+
+def _basket_payload(text: Mapping[str, str]) -> dict[str, Any]:
+    return {"launch_usd_per_xsu": str(parse_rate(text.get("usd_per_xsu", "1.25"),
+                                                 field="usd_per_xsu")),
+            "weights": {c: str(w) for c, w in basket_weights(text["weights"]).items()}}
+
+
+def _admission_payload(text: Mapping[str, str]) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "member": member_code(text["member"]),
+        "name": stored_text(text["name"], "name", chars_max=bounds.party_name_chars_max,
+                            required=True),
+        "authority": authority_code(text["authority"])}
+    if ("currency" in text) != ("authority_name" in text):
+        raise InvalidInput("a new monetary authority takes both authority_name and currency "
+                           "(an existing one neither)", field="currency")
+    if "currency" in text:
+        payload["currency"] = authority_currency(text["currency"])
+        payload["authority_name"] = stored_text(
+            text["authority_name"], "authority_name", chars_max=bounds.party_name_chars_max,
+            required=True)
+    return payload
+
+
+def _member_payload(text: Mapping[str, str]) -> dict[str, Any]:
     return {"member": member_code(text["member"])}
+
+
+def fund_payload(text: Mapping[str, str]) -> dict[str, Any]:
+    """A fund's decision as recorded: name, purpose, currency (USD unless given), target."""
+    code = funds.fund_currency(text.get("currency", "USD"))
+    target_minor = parse_amount(text["target"], code, field="target")
+    return {"name": funds.fund_name(text["name"]),
+            "purpose": stored_text(text["purpose"], "purpose", chars_max=bounds.text_chars_max,
+                                   required=True),
+            "currency": code, "target": format_amount(target_minor, code),
+            "target_minor": target_minor}
+
+
+def project_payload(text: Mapping[str, str]) -> dict[str, Any]:
+    """A project's proposal: its budget stays decimal text until the fund (and so the currency
+    it is counted in) is read (:func:`sucre.service.funds.approve_project`)."""
+    fund = text["fund"].strip()
+    if not (fund.isascii() and fund.isdigit() and 0 < int(fund) <= bounds.row_id_max):
+        raise InvalidInput(f"{text['fund']!r} is not a fund's id", field="fund")
+    budget = parse_decimal(text["budget"], field="budget", error=InvalidAmount,
+                           too_large=AmountTooLarge)
+    if not budget.units:
+        raise ZeroAmount("a project's budget is greater than zero", field="budget")
+    return {"fund": int(fund), "name": funds.fund_name(text["name"]),
+            "beneficiary": member_code(text["beneficiary"], field="beneficiary"),
+            "budget": budget.text}
+
+
+#: The payload of each kind but the status changes (:func:`_member_payload`).
+_TYPED: Final[Mapping[ProposalKind, Callable[[Mapping[str, str]], dict[str, Any]]]] = {
+    ProposalKind.ALLOCATION: _allocation_payload, ProposalKind.PARAMETER: _parameter_payload,
+    ProposalKind.BASKET: _basket_payload, ProposalKind.ADMISSION: _admission_payload,
+    ProposalKind.FUND: fund_payload, ProposalKind.PROJECT: project_payload}
 
 
 def basket_weights(text: str) -> dict[CurrencyCode, Fraction]:
@@ -177,8 +227,9 @@ def basket_weights(text: str) -> dict[CurrencyCode, Fraction]:
 def subject_member(kind: ProposalKind, payload: Mapping[str, Any]) -> MemberCode | None:
     """The member state a proposal is about (whose consensus of the others it needs)."""
     member = payload.get("member")
-    return None if member is None or kind in (ProposalKind.ALLOCATION, ProposalKind.PARAMETER,
-                                              ProposalKind.BASKET) else MemberCode(str(member))
+    return None if member is None or kind not in (
+        ProposalKind.SUSPENSION, ProposalKind.REINSTATEMENT, ProposalKind.WITHDRAWAL,
+        ProposalKind.ADMISSION) else MemberCode(str(member))
 
 
 # --- records --------------------------------------------------------------------------------

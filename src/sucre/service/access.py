@@ -14,7 +14,10 @@ another party paid is 403. Operators (scope ``member_state``): invoices must nam
 states, one served by its authority (403 otherwise); a set-off run is shown whole (bloc-wide
 totals), its per-invoice clearings only for the invoices one of whose member states its
 authority serves. Every role may solve a stateless set-off of invoices it sends. Delegates
-(scope ``member``) vote for their own member state only (403 for another).
+(scope ``member``) vote for their own member state only (403 for another). Operators (scope
+``member_state``) read the joint funds their member states take part in: the fund's totals,
+their own member states' lines and movements, nothing of another member (a fund they take no
+part in is unknown: 404).
 """
 
 from __future__ import annotations
@@ -31,17 +34,19 @@ from sucre.domain.errors import (
     AccessDenied,
     InvalidInput,
     LimitExceeded,
+    NotFound,
     SucreError,
     UnknownParty,
     invariant,
 )
+from sucre.domain.funds import Fund, FundFigures, Movement
 from sucre.domain.members import MemberCode, authority_code, member_code
 from sucre.domain.orders import OrderRequest, OrderView
 from sucre.domain.periods import ClearingPeriod
 from sucre.domain.proposals import Ballot, Vote
 from sucre.domain.roles import Grant, Permission, Scope, may_act_for_member, may_see_authority
 from sucre.domain.setoff.runs import RunDetail, RunListing
-from sucre.service import council, messaging, payments, reports, setoff_runs
+from sucre.service import council, funds, messaging, payments, reports, setoff_runs
 from sucre.service.unit_of_work import UnitOfWork
 
 
@@ -315,3 +320,51 @@ def pay_residuals(uow: UnitOfWork, grant: Grant, value_date: dt.date) -> dict[st
             "replayed": report.replayed, "invalid": report.invalid,
             "errors": [{"invoice": orders[e.line - 1].invoice_ref, "field": e.field,
                         "code": e.reason_code, "message": e.message} for e in report.errors]}
+
+
+# --- the joint funds ------------------------------------------------------------------------
+
+def _fund_members(uow: UnitOfWork, grant: Grant) -> frozenset[str] | None:
+    """The member states whose fund lines the grant shows (None: every one)."""
+    if grant.scope is Scope.ALL:
+        return None
+    with uow:
+        return frozenset(code for code, member in uow.members.members().items()
+                         if may_see_authority(grant, member.authority))
+
+
+def _takes_part(figures: FundFigures, members: frozenset[str] | None) -> bool:
+    """Whether one of ``members`` pledged to, paid into or benefits from the fund."""
+    return members is None or any(line.member in members for line in figures.members) or any(
+        line.project.beneficiary in members for line in figures.projects)
+
+
+def fund_list(uow: UnitOfWork, grant: Grant) -> tuple[list[FundFigures], frozenset[str] | None]:
+    """The funds the grant covers (an operator's: those its member states take part in), and
+    the member states whose lines it shows."""
+    _granted(grant, Permission.READ_FUNDS)
+    members = _fund_members(uow, grant)
+    return [f for f in funds.fund_list(uow) if _takes_part(f, members)], members
+
+
+def fund_report(uow: UnitOfWork, grant: Grant, fund_id: int, as_of: dt.date | None
+                ) -> tuple[FundFigures, frozenset[str] | None]:
+    """A fund's report: whole, or for an operator its totals and its own member states' lines
+    (a fund they take no part in is unknown to it: 404)."""
+    _granted(grant, Permission.READ_FUNDS)
+    members = _fund_members(uow, grant)
+    if not _takes_part(funds.fund_report(uow, fund_id), members):
+        raise NotFound(f"no fund {fund_id}", field="fund")
+    return funds.fund_report(uow, fund_id, as_of or dt.date.max), members
+
+
+def fund_movements(uow: UnitOfWork, grant: Grant, fund_id: int
+                   ) -> tuple[Fund, list[Movement], frozenset[str] | None]:
+    """A fund's movements: every one, or an operator's own member states' (404 for a fund they
+    take no part in); and the member states they were limited to (None: none)."""
+    _granted(grant, Permission.READ_FUNDS)
+    members = _fund_members(uow, grant)
+    if not _takes_part(funds.fund_report(uow, fund_id), members):
+        raise NotFound(f"no fund {fund_id}", field="fund")
+    fund, listed = funds.movements(uow, fund_id)
+    return fund, [m for m in listed if members is None or m.member in members], members

@@ -60,7 +60,7 @@ from sucre.domain.settlement import (
     settle,
     settlement_entries,
 )
-from sucre.service import registry, reports
+from sucre.service import funds, registry, reports
 from sucre.service.unit_of_work import UnitOfWork
 
 
@@ -224,7 +224,8 @@ def stored_report(uow: UnitOfWork, code: str) -> SettledPeriod:
 
 def verify_journal(uow: UnitOfWork) -> dict[str, Any]:
     """Re-derive every balance from the journal and check the invariants an auditor relies on:
-    the journal balances, positions agree with it, and each settled period's record with it."""
+    the journal balances, positions agree with it, each settled period's record with it, and
+    each joint fund's movements with it (:func:`sucre.service.funds.check_funds`)."""
     with uow:
         totals = uow.journal.totals()
         check_balanced(totals)
@@ -236,7 +237,8 @@ def verify_journal(uow: UnitOfWork) -> dict[str, Any]:
     position_sum = sum(v for (acc, cur), v in balances.items()
                        if is_position_account(acc) and cur == XSU)
     invariant(position_sum == 0, "XSU positions of all authorities sum to zero")
-    return {"currencies": dict.fromkeys(totals, 0), "accounts": len(balances), "balanced": True}
+    return {"currencies": dict.fromkeys(totals, 0), "accounts": len(balances), "balanced": True,
+            "funds": funds.check_funds(uow)}
 
 
 def _check_period_positions(uow: UnitOfWork, period: ClearingPeriod) -> None:

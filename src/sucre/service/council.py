@@ -8,7 +8,8 @@
 * :func:`adopt` tallies the votes on the day of the tally by the rule of the proposal's kind and
   the council's ``vote_quorum`` and ``vote_majority`` in force that day. Adopted: the effect is
   applied by the register's own use case (:mod:`sucre.service.registry`: allocation, parameter,
-  basket, member status, admission) inside this unit of work, which records the decision, and
+  basket, member status, admission; :mod:`sucre.service.funds`: fund, project) inside this
+  unit of work, which records the decision, and
   the proposal is linked to it. Not adopted: the proposal is closed as rejected, nothing else.
   If the effect itself is refused (an allocation below the debit already used, a basket without
   its launch day's fixings), nothing is recorded and the proposal stays open.
@@ -55,7 +56,7 @@ from sucre.domain.proposals import (
     tally,
 )
 from sucre.domain.roles import Principal
-from sucre.service import registry, reports
+from sucre.service import funds, registry, reports
 from sucre.service.unit_of_work import UnitOfWork
 
 CLI_ACTOR = "cli"
@@ -108,6 +109,8 @@ def _check_parties(uow: UnitOfWork, kind: ProposalKind, payload: Mapping[str, ob
                 + ("already exists: name no currency for it" if new_authority
                    else "does not exist: give its authority_name and currency"),
                 field="authority")
+    if kind in (ProposalKind.FUND, ProposalKind.PROJECT):
+        funds.check_proposal(uow, kind.value, payload)
     if kind in (ProposalKind.SUSPENSION, ProposalKind.REINSTATEMENT, ProposalKind.WITHDRAWAL):
         member = MemberCode(str(payload["member"]))
         if member not in members:
@@ -206,6 +209,10 @@ def _apply(uow: UnitOfWork, proposal: Proposal) -> int:
             raise InvalidState(f"this basket is already recorded for launch date {on}",
                                field="effective_date")
         return decision
+    if kind is ProposalKind.FUND:
+        return funds.decide_fund(uow, p, on, reference).decision_id
+    if kind is ProposalKind.PROJECT:
+        return funds.decide_project(uow, p, on, reference).decision_id
     if kind is ProposalKind.ADMISSION:
         if "currency" in p:
             registry.register_authority(uow, str(p["authority"]), str(p["authority_name"]),

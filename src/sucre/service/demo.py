@@ -41,7 +41,7 @@ from sucre.domain.errors import SucreError, invariant
 from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode
 from sucre.domain.orders import OrderRequest, OrderStatus
-from sucre.service import bloc, closing, payments, registry, reports, setoff_runs
+from sucre.service import bloc, closing, funds, payments, registry, reports, setoff_runs
 from sucre.service.unit_of_work import UnitOfWork
 
 REFERENCE = "DEMO data - not a real council decision"
@@ -105,6 +105,8 @@ class DemoResult:
     setoff: dict[str, Any] = field(default_factory=dict)
     #: The run measured against the published record (DOMAIN.md section 10).
     calibration: dict[str, Any] = field(default_factory=dict)
+    #: The joint fund's report (:func:`sucre.service.funds.demo_story`).
+    funds: dict[str, Any] = field(default_factory=dict)
 
 
 def run_demo(uow: UnitOfWork, *, orders: int, seed: int,
@@ -132,6 +134,7 @@ def run_demo(uow: UnitOfWork, *, orders: int, seed: int,
                         "VCT's open position settles at the close")
     _import(uow, requests[half:], result, progress, "mid-September to December")
     _two_phase(uow, rng, fixings, result)
+    result.funds = funds.demo_story(uow, result.steps, REFERENCE)
     result.report = reports.report_json(closing.close_period(
         uow, "2026-H2", finance_deficits=True,
         as_of=PERIOD_END + dt.timedelta(days=1)))

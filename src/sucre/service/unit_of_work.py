@@ -25,6 +25,7 @@ from sucre.domain.access import AccessRow, IdempotencyRecord, KeyHolder, KeyInfo
 from sucre.domain.confirmations import Confirmation, PayableInstruction
 from sucre.domain.decisions import Allocation, Decision
 from sucre.domain.four_eyes import ActionState, Actor, Payload, PendingAction
+from sucre.domain.funds import Fund, Movement, MovementKind, MovementRequest, Project
 from sucre.domain.ledger import AccountLine, EntryKind, JournalEntry, Posting
 from sucre.domain.members import (
     AuthorityCode,
@@ -343,6 +344,44 @@ class Journal(Protocol):
 
     def account_balance(self, account: str, currency: CurrencyCode) -> int: ...
 
+    def entry_ids(self, kind: EntryKind) -> set[int]:
+        """The ids of every entry of ``kind``."""
+
+    def entries(self, entry_ids: Collection[int]) -> dict[int, JournalEntry]:
+        """Some entries as appended (their postings in order), by id."""
+
+
+
+class Funds(Protocol):
+    """The ALBA Bank's joint funds, their projects and movements (appended, never changed). A
+    fund's row is its lock: every use case recording for a fund takes it first."""
+
+    def add_fund(self, name: str, purpose: str, currency: CurrencyCode, target_minor: int,
+                 effective_date: dt.date, reference: str, decision_id: int) -> Fund: ...
+
+    def by_id(self, fund_id: int, *, lock: bool = False) -> Fund | None:
+        """One fund; ``lock`` takes its row lock (after a proposal's row, before any period
+        row: the lock order of :mod:`sucre.adapters.db.engine`)."""
+
+    def by_name(self, name: str) -> Fund | None: ...
+
+    def all(self) -> list[Fund]:
+        """Every fund, in the order they were created."""
+
+    def add_project(self, fund_id: int, name: str, beneficiary: MemberCode, budget_minor: int,
+                    effective_date: dt.date, reference: str, decision_id: int) -> Project: ...
+
+    def projects(self, fund_id: int) -> list[Project]:
+        """A fund's projects, in the order they were approved."""
+
+    def movements(self, fund_id: int) -> list[Movement]:
+        """A fund's movements, in the order they were recorded."""
+
+    def movement(self, fund_id: int, kind: MovementKind, reference: str) -> Movement | None:
+        """The movement of ``kind`` with that reference in the fund (its natural key)."""
+
+    def add_movement(self, fund_id: int, request: MovementRequest, member: MemberCode,
+                     entry_id: int) -> Movement: ...
 
 
 class Settlements(Protocol):
@@ -489,6 +528,9 @@ class UnitOfWork(Protocol):
 
     @property
     def settlements(self) -> Settlements: ...
+
+    @property
+    def funds(self) -> Funds: ...
 
     @property
     def invoices(self) -> Invoices: ...

@@ -7,7 +7,10 @@ COMMITTED; limit checks are single conditional UPDATEs, which PostgreSQL re-eval
 lock wait, so concurrent submitters cannot both pass a limit.
 
 Lock order (PostgreSQL), the same in every transaction, so that no two can wait for each other:
-a four-eyes approval's pending action row (:mod:`sucre.service.four_eyes`), then the period
+a four-eyes approval's pending action row (:mod:`sucre.service.four_eyes`), or a council
+proposal's row (:mod:`sucre.service.council`), then a joint fund's row (``FOR UPDATE`` by every
+use case recording for that fund: :mod:`sucre.service.funds`; one fund per transaction, and no
+fund use case takes a period, position or order lock after it), then the period
 row (``FOR SHARE`` by submitters and deciders, ``FOR UPDATE`` by a close), then position rows in
 ``authority_id`` order (:meth:`~sucre.adapters.db.repositories.positions.SqlPositions.lock_of`),
 then order rows.

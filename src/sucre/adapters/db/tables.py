@@ -437,3 +437,47 @@ access_log = Table(
     Column("requests", Integer, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# The ALBA Bank's joint funds (domain/funds.py): a fund and its projects are council decisions;
+# each movement (pledge, contribution, tranche) is one journal entry, linked by ``entry_id``.
+# Nothing here is updated or deleted.
+funds = Table(
+    "funds", metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(bounds.fund_name_chars_max), nullable=False, unique=True),
+    Column("purpose", String(bounds.text_chars_max), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("target_minor", Minor, nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("reference", String(bounds.decision_reference_chars_max), nullable=False),
+    Column("decision_id", ForeignKey("decisions.id"), nullable=False, unique=True),
+)
+
+fund_projects = Table(
+    "fund_projects", metadata,
+    Column("id", Id, primary_key=True),
+    Column("fund_id", ForeignKey("funds.id"), nullable=False),
+    Column("name", String(bounds.fund_name_chars_max), nullable=False),
+    Column("beneficiary", ForeignKey("members.code"), nullable=False),
+    Column("budget_minor", Minor, nullable=False),
+    Column("effective_date", Date, nullable=False),
+    Column("reference", String(bounds.decision_reference_chars_max), nullable=False),
+    Column("decision_id", ForeignKey("decisions.id"), nullable=False, unique=True),
+    UniqueConstraint("fund_id", "name", name="uq_fund_projects_fund_name"),
+)
+
+fund_movements = Table(
+    "fund_movements", metadata,
+    Column("id", Id, primary_key=True),
+    Column("fund_id", ForeignKey("funds.id"), nullable=False),
+    Column("kind", String(16), nullable=False),  # subscription, contribution, disbursement
+    Column("reference", String(bounds.fund_reference_chars_max), nullable=False),
+    Column("value_date", Date, nullable=False),
+    Column("amount_minor", Minor, nullable=False),
+    # The member state that pledged or paid, or a tranche's beneficiary.
+    Column("member", ForeignKey("members.code"), nullable=False),
+    Column("project_id", ForeignKey("fund_projects.id")),  # a tranche's project
+    Column("entry_id", ForeignKey("journal_entries.id"), nullable=False, unique=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("fund_id", "kind", "reference", name="uq_fund_movements_reference"),
+)

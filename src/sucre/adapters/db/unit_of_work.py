@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
 
 from sucre.adapters.db.repositories.api_keys import SqlApiKeys
 from sucre.adapters.db.repositories.decisions import SqlDecisions
+from sucre.adapters.db.repositories.funds import SqlFunds
 from sucre.adapters.db.repositories.idempotency import SqlIdempotency
 from sucre.adapters.db.repositories.invoices import SqlInvoices
 from sucre.adapters.db.repositories.journal import SqlJournal
@@ -41,6 +42,7 @@ class SqlUnitOfWork:
     proposals: SqlProposals
     journal: SqlJournal
     settlements: SqlSettlements
+    funds: SqlFunds
     invoices: SqlInvoices
     setoff_runs: SqlSetoffRuns
     api_keys: SqlApiKeys
@@ -90,6 +92,7 @@ class SqlUnitOfWork:
         self.proposals = SqlProposals(conn)
         self.journal = SqlJournal(conn)
         self.settlements = SqlSettlements(conn)
+        self.funds = SqlFunds(conn)
         self.invoices = SqlInvoices(conn)
         self.setoff_runs = SqlSetoffRuns(conn)
         self.api_keys = SqlApiKeys(conn)

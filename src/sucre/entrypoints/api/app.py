@@ -21,6 +21,7 @@ from sucre.entrypoints.api.gate import Gate
 from sucre.entrypoints.api.routes import (
     council,
     four_eyes,
+    funds,
     iso,
     members,
     orders,
@@ -40,9 +41,12 @@ banks, cleared in XSU and settled per period.
   settlement legs it paid; another authority's order is 404; stores trade invoices naming its
   authority's member states), `chamber` (closes periods, confirms any settlement leg, stores
   any invoice, records set-off runs and pays their residuals; reads all), `council`
-  (allocations, member status, parameters; reads all), `auditor` (reads all). Every role,
-  delegates included, reads the member register (`GET /v1/members?as_of=`). A role that may
-  not act gets 403.
+  (allocations, member status, parameters; creates joint funds and approves their projects;
+  reads all), `auditor` (reads all). Every role, delegates included, reads the member register
+  (`GET /v1/members?as_of=`). A role that may not act gets 403.
+* **Joint funds** (`/v1/funds`): the council creates funds and approves projects, the chamber
+  records pledges, contributions and tranches; an operator reads the funds its member states
+  take part in (the totals whole, only its own member states' lines and movements).
 * **Four eyes**: closing a period, and an allocation raising a limit by more than the council
   parameter `four_eyes_limit_raise_minor`, are proposed by one key (202, a pending action) and
   run when a key of another client of the same role approves them
@@ -66,7 +70,7 @@ def create_app(engine: Engine,
                   docs_url=None, redoc_url=None, dependencies=[Depends(known_query_only)])
     app.state.engine = engine
     errors.install(app)
-    for module in (orders, periods, members, four_eyes, council, statements, iso, setoff,
+    for module in (orders, periods, members, four_eyes, council, funds, statements, iso, setoff,
                    system):
         app.include_router(module.router)
     app.add_middleware(Gate, engine=engine, client_seconds=client_seconds)

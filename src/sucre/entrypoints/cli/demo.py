@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from sucre import bootstrap
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
@@ -79,8 +80,21 @@ def _print_demo_story(result: Any, database: Path) -> None:
         err.print(f"    fixings far from the market rate were flagged: {flags}", highlight=False)
     for example in result.invalid_examples[:5]:
         err.print(f"    e.g. refused: {example}", style="dim", highlight=False)
+    _print_fund(result.funds)
     err.print(f"    database kept at {database} (inspect it with `sucre -d sqlite:///{database} "
               "positions --period 2026-H2`)", style="dim", highlight=False)
+
+
+def _print_fund(report: dict[str, Any]) -> None:
+    """The demo's joint fund: each project's budget and tranches, and the fund's balance."""
+    table = Table("project", "beneficiary", "budget", "disbursed", "remaining",
+                  title=f"{report['fund']['name']} fund ({report['currency']}): paid in "
+                        f"{report['paid_in']}, disbursed {report['disbursed']}, available "
+                        f"{report['available']}", title_justify="left")
+    for line in report["projects"]:
+        table.add_row(line["name"], line["beneficiary"], line["budget"], line["disbursed"],
+                      line["remaining"])
+    err.print(table)
 
 
 def register(app: typer.Typer) -> None:

@@ -39,7 +39,8 @@ def _today() -> dt.date:
 
 def propose(
     kind: Annotated[str, typer.Argument(help="allocation, parameter, basket, suspension, "
-                                             "reinstatement, withdrawal or admission.")],
+                                             "reinstatement, withdrawal, admission, fund or "
+                                             "project.")],
     effective: Annotated[str, typer.Option("--effective", help="Effective date, YYYY-MM-DD.")],
     reference: Annotated[str, typer.Option(help="Reference of the council act, e.g. \"XII "
                                                 "Extraordinary Summit, 3 Feb 2025\".")],
@@ -51,8 +52,8 @@ def propose(
     allocation: Annotated[str | None, typer.Option(help="XSU (allocation).")] = None,
     credit_line: Annotated[str | None, typer.Option(help="FRCC credit line, XSU (allocation).")
                            ] = None,
-    name: Annotated[str | None, typer.Option(help="Parameter name, or the admitted state's name."
-                                             )] = None,
+    name: Annotated[str | None, typer.Option(
+        help="Parameter name, the admitted state's name, a fund's or a project's name.")] = None,
     value: Annotated[str | None, typer.Option(help="Parameter value.")] = None,
     weights: Annotated[str | None, typer.Option(help="Basket weights, VES=0.4,CUP=0.2,...")
                        ] = None,
@@ -61,14 +62,22 @@ def propose(
                       ] = None,
     authority_name: Annotated[str | None, typer.Option(
         help="A new authority's name (admission).")] = None,
-    currency: Annotated[str | None, typer.Option(help="A new authority's currency (admission).")
-                        ] = None,
+    currency: Annotated[str | None, typer.Option(
+        help="A new authority's currency (admission), a fund's (fund; default USD).")] = None,
+    purpose: Annotated[str | None, typer.Option(help="What a fund is for (fund).")] = None,
+    target: Annotated[str | None, typer.Option(help="A fund's size (fund).")] = None,
+    fund: Annotated[str | None, typer.Option(help="The fund's id (project).")] = None,
+    beneficiary: Annotated[str | None, typer.Option(help="Member state (project).")] = None,
+    budget: Annotated[str | None, typer.Option(help="In the fund's currency (project).")
+                      ] = None,
     database: DatabaseOption = None, as_json: JsonOption = False,
 ) -> None:
     """Put a council decision to the member states' vote (adopt it with ``sucre adopt``)."""
     options = {"authority": authority, "allocation": allocation, "credit_line": credit_line,
                "name": name, "value": value, "weights": weights, "usd_per_xsu": usd_per_xsu,
-               "member": member, "authority_name": authority_name, "currency": currency}
+               "member": member, "authority_name": authority_name, "currency": currency,
+               "purpose": purpose, "target": target, "fund": fund, "beneficiary": beneficiary,
+               "budget": budget}
     with domain_errors():
         fields = {k: v for k, v in options.items() if v is not None}
         if payload is not None:

@@ -8,7 +8,7 @@ period's gross flows are derived from the postings and the orders they posted.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import and_, func, insert, literal, select, update
@@ -202,3 +202,30 @@ class SqlJournal(SqlRepository):
         p = t.postings.c
         return int(self.conn.execute(select(func.coalesce(func.sum(p.amount_minor), 0)).where(
             p.account == account, p.currency == currency)).scalar_one())
+
+    def entry_ids(self, kind: EntryKind) -> set[int]:
+        j = t.journal_entries.c
+        return {int(i) for i in self.conn.execute(select(j.id).where(j.kind == kind.value))
+                .scalars()}
+
+    def entries(self, entry_ids: Collection[int]) -> dict[int, JournalEntry]:
+        j, p = t.journal_entries.c, t.postings.c
+        postings: dict[int, list[Posting]] = defaultdict(list)
+        heads: dict[int, Any] = {}
+        for chunk in _chunks(sorted(entry_ids)):
+            for row in self.conn.execute(select(j.id, j.kind, j.period_id, j.memo, j.order_id)
+                                         .where(j.id.in_(chunk))):
+                heads[int(row.id)] = row
+            for row in self.conn.execute(select(p.entry_id, p.account, p.currency,
+                                                p.amount_minor)
+                                         .where(p.entry_id.in_(chunk)).order_by(p.id)):
+                postings[int(row.entry_id)].append(Posting(
+                    row.account, CurrencyCode(row.currency), int(row.amount_minor)))
+        return {i: JournalEntry(EntryKind(h.kind), h.period_id, tuple(postings[i]), h.memo,
+                                h.order_id) for i, h in heads.items()}
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
+    """Ids in slices a statement's parameters can hold."""
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
