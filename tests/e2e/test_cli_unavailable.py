@@ -70,6 +70,16 @@ ARGUMENTS: dict[str, list[str]] = {
     "invoices runs": [],
     "invoices run": ["1"],
     "invoices pay-residuals": ["--date", "2026-01-06"],
+    "fund create": ["migrant reintegration", "--purpose", "reintegration", "--target", "1000",
+                    "--effective", "2026-07-01", "--reference", "R-1"],
+    "fund approve": ["1", "P", "--beneficiary", "NIC", "--budget", "10", "--effective",
+                     "2026-07-01", "--reference", "R-1"],
+    "fund subscribe": ["1", "VEN", "10", "--value-date", "2026-07-01", "--reference", "S-1"],
+    "fund contribute": ["1", "VEN", "10", "--value-date", "2026-07-01", "--reference", "C-1"],
+    "fund disburse": ["1", "1", "10", "--value-date", "2026-07-01", "--reference", "T-1"],
+    "fund report": ["1"],
+    "fund list": [],
+    "fund movements": ["1"],
 }
 #: Commands that open no database given with -d: ``setoff`` reads a file; ``demo`` builds its
 #: own embedded file (tested below with a folder that does not exist).
