@@ -12,6 +12,7 @@ Accounts are plain names (Beancount style), built only by the functions below::
 
 A financing policy (:mod:`sucre.domain.financing`) names its own loan account per debtor, e.g.
 ``frcc:loan:<AUTH>`` for the reserve fund (its balance is minus what the authority owes the fund).
+PetroCaribe's accounts (``petrocaribe:...``) are named in :mod:`sucre.domain.petrocaribe`.
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ class EntryKind(enum.StrEnum):
     CLOSE = "close"  # net XSU positions brought back to zero at settlement
     SETTLEMENT = "settlement"  # hard-currency legs of a period's settlement
     FINANCING = "financing"  # a financing policy paying part of a deficit
+    # PetroCaribe (accounts: domain/petrocaribe.py), outside clearing periods:
+    SUPPLY = "supply"  # a shipment's bill: its cash part receivable and its loan
+    SUPPLY_CASH = "supply_cash"  # the cash part of a bill paid
+    REPAYMENT = "repayment"  # a loan repaid in cash (early repayment too)
+    GOODS = "goods"  # a loan repaid in goods at agreed prices
+    BUYBACK = "buyback"  # loans retired at a discount by council decision
 
 
 @dataclass(frozen=True, slots=True)

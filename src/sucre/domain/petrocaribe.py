@@ -360,3 +360,110 @@ def cash_due(value_date: dt.date, terms: Terms) -> dt.date:
 def resolved_tiers(table: TermsTable, high_threshold_minor: int) -> Sequence[tuple[int, Fraction]]:
     """The tiers as in force with the council's threshold (for reports)."""
     return table.thresholds(high_threshold_minor)
+
+
+# --- records --------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Agreement:
+    """A supply agreement between the supplier and a beneficiary member state."""
+
+    code: str
+    supplier: MemberCode
+    beneficiary: MemberCode
+    signed_on: dt.date
+    reference: str
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Shipment:
+    """A cargo shipped under an agreement, its bill and how it was split (cents)."""
+
+    agreement: str
+    cargo_id: str
+    member: MemberCode
+    value_date: dt.date
+    barrels: str
+    price_minor: int
+    bill_minor: int
+    cash_minor: int
+    financed_minor: int
+    share: Fraction
+    cash_due: dt.date
+    decision_id: int
+    id: int = 0
+
+    def __post_init__(self) -> None:
+        invariant(self.cash_minor + self.financed_minor == self.bill_minor,
+                  "a shipment's cash and financed parts add up to its bill")
+
+
+@dataclass(frozen=True, slots=True)
+class Loan:
+    """The financed part of one shipment, owed by ``member`` on the terms of its day."""
+
+    id: int
+    cargo_id: str
+    member: MemberCode
+    principal_minor: int
+    start_date: dt.date
+    years: int
+    grace_years: int
+    rate: Fraction
+    per_year: int
+    decision_id: int
+
+
+class MovementKind:
+    """What an event on a member's PetroCaribe debt is (stored as this text)."""
+
+    BILL = "bill"  # a shipment billed: its cash part receivable and its loan
+    CASH_PART = "cash_part"  # the cash part of a bill, paid
+    REPAYMENT = "repayment"  # a loan repaid in cash
+    EARLY = "early"  # a loan repaid in full before its term (interest not yet due waived)
+    GOODS = "goods"  # a loan repaid in goods or services at agreed prices
+    BUYBACK = "buyback"  # loans retired at a discount by council decision
+    ALL = (BILL, CASH_PART, REPAYMENT, EARLY, GOODS, BUYBACK)
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """An event on a member's debt, booked by one journal entry: a shipment's bill
+    (``amount_minor``: the bill), or money or goods received (cash, goods at their agreed
+    value, a buy-back's price) and the discount a buy-back wrote off."""
+
+    kind: str
+    member: MemberCode
+    value_date: dt.date
+    amount_minor: int
+    reference: str
+    loan_id: int | None = None
+    cargo_id: str | None = None
+    discount_minor: int = 0
+    decision_id: int | None = None
+    entry_id: int | None = None
+    id: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Goods delivered in repayment of a loan, as checked and credited."""
+
+    reference: str
+    loan_id: int
+    member: MemberCode
+    value_date: dt.date
+    hs_code: str
+    quantity: str
+    unit: str
+    unit_price_minor: int
+    value_minor: int
+    exporter: str
+    importer: str
+    certificate: str
+    certificate_exporter: str
+    certificate_country: MemberCode
+    invoice_id: str
+    movement_id: int = 0
+    id: int = 0

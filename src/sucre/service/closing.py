@@ -60,7 +60,7 @@ from sucre.domain.settlement import (
     settle,
     settlement_entries,
 )
-from sucre.service import registry
+from sucre.service import petrocaribe, registry
 from sucre.service.unit_of_work import UnitOfWork
 
 
@@ -234,7 +234,8 @@ def verify_journal(uow: UnitOfWork) -> dict[str, Any]:
     position_sum = sum(v for (acc, cur), v in balances.items()
                        if is_position_account(acc) and cur == XSU)
     invariant(position_sum == 0, "XSU positions of all authorities sum to zero")
-    return {"currencies": dict.fromkeys(totals, 0), "accounts": len(balances), "balanced": True}
+    return {"currencies": dict.fromkeys(totals, 0), "accounts": len(balances), "balanced": True,
+            "loans": petrocaribe.check_loans(uow)}
 
 
 def _check_period_positions(uow: UnitOfWork, period: ClearingPeriod) -> None:

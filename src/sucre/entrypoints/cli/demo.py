@@ -22,7 +22,7 @@ from sucre.entrypoints.cli.console import (
     say,
 )
 from sucre.entrypoints.cli.periods import print_settlement
-from sucre.service import bloc, registry
+from sucre.service import bloc, petrocaribe, registry
 from sucre.service.demo import PEAK_SEMESTER_ORDERS, run_demo
 
 
@@ -31,11 +31,14 @@ def init(database: DatabaseOption = None,
              "--bloc/--empty",
              help="Load the bloc's membership register: its members since 2004.")] = True,
          ) -> None:
-    """Create (or migrate) the database and load the bloc's membership register."""
+    """Create (or migrate) the database and load the bloc's membership register and the
+    historic PetroCaribe tier tables (each once)."""
     with domain_errors():
         uow = console.unit_of_work(database)
         if bloc_members and registry.member_count(uow) == 0:
             bloc.load_register(uow)
+        if bloc_members:
+            petrocaribe.load_terms(uow)
         say(out, f"database ready: {uow.engine.url.render_as_string(hide_password=True)}")
 
 
