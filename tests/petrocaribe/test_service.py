@@ -26,7 +26,7 @@ from sucre.domain.errors import (
     UnknownParty,
 )
 from sucre.domain.members import MemberStatus
-from sucre.domain.petrocaribe import TermsTable, parse_regimes, parse_tiers
+from sucre.domain.petrocaribe import TermsTable, buyback_payload, parse_regimes, parse_tiers
 from sucre.service import closing, petrocaribe, registry
 from tests import world
 
@@ -278,7 +278,7 @@ def test_a_buyback_books_the_discount_and_closes_the_loans(petro: SqlUnitOfWork,
     second = petrocaribe.ship(petro, "PC-DMA", "CARGO-2", DAY, "10000", "97.00").loan
     assert first is not None and second is not None
     face = 240_000_000 + 38_800_000
-    payload = petrocaribe.buyback_payload("DMA", None, "1394000.00")
+    payload = buyback_payload("DMA", None, "1394000.00")
     done = petrocaribe.buyback(petro, payload, dt.date(2026, 12, 1), "Council: DMA buy-back")
     assert done.face_minor == face and done.movement.discount_minor == face - 139_400_000
     assert set(done.loan_ids) == {first.id, second.id}
@@ -301,9 +301,9 @@ def test_a_buyback_price_above_face_and_of_another_members_loan_is_refused(
     loan = petrocaribe.ship(petro, "PC-DMA", "CARGO-1", DAY, "1000", "60.00").loan
     assert loan is not None
     refused(engine, InvalidInput, "price", lambda: petrocaribe.buyback(
-        petro, petrocaribe.buyback_payload("DMA", [loan.id], "24000.01"), DAY, "x"))
+        petro, buyback_payload("DMA", [loan.id], "24000.01"), DAY, "x"))
     refused(engine, InvalidState, "loans", lambda: petrocaribe.buyback(
-        petro, petrocaribe.buyback_payload("NIC", [loan.id], "1.00"), DAY, "x"))
+        petro, buyback_payload("NIC", [loan.id], "1.00"), DAY, "x"))
 
 
 def test_verify_catches_a_tampered_loan(petro: SqlUnitOfWork, engine: Engine) -> None:

@@ -59,15 +59,16 @@ class Allocation:
 
 def subject(decision: Decision) -> tuple[str, ...]:
     """What a decision decides about: a later decision on the same subject supersedes it (an
-    authority's allocation, a parameter, the basket, a member state's status); a decision of
-    another kind (an early close) stands alone."""
+    authority's allocation, a parameter, the basket, a member state's status, the PetroCaribe
+    tier table); a decision of another kind (an early close, a PetroCaribe buy-back) stands
+    alone."""
     payload = decision.payload
     if decision.kind == "allocation":
         return ("allocation", str(payload.get("authority")))
     if decision.kind == "parameter":
         return ("parameter", str(payload.get("name")))
-    if decision.kind == "basket":
-        return ("basket",)
+    if decision.kind in ("basket", "petrocaribe_terms"):
+        return (decision.kind,)
     if decision.kind == "admission" or decision.kind.startswith("member_"):
         return ("member", str(payload.get("member")))
     return (decision.kind, str(decision.id))

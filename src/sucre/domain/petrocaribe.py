@@ -50,7 +50,7 @@ from typing import Any, Final
 
 from sucre.domain.decimal_text import parse_decimal
 from sucre.domain.errors import InvalidAmount, InvalidInput, InvalidState, invariant
-from sucre.domain.members import MemberCode
+from sucre.domain.members import MemberCode, member_code
 from sucre.domain.money import USD, format_amount, parse_amount, round_half_even
 
 #: The decision kind of a tier table, and of a debt buy-back.
@@ -312,6 +312,26 @@ def parse_regimes(text: str) -> tuple[Regime, ...]:
                               _whole(parts[1], "regimes"),
                               _fraction(parts[2], "regimes", "a rate")))
     return tuple(regimes)
+
+
+def buyback_payload(member: str, loans: str | Sequence[int] | None, price: str
+                    ) -> dict[str, Any]:
+    """A buy-back decision's payload, checked: the member, the loans (``all`` of its open ones,
+    or ids as a list or as ``1,2,3``) and the price paid in USD (cents)."""
+    if isinstance(loans, str):
+        text = loans.strip().lower()
+        if text in ("", "all"):
+            loans = None
+        else:
+            ids = []
+            for item in text.split(","):
+                number = parse_decimal(item, field="loans", what="a loan id").scaled(0)
+                if not number:
+                    raise InvalidInput(f"not a loan id: {item.strip()[:20]!r}", field="loans")
+                ids.append(number)
+            loans = ids
+    return {"member": member_code(member), "price_minor": parse_amount(price, USD, field="price"),
+            "loans": "all" if not loans else sorted({int(i) for i in loans})}
 
 
 def terms_json(terms: Terms, price: int) -> dict[str, Any]:

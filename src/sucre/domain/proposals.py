@@ -34,7 +34,8 @@ from fractions import Fraction
 from typing import Any, Final
 
 from sucre import bounds
-from sucre.domain import parameters
+from sucre.domain import parameters, petrocaribe
+from sucre.domain.decimal_text import parse_decimal
 from sucre.domain.errors import InvalidInput, invariant
 from sucre.domain.members import MemberCode, authority_code, authority_currency, member_code
 from sucre.domain.money import XSU, CurrencyCode, currency, parse_amount
@@ -50,6 +51,8 @@ class ProposalKind(enum.StrEnum):
     REINSTATEMENT = "reinstatement"
     WITHDRAWAL = "withdrawal"
     ADMISSION = "admission"  # a new member state (and, if new, its monetary authority)
+    PETROCARIBE_TERMS = "petrocaribe_terms"  # a PetroCaribe tier table (supersedes the last)
+    PETROCARIBE_BUYBACK = "petrocaribe_buyback"  # a member's PetroCaribe debt bought back
 
 
 class Rule(enum.StrEnum):
@@ -110,6 +113,8 @@ FIELDS: Final[Mapping[ProposalKind, tuple[tuple[str, ...], tuple[str, ...]]]] = 
     ProposalKind.REINSTATEMENT: (("member",), ()),
     ProposalKind.WITHDRAWAL: (("member",), ()),
     ProposalKind.ADMISSION: (("member", "name", "authority"), ("authority_name", "currency")),
+    ProposalKind.PETROCARIBE_TERMS: (("tiers", "regimes"), ("cash_days", "instalments_per_year")),
+    ProposalKind.PETROCARIBE_BUYBACK: (("member", "price"), ("loans",)),
 }
 
 
@@ -125,15 +130,7 @@ def proposal_payload(kind: ProposalKind, given: Mapping[str, str]) -> dict[str, 
     """The payload of a ``kind`` proposal, from its fields as text, checked and typed as the
     decision will record it (amounts in minor units, ratios as fractions); a field the kind does
     not take, or a missing or bad one, is refused."""
-    required, optional = FIELDS[kind]
-    unknown = sorted(set(given) - set(required) - set(optional))
-    if unknown:
-        raise InvalidInput(f"a {kind.value} proposal takes no {unknown[0]!r} (it takes "
-                           f"{', '.join(required + optional)})", field=unknown[0])
-    for name in required:
-        if not str(given.get(name, "")).strip():
-            raise InvalidInput(f"a {kind.value} proposal needs {name}", field=name)
-    text = {name: str(value) for name, value in given.items()}
+    text = _given_fields(kind, given)
     if kind is ProposalKind.ALLOCATION:
         return {"authority": authority_code(text["authority"]),
                 "allocation_minor": parse_amount(text["allocation"], XSU, field="allocation",
@@ -147,6 +144,8 @@ def proposal_payload(kind: ProposalKind, given: Mapping[str, str]) -> dict[str, 
         return {"launch_usd_per_xsu": str(parse_rate(text.get("usd_per_xsu", "1.25"),
                                                      field="usd_per_xsu")),
                 "weights": {c: str(w) for c, w in basket_weights(text["weights"]).items()}}
+    if kind in (ProposalKind.PETROCARIBE_TERMS, ProposalKind.PETROCARIBE_BUYBACK):
+        return _petrocaribe_payload(kind, text)
     if kind is ProposalKind.ADMISSION:
         payload: dict[str, Any] = {
             "member": member_code(text["member"]),
@@ -165,6 +164,36 @@ def proposal_payload(kind: ProposalKind, given: Mapping[str, str]) -> dict[str, 
     return {"member": member_code(text["member"])}
 
 
+def _given_fields(kind: ProposalKind, given: Mapping[str, str]) -> dict[str, str]:
+    """The fields as text, once none is unknown and every required one is there."""
+    required, optional = FIELDS[kind]
+    unknown = sorted(set(given) - set(required) - set(optional))
+    if unknown:
+        raise InvalidInput(f"a {kind.value} proposal takes no {unknown[0]!r} (it takes "
+                           f"{', '.join(required + optional)})", field=unknown[0])
+    for name in required:
+        if not str(given.get(name, "")).strip():
+            raise InvalidInput(f"a {kind.value} proposal needs {name}", field=name)
+    return {name: str(value) for name, value in given.items()}
+
+
+def _petrocaribe_payload(kind: ProposalKind, text: Mapping[str, str]) -> dict[str, Any]:
+    if kind is ProposalKind.PETROCARIBE_BUYBACK:
+        return petrocaribe.buyback_payload(text["member"], text.get("loans", "all"),
+                                           text["price"])
+    return petrocaribe.table_json(petrocaribe.TermsTable(
+        petrocaribe.parse_tiers(text["tiers"]), petrocaribe.parse_regimes(text["regimes"]),
+        _whole(text.get("cash_days", "90"), "cash_days"),
+        _whole(text.get("instalments_per_year", "2"), "instalments_per_year")))
+
+
+def _whole(text: str, field: str) -> int:
+    value = parse_decimal(text, field=field, what="a whole number").scaled(0)
+    if value is None or value > 10**6:
+        raise InvalidInput(f"{field} is a whole number", field=field)
+    return value
+
+
 def basket_weights(text: str) -> dict[CurrencyCode, Fraction]:
     """``VES=0.4,CUP=0.2,...``: each currency's weight in the basket."""
     weights: dict[CurrencyCode, Fraction] = {}
@@ -177,8 +206,9 @@ def basket_weights(text: str) -> dict[CurrencyCode, Fraction]:
 def subject_member(kind: ProposalKind, payload: Mapping[str, Any]) -> MemberCode | None:
     """The member state a proposal is about (whose consensus of the others it needs)."""
     member = payload.get("member")
-    return None if member is None or kind in (ProposalKind.ALLOCATION, ProposalKind.PARAMETER,
-                                              ProposalKind.BASKET) else MemberCode(str(member))
+    return None if member is None or kind in (
+        ProposalKind.ALLOCATION, ProposalKind.PARAMETER, ProposalKind.BASKET,
+        ProposalKind.PETROCARIBE_BUYBACK) else MemberCode(str(member))
 
 
 # --- records --------------------------------------------------------------------------------

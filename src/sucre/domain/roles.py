@@ -5,13 +5,16 @@ Roles
                   debtors its authority serves, accepts or rejects orders addressed to it, reads
                   its own authority's orders, positions and statements (another authority's order
                   is *unknown* to it: 404, never 403, so existence does not leak), confirms the
-                  settlement legs its authority paid, stores invoices naming its member states;
+                  settlement legs its authority paid, stores invoices naming its member states,
+                  reads the PetroCaribe loans of the member states its authority serves;
     ``chamber``   the Central Clearing Chamber: proposes and approves closes (four eyes), reads
                   everything, confirms any settlement leg, stores any invoice, records set-off
-                  runs, pays residuals;
+                  runs, pays residuals; records PetroCaribe agreements, shipments, deliveries in
+                  goods, repayments and firms;
     ``council``   the Executive Council: allocations (a large raise by four eyes), member status,
                   parameters (the register's administrative path); proposes decisions and adopts
-                  them once voted; reads everything;
+                  them once voted; decides PetroCaribe tier tables, and buy-backs (by four
+                  eyes); reads everything;
     ``auditor``   reads everything, changes nothing;
     ``delegate``  a member state's delegate to the council, bound to that one member state: casts
                   its state's vote on proposals, reads the proposals and decisions. One vote per
@@ -73,6 +76,9 @@ class Permission(enum.StrEnum):
     PING = "ping"  # the no-op endpoint
     READ_PENDING_ACTIONS = "read_pending_actions"  # proposals awaiting a second key
     APPROVE_ACTIONS = "approve_actions"  # four eyes: domain/four_eyes.check_approver decides
+    DECIDE_PETROCARIBE = "decide_petrocaribe"  # tier tables; buy-backs (four eyes)
+    RECORD_PETROCARIBE = "record_petrocaribe"  # agreements, shipments, deliveries, repayments
+    READ_PETROCARIBE = "read_petrocaribe"  # terms, loans, the portfolio
 
 
 class Scope(enum.StrEnum):
@@ -87,7 +93,7 @@ _READ_ALL: Mapping[Permission, Scope] = {
     _P.READ_ORDERS: _S.ALL, _P.READ_POSITIONS: _S.ALL, _P.READ_PERIODS: _S.ALL,
     _P.READ_SETTLEMENTS: _S.ALL, _P.READ_STATEMENTS: _S.ALL, _P.READ_SETOFF_RUNS: _S.ALL,
     _P.READ_DECISIONS: _S.ALL, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL,
-    _P.READ_PENDING_ACTIONS: _S.ALL}
+    _P.READ_PENDING_ACTIONS: _S.ALL, _P.READ_PETROCARIBE: _S.ALL}
 
 #: Role -> the permissions it holds, each with its scope; a permission absent is refused (403).
 POLICY: Mapping[Role, Mapping[Permission, Scope]] = {
@@ -96,12 +102,14 @@ POLICY: Mapping[Role, Mapping[Permission, Scope]] = {
         _P.READ_ORDERS: _S.AUTHORITY, _P.READ_POSITIONS: _S.AUTHORITY,
         _P.READ_PERIODS: _S.ALL, _P.READ_STATEMENTS: _S.AUTHORITY,
         _P.CONFIRM_SETTLEMENT: _S.AUTHORITY, _P.SUBMIT_INVOICES: _S.MEMBER_STATE,
-        _P.READ_SETOFF_RUNS: _S.MEMBER_STATE, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL},
+        _P.READ_SETOFF_RUNS: _S.MEMBER_STATE, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL,
+        _P.READ_PETROCARIBE: _S.MEMBER_STATE},
     Role.CHAMBER: {**_READ_ALL, _P.CLOSE_PERIODS: _S.ALL, _P.CONFIRM_SETTLEMENT: _S.ALL,
                    _P.SUBMIT_INVOICES: _S.ALL, _P.RUN_SETOFF: _S.ALL, _P.PAY_RESIDUALS: _S.ALL,
-                   _P.APPROVE_ACTIONS: _S.ALL},
+                   _P.APPROVE_ACTIONS: _S.ALL, _P.RECORD_PETROCARIBE: _S.ALL},
     Role.COUNCIL: {**_READ_ALL, _P.DECIDE_PARAMETERS: _S.ALL, _P.PROPOSE_DECISIONS: _S.ALL,
-                   _P.ADOPT_DECISIONS: _S.ALL, _P.APPROVE_ACTIONS: _S.ALL},
+                   _P.ADOPT_DECISIONS: _S.ALL, _P.APPROVE_ACTIONS: _S.ALL,
+                   _P.DECIDE_PETROCARIBE: _S.ALL},
     Role.AUDITOR: _READ_ALL,
     Role.DELEGATE: {_P.VOTE: _S.MEMBER, _P.READ_DECISIONS: _S.ALL, _P.PING: _S.ALL},
 }

@@ -43,6 +43,7 @@ from sucre.domain.members import (
     member_code,
 )
 from sucre.domain.money import CurrencyCode
+from sucre.domain.petrocaribe import table_of
 from sucre.domain.proposals import (
     Ballot,
     Proposal,
@@ -55,7 +56,7 @@ from sucre.domain.proposals import (
     tally,
 )
 from sucre.domain.roles import Principal
-from sucre.service import registry, reports
+from sucre.service import petrocaribe, registry, reports
 from sucre.service.unit_of_work import UnitOfWork
 
 CLI_ACTOR = "cli"
@@ -206,6 +207,10 @@ def _apply(uow: UnitOfWork, proposal: Proposal) -> int:
             raise InvalidState(f"this basket is already recorded for launch date {on}",
                                field="effective_date")
         return decision
+    if kind is ProposalKind.PETROCARIBE_TERMS:
+        return petrocaribe.decide_terms(uow, table_of(p), on, reference)
+    if kind is ProposalKind.PETROCARIBE_BUYBACK:
+        return petrocaribe.buyback(uow, p, on, reference).decision_id
     if kind is ProposalKind.ADMISSION:
         if "currency" in p:
             registry.register_authority(uow, str(p["authority"]), str(p["authority_name"]),

@@ -23,6 +23,7 @@ own, and calls them directly.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ from sucre.domain.four_eyes import (
     ActionKind,
     ActionState,
     Actor,
+    BuyBack,
     ClosePeriod,
     LimitRaise,
     Payload,
@@ -45,7 +47,7 @@ from sucre.domain.four_eyes import (
 )
 from sucre.domain.members import authority_code
 from sucre.domain.roles import Principal
-from sucre.service import closing, registry
+from sucre.service import closing, petrocaribe, registry
 from sucre.service.unit_of_work import UnitOfWork
 
 
@@ -137,11 +139,29 @@ def approve(uow: UnitOfWork, principal: Principal, action_id: int, *,
     return Approved(approved, settled)
 
 
+@retry_transient
+def propose_buyback(uow: UnitOfWork, principal: Principal, payload: Mapping[str, Any],
+                    effective_date: dt.date, reference: str) -> PendingAction:
+    """Propose a PetroCaribe buy-back (a council key); another council key approves and runs
+    it (:func:`sucre.service.petrocaribe.buyback`). Refused at once when it would be."""
+    check_proposer(principal, ActionKind.BUYBACK)
+    action = BuyBack(dict(payload), effective_date, decision_reference(reference))
+    with uow:
+        with uow:  # a dry run, undone: the buy-back would be accepted today
+            petrocaribe.buyback(uow, action.payload, effective_date, action.reference)
+        proposed = uow.pending_actions.add(action, Actor.of(principal))
+        uow.commit()
+    return proposed
+
+
 def _run(uow: UnitOfWork, payload: Payload, as_of: dt.date | None) -> SettledPeriod | None:
     if isinstance(payload, ClosePeriod):
         return closing.close_period(uow, payload.period,
                                     finance_deficits=payload.finance_deficits, as_of=as_of,
                                     early_reference=payload.early_reference)
+    if isinstance(payload, BuyBack):
+        petrocaribe.buyback(uow, payload.payload, payload.effective_date, payload.reference)
+        return None
     registry.set_allocation(uow, payload.authority, payload.effective_date,
                             payload.allocation.allocation_minor,
                             payload.allocation.credit_line_minor, payload.reference)

@@ -488,15 +488,6 @@ class BuyBack:
     loan_ids: tuple[int, ...]
 
 
-def buyback_payload(member: str, loan_ids: Sequence[int] | None, price_text: str
-                    ) -> dict[str, Any]:
-    """A buy-back decision's payload, checked (the same for the CLI, the API and a vote)."""
-    payload: dict[str, Any] = {"member": member_code(member),
-                               "price_minor": _amount(price_text, "price")}
-    payload["loans"] = "all" if not loan_ids else sorted({int(i) for i in loan_ids})
-    return payload
-
-
 @retry_transient
 def buyback(uow: UnitOfWork, payload: Mapping[str, Any], effective_date: dt.date,
             reference: str) -> BuyBack:
