@@ -748,3 +748,70 @@ def check_loans(uow: UnitOfWork) -> dict[str, Any]:
     return {"loans": len(all_loans), "shipments": len(shipments),
             "outstanding": format_amount(outstanding, USD),
             "cash_parts_unpaid": format_amount(sum(unpaid.values()), USD)}
+
+
+# --- the JSON the CLI prints and the API answers --------------------------------------------
+
+def firm_json(firm: Firm) -> dict[str, Any]:
+    return {"code": firm.code, "name": firm.name, "member": firm.member,
+            "registered_on": firm.registered_on.isoformat()}
+
+
+def agreement_json(agreement: Agreement) -> dict[str, Any]:
+    return {"code": agreement.code, "supplier": agreement.supplier,
+            "beneficiary": agreement.beneficiary, "signed_on": agreement.signed_on.isoformat(),
+            "reference": agreement.reference}
+
+
+def _instalment_json(instalment: Instalment) -> dict[str, Any]:
+    return {"number": instalment.number, "due_date": instalment.due_date.isoformat(),
+            "principal": format_amount(instalment.principal_minor, USD),
+            "interest": format_amount(instalment.interest_minor, USD)}
+
+
+def shipment_json(shipped: Shipped) -> dict[str, Any]:
+    """``sucre petrocaribe shipment --json``: the bill, its split, the loan's schedule."""
+    s, terms = shipped.shipment, shipped.terms
+    return {"cargo_id": s.cargo_id, "agreement": s.agreement, "member": s.member,
+            "value_date": s.value_date.isoformat(), "barrels": s.barrels,
+            "price": format_amount(s.price_minor, USD), "bill": format_amount(s.bill_minor, USD),
+            "financed_share": decimal_text(s.share),
+            "cash": format_amount(s.cash_minor, USD), "cash_due": s.cash_due.isoformat(),
+            "financed": format_amount(s.financed_minor, USD),
+            "terms": {"years": terms.years, "grace_years": terms.grace_years,
+                      "rate": decimal_text(terms.rate), "cash_days": terms.cash_days,
+                      "instalments_per_year": terms.per_year,
+                      "decision": {"id": terms.decision_id, "reference": terms.reference}},
+            "loan": None if shipped.loan is None else shipped.loan.id,
+            "schedule": [_instalment_json(i) for i in shipped.schedule]}
+
+
+def movement_json(movement: Movement) -> dict[str, Any]:
+    return {"id": movement.id, "kind": movement.kind, "member": movement.member,
+            "value_date": movement.value_date.isoformat(),
+            "amount": format_amount(movement.amount_minor, USD),
+            "discount": format_amount(movement.discount_minor, USD),
+            "reference": movement.reference, "loan": movement.loan_id,
+            "cargo_id": movement.cargo_id, "decision": movement.decision_id,
+            "entry": movement.entry_id}
+
+
+def delivery_json(delivery: Delivery) -> dict[str, Any]:
+    return {"reference": delivery.reference, "loan": delivery.loan_id,
+            "member": delivery.member, "value_date": delivery.value_date.isoformat(),
+            "hs_code": delivery.hs_code, "quantity": delivery.quantity, "unit": delivery.unit,
+            "unit_price": format_amount(delivery.unit_price_minor, USD),
+            "value": format_amount(delivery.value_minor, USD), "exporter": delivery.exporter,
+            "importer": delivery.importer,
+            "certificate": {"number": delivery.certificate,
+                            "exporter": delivery.certificate_exporter,
+                            "country": delivery.certificate_country},
+            "invoice": delivery.invoice_id}
+
+
+def buyback_json(done: BuyBack) -> dict[str, Any]:
+    return {"decision": done.decision_id, "loans": list(done.loan_ids),
+            "face_value": format_amount(done.face_minor, USD),
+            "price": format_amount(done.movement.amount_minor, USD),
+            "discount": format_amount(done.movement.discount_minor, USD),
+            "movement": movement_json(done.movement)}

@@ -17,9 +17,11 @@ from sucre.entrypoints.cli import (
     bloc,
     council,
     demo,
+    firms,
     iso,
     orders,
     periods,
+    petrocaribe,
     proposals,
     setoff,
 )
@@ -37,7 +39,8 @@ def _everywhere(database: GlobalDatabaseOption = None) -> None:
     """
     global_database.set(database)
 
-for _noun in (demo, orders, periods, council, proposals, bloc, iso, api_keys, setoff):
+for _noun in (demo, orders, periods, council, proposals, bloc, iso, api_keys, setoff,
+              petrocaribe, firms):
     _noun.register(app)
 
 

@@ -224,6 +224,11 @@ def verify(database: DatabaseOption = None, as_json: JsonOption = False) -> None
     else:
         out.print(f"journal verified: {document['accounts']} accounts, balanced in "
                   f"{', '.join(document['currencies']) or 'no currency yet'}")
+        loans = document["loans"]
+        if loans["loans"] or loans["shipments"]:
+            out.print(f"PetroCaribe: {loans['loans']} loans re-derived from the journal, "
+                      f"USD {loans['outstanding']} outstanding, USD "
+                      f"{loans['cash_parts_unpaid']} of cash parts unpaid")
 
 
 _STATEMENT_COLUMNS = ("entry", "booking_date", "value_date", "reference", "description",
