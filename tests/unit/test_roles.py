@@ -54,6 +54,9 @@ EXPECTED: dict[Permission, tuple[Scope | None, ...]] = {
     P.PING: (ALL, ALL, ALL, ALL, ALL),
     P.READ_PENDING_ACTIONS: (NO, ALL, ALL, ALL, NO),
     P.APPROVE_ACTIONS: (NO, ALL, ALL, NO, NO),
+    P.DECIDE_PETROCARIBE: (NO, NO, ALL, NO, NO),
+    P.RECORD_PETROCARIBE: (NO, ALL, NO, NO, NO),
+    P.READ_PETROCARIBE: (MEMBER, ALL, ALL, ALL, NO),
 }
 ROLES = (Role.OPERATOR, Role.CHAMBER, Role.COUNCIL, Role.AUDITOR, Role.DELEGATE)
 CELLS = [(role, permission, row[column]) for permission, row in EXPECTED.items()

@@ -49,7 +49,7 @@ from fractions import Fraction
 from typing import Any, Final
 
 from sucre.domain.decimal_text import parse_decimal
-from sucre.domain.errors import InvalidAmount, InvalidInput, InvalidState, invariant
+from sucre.domain.errors import InvalidAmount, InvalidDate, InvalidInput, InvalidState, invariant
 from sucre.domain.members import MemberCode, member_code
 from sucre.domain.money import USD, format_amount, parse_amount, round_half_even
 
@@ -371,6 +371,19 @@ def split(bill: int, share: Fraction) -> tuple[int, int]:
     invariant(bill > 0 and 0 <= share <= 1, "a bill is positive and a share in [0, 1]")
     financed = round_half_even(bill * share)
     return bill - financed, financed
+
+
+#: Shipments are dated from the Caracas Energy Accord's year on and well within the calendar
+#: (a loan runs up to 50 years after its value date).
+FIRST_VALUE_DATE: Final = dt.date(2000, 1, 1)
+LAST_VALUE_DATE: Final = dt.date(2199, 12, 31)
+
+
+def value_date(day: dt.date) -> dt.date:
+    if not FIRST_VALUE_DATE <= day <= LAST_VALUE_DATE:
+        raise InvalidDate(f"a shipment's value date is from {FIRST_VALUE_DATE} to "
+                          f"{LAST_VALUE_DATE}, not {day}", field="value_date")
+    return day
 
 
 def cash_due(value_date: dt.date, terms: Terms) -> dt.date:

@@ -73,6 +73,7 @@ from sucre.domain.petrocaribe import (
     table_json,
     table_of,
 )
+from sucre.domain.petrocaribe import value_date as petrocaribe_value_date
 from sucre.domain.setoff.runs import Invoice
 from sucre.domain.text import stored_text
 from sucre.service import setoff_runs
@@ -234,6 +235,7 @@ def ship(uow: UnitOfWork, agreement_code: str, cargo_id: str, value_date: dt.dat
     the terms in force on ``value_date`` into the cash part (due after the cash days) and the
     financed part, which becomes a loan with its schedule; one journal entry books both."""
     cargo = _label(cargo_id, "cargo_id", 64)
+    petrocaribe_value_date(value_date)
     quantity = barrels(barrels_text)
     price = price_minor(price_text)
     bill = bill_minor(quantity, price)
