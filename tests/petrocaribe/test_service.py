@@ -343,3 +343,31 @@ def test_any_shipment_books_exactly(petro: SqlUnitOfWork, barrels: int, price: i
     if shipped.loan is not None:
         assert sum(i.principal_minor for i in shipped.schedule) == s.financed_minor
     closing.verify_journal(petro)
+
+
+def test_the_council_votes_a_tier_table_and_a_buyback(petro: SqlUnitOfWork) -> None:
+    from sucre.domain.proposals import Ballot
+    from sucre.service import council
+
+    loan = petrocaribe.ship(petro, "PC-DMA", "CARGO-1", DAY, "1000", "60.00").loan
+    assert loan is not None
+    members = ("VEN", "CUB", "BOL", "NIC", "ATG", "DMA", "GRD", "KNA")
+    proposals = [
+        council.propose(petro, "petrocaribe_terms", dt.date(2027, 1, 1), "CE-T",
+                        {"tiers": "15=0.05,100=0.50", "regimes": "0=20/3/0.015",
+                         "instalments_per_year": "4"}, proposed_by="cli"),
+        council.propose(petro, "petrocaribe_buyback", dt.date(2026, 12, 1), "CE-B",
+                        {"member": "DMA", "price": "12000.00", "loans": str(loan.id)},
+                        proposed_by="cli")]
+    for proposal in proposals:
+        for member in members:
+            council.vote(petro, proposal.id, member, Ballot.YES, cast_by="cli", day=DAY)
+        adopted = council.adopt(petro, proposal.id, closed_by="cli", day=DAY)
+        assert adopted.decision_id is not None
+    terms = petrocaribe.terms_on(petro, 10_000, dt.date(2027, 1, 1))
+    assert (terms.share * 2, terms.years, terms.per_year) == (1, 20, 4)
+    view = petrocaribe.loan_view(petro, loan.id, dt.date(2026, 12, 1))
+    assert view.outstanding == 0
+    detail = council.decision_detail(petro, adopted.decision_id)
+    assert detail.decision.payload["discount_minor"] == 2_400_000 - 1_200_000
+    closing.verify_journal(petro)
