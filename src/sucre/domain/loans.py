@@ -21,7 +21,8 @@ the loan still owes is refused.
 **Early repayment** and a **buy-back** settle the loan whole on a day (:func:`payoff`): every
 instalment due on or before that day in full (interest and principal), and the principal of the
 later ones; the interest of instalments falling due after that day is not owed (it is
-*waived*, recorded per instalment, never paid).
+*waived*, recorded per instalment, never paid). A buy-back records the interest it retires as
+waived too: it was not paid, the discount wrote it off.
 
 **Arrears** on an as-of date: what instalments whose due date is before that day still owe.
 """

@@ -527,7 +527,12 @@ def buyback(uow: UnitOfWork, payload: Mapping[str, Any], effective_date: dt.date
         movement = Movement(MovementKind.BUYBACK, member, effective_date, price,
                             decision_reference(reference), discount_minor=face - price,
                             decision_id=decision, entry_id=entry_id)
-        movement_id = uow.petrocaribe.add_movement(movement, credits)
+        # Interest the buy-back retires was never paid: each instalment records it as waived
+        # (the journal books it as earned and written off in the discount).
+        retired = {loan_id: [Credited(c.number, 0, c.principal_minor,
+                                      c.interest_minor + c.waived_minor) for c in lines]
+                   for loan_id, lines in credits.items()}
+        movement_id = uow.petrocaribe.add_movement(movement, retired)
         uow.commit()
     return BuyBack(decision, replace(movement, id=movement_id), face, tuple(sorted(credits)))
 
@@ -639,7 +644,7 @@ class _Figures:
             self.interest_paid += line.interest_paid
             self.interest_waived += line.interest_waived
             if line.instalment.due_date <= as_of:
-                self.interest_due += line.instalment.interest_minor - line.interest_waived
+                self.interest_due += line.instalment.interest_minor
             else:
                 self.principal_ahead += line.principal_owed
                 self.interest_ahead += line.interest_owed
@@ -665,6 +670,8 @@ class _Figures:
             "goods_by_hs_code": {hs: usd(v) for hs, v in sorted(self.goods_by_hs.items())},
             "bought_back_for": usd(self.bought_back), "discount_written_off": usd(self.discount),
             "arrears": usd(self.arrears),
+            # accrued: of instalments due by the as-of date; paid: in cash or goods; waived:
+            # not paid (not yet due at an early repayment, or retired by a buy-back)
             "interest": {"accrued": usd(self.interest_due), "paid": usd(self.interest_paid),
                          "waived": usd(self.interest_waived)},
             "schedule_ahead": {"principal": usd(self.principal_ahead),
