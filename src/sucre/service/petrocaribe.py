@@ -824,3 +824,50 @@ def buyback_json(done: BuyBack) -> dict[str, Any]:
             "price": format_amount(done.movement.amount_minor, USD),
             "discount": format_amount(done.movement.discount_minor, USD),
             "movement": movement_json(done.movement)}
+
+
+# --- the demo's story -----------------------------------------------------------------------
+
+#: (member, cargo id, value date, barrels, price per barrel: the average of a real year).
+DEMO_SHIPMENTS = (
+    ("ATG", "DEMO-ATG-001", dt.date(2026, 7, 15), "150000", "97.00"),  # 2008: about USD 97
+    ("DMA", "DEMO-DMA-001", dt.date(2026, 8, 3), "60000", "104.00"),  # 2011: about USD 104
+    ("NIC", "DEMO-NIC-001", dt.date(2026, 9, 1), "400000", "49.00"),  # 2015: about USD 49
+)
+#: Nicaragua repays in rice and black beans; the third delivery's beans are certified as
+#: Argentine (the triangulation PDVSA complained of in 2016) and refused.
+DEMO_DELIVERIES = (
+    ("DEMO-D-RICE", "100630", "2000", "550.00", "NIC"),
+    ("DEMO-D-BEANS", "071333", "1500", "1295.00", "NIC"),
+    ("DEMO-D-BEANS-ARG", "071333", "800", "1295.00", "ARG"),
+)
+
+
+def demo_story(uow: UnitOfWork, reference: str) -> dict[str, Any]:
+    """PetroCaribe in the demo's semester: the tier tables, agreements with Antigua and Barbuda,
+    Dominica and Nicaragua, shipments at the prices of 2008, 2011 and 2015, cash parts paid,
+    Nicaraguan rice and black beans delivered in repayment (one delivery refused at the origin
+    check); the portfolio at the semester's end."""
+    load_terms(uow)
+    start, end = dt.date(2026, 7, 1), dt.date(2026, 12, 31)
+    shipments = []
+    for member, cargo, day, quantity, price in DEMO_SHIPMENTS:
+        agreement, _ = add_agreement(uow, f"PC-{member}", member, start, reference)
+        shipped = ship(uow, agreement.code, cargo, day, quantity, price)
+        pay_cash_part(uow, cargo, format_amount(shipped.shipment.cash_minor, USD),
+                      shipped.shipment.cash_due, f"{cargo} cash part")
+        shipments.append(shipped)
+    add_firm(uow, "NIC-ALBALINISA", "Alba de Nicaragua (demo exporter)", "NIC", start)
+    loan = shipments[-1].loan
+    invariant(loan is not None, "the demo's Nicaraguan shipment is financed")
+    assert loan is not None
+    refused = ""
+    for number, (ref, hs, quantity, price, country) in enumerate(DEMO_DELIVERIES):
+        goods = Goods(ref, hs, quantity, "t", price, "NIC-ALBALINISA", "PDVAL", f"CO-{ref}",
+                      "NIC-ALBALINISA", country)
+        try:
+            deliver(uow, loan.id, goods, dt.date(2026, 10, 1) + dt.timedelta(days=30 * number))
+        except InvalidState as error:
+            refused = f"{ref}: {error.message}"
+    return {"shipments": [shipment_json(s) for s in shipments], "refused": refused,
+            "portfolio": portfolio(uow, end)}

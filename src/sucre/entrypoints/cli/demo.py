@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.table import Table
 
 from sucre import bootstrap
 from sucre.adapters.db.unit_of_work import SqlUnitOfWork
@@ -82,8 +83,30 @@ def _print_demo_story(result: Any, database: Path) -> None:
         err.print(f"    fixings far from the market rate were flagged: {flags}", highlight=False)
     for example in result.invalid_examples[:5]:
         err.print(f"    e.g. refused: {example}", style="dim", highlight=False)
+    _print_petrocaribe(result.petrocaribe)
     err.print(f"    database kept at {database} (inspect it with `sucre -d sqlite:///{database} "
               "positions --period 2026-H2`)", style="dim", highlight=False)
+
+
+def _print_petrocaribe(story: dict[str, Any]) -> None:
+    """PetroCaribe in the semester: shipments, goods repaid, the one refused, the portfolio."""
+    if not story:
+        return
+    table = Table("cargo", "member", "price", "bill", "financed", "cash", "loan",
+                  title="PetroCaribe: oil shipped at 2008, 2011 and 2015 prices (USD)",
+                  title_justify="left")
+    for s in story["shipments"]:
+        table.add_row(s["cargo_id"], s["member"], s["price"], s["bill"],
+                      f"{s['financed']} ({s['financed_share']})", s["cash"], str(s["loan"]))
+    err.print(table)
+    bloc_figures = story["portfolio"]["bloc"]
+    goods = ", ".join(f"HS {hs}: {v}" for hs, v in bloc_figures["goods_by_hs_code"].items())
+    err.print(f"    repaid in goods (rice, black beans): {goods}; outstanding "
+              f"{bloc_figures['outstanding']} of {bloc_figures['face_value']} lent",
+              highlight=False)
+    if story["refused"]:
+        err.print(f"    refused at the origin check: {story['refused']}", style="dim",
+                  highlight=False)
 
 
 def register(app: typer.Typer) -> None:
