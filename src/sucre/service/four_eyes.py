@@ -8,13 +8,16 @@ only way the API and the CLI reach the actions it guards:
 * :func:`allocate` records an allocation at once when it raises the authority's limit by no
   more than the council parameter ``four_eyes_limit_raise_minor`` (in force on its effective
   date), and as a pending action when it raises it by more;
+* :func:`propose_buyback` records a PetroCaribe buy-back (:func:`sucre.service.petrocaribe.buyback`)
+  as a pending action, once a dry run shows it would be accepted;
 * :func:`approve` checks the approver (:func:`sucre.domain.four_eyes.check_approver`) and runs
   the action in the same transaction, so an approval either runs the action and is recorded, or
   leaves the proposal pending (an action refused when it runs, e.g. a period not yet ended,
   stays pending for a later approval).
 
-The entrypoints never call :func:`sucre.service.closing.close_period` or
-:func:`sucre.service.registry.set_allocation` themselves (``tests/service/test_four_eyes.py``
+The entrypoints never call :func:`sucre.service.closing.close_period`,
+:func:`sucre.service.registry.set_allocation` or :func:`sucre.service.petrocaribe.buyback`
+themselves (``tests/service/test_four_eyes.py``
 checks it), so four eyes cannot be bypassed through the API or the CLI. The demo
 (:mod:`sucre.service.demo`) runs the council and the chamber in one process on a database of its
 own, and calls them directly.
