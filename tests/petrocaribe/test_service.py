@@ -371,3 +371,49 @@ def test_the_council_votes_a_tier_table_and_a_buyback(petro: SqlUnitOfWork) -> N
     detail = council.decision_detail(petro, adopted.decision_id)
     assert detail.decision.payload["discount_minor"] == 2_400_000 - 1_200_000
     closing.verify_journal(petro)
+
+
+def test_goods_repay_an_agreements_loans_oldest_first(petro: SqlUnitOfWork,
+                                                      engine: Engine) -> None:
+    first = petrocaribe.ship(petro, "PC-DMA", "CARGO-1", DAY, "1000", "60.00").loan
+    second = petrocaribe.ship(petro, "PC-DMA", "CARGO-2", DAY, "1000", "61.00").loan
+    assert first is not None and second is not None  # 24,000.00 and 24,400.00 lent
+    owed_first = 24_000_00 + sum(
+        i.interest_minor for i in petrocaribe.loan_view(petro, first.id, DAY).statuses
+        for i in [i.instalment])
+    value = owed_first + 10_000  # all of the first loan, 100.00 of the second
+    goods = rice("D-AGR", quantity=f"{value // 100}.{value % 100:02d}", unit_price="1.00")
+    delivery = petrocaribe.deliver(petro, None, goods, dt.date(2026, 9, 1), agreement="pc-dma")
+    assert (delivery.loan_id, delivery.agreement, delivery.value_minor) == (None, "PC-DMA",
+                                                                             value)
+    one = petrocaribe.loan_view(petro, first.id, dt.date(2026, 9, 1))
+    two = petrocaribe.loan_view(petro, second.id, dt.date(2026, 9, 1))
+    assert petrocaribe.loan_json(one)["closed"] is True
+    assert two.statuses[0].interest_paid == 10_000 and two.outstanding == 24_400_00
+    closing.verify_journal(petro)
+    refused(engine, NotFound, "agreement", lambda: petrocaribe.deliver(
+        petro, None, rice("D-X"), dt.date(2026, 9, 1), agreement="PC-NONE"))
+    refused(engine, InvalidState, "agreement", lambda: petrocaribe.deliver(
+        petro, None, rice("D-Y", exporter="NIC-BEANS", certificate_exporter="NIC-BEANS",
+                          certificate_country="NIC"), dt.date(2026, 9, 1), agreement="PC-DMA"))
+    refused(engine, InvalidInput, "loan", lambda: petrocaribe.deliver(
+        petro, first.id, rice("D-Z"), dt.date(2026, 9, 1), agreement="PC-DMA"))
+
+
+def test_racing_shipments_of_one_cargo_record_it_once(petro: SqlUnitOfWork,
+                                                      engine: Engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ship(_: int) -> str:
+        try:
+            petrocaribe.ship(SqlUnitOfWork(engine), "PC-DMA", "RACE-1", DAY, "1000", "60.00")
+        except InvalidState as error:
+            assert (error.field, error.reason_code) == ("cargo_id", "DUPL")
+            return "refused"
+        return "shipped"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(ship, range(4)))
+    assert outcomes == ["refused"] * 3 + ["shipped"]
+    assert counts(engine)["petrocaribe_shipments"] == 1
+    closing.verify_journal(petro)

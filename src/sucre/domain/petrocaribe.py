@@ -481,10 +481,11 @@ class Movement:
 
 @dataclass(frozen=True, slots=True)
 class Delivery:
-    """Goods delivered in repayment of a loan, as checked and credited."""
+    """Goods delivered in repayment of a loan (``loan_id``), or of the loans of one agreement
+    (``agreement``; ``loan_id`` None), as checked and credited."""
 
     reference: str
-    loan_id: int
+    loan_id: int | None
     member: MemberCode
     value_date: dt.date
     hs_code: str
@@ -500,3 +501,4 @@ class Delivery:
     invoice_id: str
     movement_id: int = 0
     id: int = 0
+    agreement: str | None = None

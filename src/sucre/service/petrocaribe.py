@@ -19,12 +19,15 @@ loan's outstanding principal (:func:`check_loans`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections import defaultdict
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
+
+from sqlalchemy.exc import IntegrityError
 
 from sucre import bounds
 from sucre.adapters.db.engine import retry_transient
@@ -33,6 +36,7 @@ from sucre.domain.decimal_text import parse_decimal
 from sucre.domain.decisions import decision_reference
 from sucre.domain.errors import (
     IdempotencyConflict,
+    InvalidAmount,
     InvalidInput,
     InvalidState,
     NotFound,
@@ -80,6 +84,27 @@ from sucre.service import setoff_runs
 from sucre.service.unit_of_work import UnitOfWork
 
 TERMS_DATA = "petrocaribe-terms.json"
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _unique(field_name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A use case whose natural key (a cargo id, a delivery's reference, a firm's or an
+    agreement's code) another request took between its check and its write: the database's
+    unique constraint refuses the write (the block is undone) and the caller is told so, as a
+    duplicate, instead of a bare database error."""
+    def wrap(function: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(function)
+        def run(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return function(*args, **kwargs)
+            except IntegrityError:
+                raise InvalidState(f"this {field_name.replace('_', ' ')} was recorded at the "
+                                   "same moment by another request", field=field_name,
+                                   reason_code="DUPL") from None
+        return run
+    return wrap
 _HS_DIGITS = 6
 
 
@@ -139,6 +164,7 @@ def terms_on(uow: UnitOfWork, price: int, day: dt.date) -> Terms:
 # --- firms ----------------------------------------------------------------------------------
 
 @retry_transient
+@_unique("firm")
 def add_firm(uow: UnitOfWork, code: str, name: str, member: str, registered_on: dt.date
              ) -> tuple[Firm, bool]:
     """Register a firm in a member state of the bloc; the same firm again changes nothing
@@ -191,12 +217,13 @@ def _require_active(uow: UnitOfWork, member: MemberCode, day: dt.date, field_nam
 
 
 @retry_transient
+@_unique("agreement")
 def add_agreement(uow: UnitOfWork, code: str, member: str, signed_on: dt.date,
                   reference: str) -> tuple[Agreement, bool]:
     """A supply agreement between the supplier (Venezuela) and ``member`` (active on
     ``signed_on``); the same agreement again changes nothing (False), another under a taken
     code is refused."""
-    agreement = Agreement(_label(code, "agreement", 32).upper(), SUPPLIER, member_code(member),
+    agreement = Agreement(firm_code(code, field="agreement"), SUPPLIER, member_code(member),
                           signed_on, decision_reference(reference))
     if agreement.beneficiary == SUPPLIER:
         raise InvalidInput("the supplier does not supply itself", field="member")
@@ -229,6 +256,7 @@ class Shipped:
 
 
 @retry_transient
+@_unique("cargo_id")
 def ship(uow: UnitOfWork, agreement_code: str, cargo_id: str, value_date: dt.date,
          barrels_text: str, price_text: str) -> Shipped:
     """Record a cargo shipped under an agreement: its bill (barrels x price, exact), split by
@@ -345,18 +373,6 @@ def pay_cash_part(uow: UnitOfWork, cargo_id: str, amount_text: str, day: dt.date
     return replace(movement, id=movement_id)
 
 
-def _credit_entry(kind: EntryKind, debit: str, loan: Loan, lines: Sequence[Credited],
-                  memo: str) -> JournalEntry:
-    interest = sum(c.interest_minor for c in lines)
-    principal = sum(c.principal_minor for c in lines)
-    postings = [Posting(debit, USD, -(interest + principal))]
-    if principal:
-        postings.append(Posting(loan_account(loan.member, loan.id), USD, principal))
-    if interest:
-        postings.append(Posting(interest_account(loan.member), USD, interest))
-    return JournalEntry(kind, None, tuple(postings), memo)
-
-
 @retry_transient
 def repay(uow: UnitOfWork, loan_id: int, amount_text: str, day: dt.date, reference: str, *,
           early: bool = False, members: Collection[MemberCode] | None = None) -> Movement:
@@ -382,8 +398,8 @@ def repay(uow: UnitOfWork, loan_id: int, amount_text: str, day: dt.date, referen
                                    f"{format_amount(amount, USD)}", field="amount")
         else:
             lines = loans.credit(statuses, amount)
-        entry_id = uow.journal.append([_credit_entry(
-            EntryKind.REPAYMENT, cash_account(SUPPLIER), loan, lines,
+        entry_id = uow.journal.append([_credits_entry(
+            EntryKind.REPAYMENT, cash_account(SUPPLIER), loan.member, {loan.id: lines},
             f"PetroCaribe loan {loan.id} ({loan.member}) {'repaid early' if early else 'repaid'}"
             f" in cash: {ref}"[:200])])[0]
         movement = Movement(kind, loan.member, day, amount, ref, loan_id=loan.id,
@@ -429,9 +445,12 @@ def _goods_value(quantity_text: str, unit_price: int) -> tuple[str, int]:
 
 
 @retry_transient
-def deliver(uow: UnitOfWork, loan_id: int, goods: Goods, day: dt.date, *,
+@_unique("reference")
+def deliver(uow: UnitOfWork, loan_id: int | None, goods: Goods, day: dt.date, *,
+            agreement: str | None = None,
             members: Collection[MemberCode] | None = None) -> Delivery:
-    """Goods delivered in repayment of a loan at agreed prices: origin-checked
+    """Goods delivered in repayment at agreed prices, of one loan or (``agreement``, with
+    ``loan_id`` None) of the loans of one supply agreement, oldest loan first: origin-checked
     (:func:`sucre.domain.firms.check_origin`), credited to the oldest instalments (interest
     first), and stored as a trade invoice (the debtor state's exporter -> the supplier's
     importer, in USD, at the agreed value) so that it takes part in set-off. A refusal writes
@@ -445,39 +464,98 @@ def deliver(uow: UnitOfWork, loan_id: int, goods: Goods, day: dt.date, *,
     importer = _label(goods.importer, "importer", bounds.invoice_label_chars_max)
     cert: Certificate = certificate(goods.certificate, goods.certificate_exporter,
                                     goods.certificate_country)
+    if (loan_id is None) == (agreement is None):
+        raise InvalidInput("a delivery repays one loan or the loans of one agreement",
+                           field="loan")
     with uow:
-        loan = _scoped_loan(uow, loan_id, members, lock=True)
+        member, chosen, what = _repaid_loans(uow, loan_id, agreement, members)
         if uow.petrocaribe.delivery(reference) is not None:
             raise InvalidState(f"delivery {reference} is already recorded", field="reference",
                                reason_code="DUPL")
         exporter = uow.firms.by_code(exporter_code)
-        if exporter is not None and exporter.member != loan.member:
+        if exporter is not None and exporter.member != member:
             raise InvalidState(f"exporter {exporter.code} is registered in {exporter.member}: "
-                               f"a delivery of {exporter.member} cannot repay loan {loan.id} "
-                               f"of {loan.member}", field="loan")
-        check_origin(exporter, exporter_code, cert, loan.member, day)
+                               f"a delivery of {exporter.member} cannot repay {what} of "
+                               f"{member}", field="loan" if agreement is None else "agreement")
+        check_origin(exporter, exporter_code, cert, member, day)
         assert exporter is not None  # check_origin refused an unknown one
-        lines = loans.credit(_statuses(uow, loan), value, field="quantity")
-        entry_id = uow.journal.append([_credit_entry(
-            EntryKind.GOODS, goods_account(SUPPLIER), loan, lines,
-            f"PetroCaribe loan {loan.id} ({loan.member}) repaid in goods: {reference} HS "
-            f"{hs_code} {quantity} {unit}"[:200])])[0]
+        credits = _spread(uow, chosen, value)
+        entry_id = uow.journal.append([_credits_entry(
+            EntryKind.GOODS, goods_account(SUPPLIER), member, credits,
+            f"PetroCaribe {what} ({member}) repaid in goods: {reference} HS {hs_code} "
+            f"{quantity} {unit}"[:200])])[0]
         movement_id = uow.petrocaribe.add_movement(Movement(
-            MovementKind.GOODS, loan.member, day, value, reference, loan_id=loan.id,
-            entry_id=entry_id), {loan.id: lines})
+            MovementKind.GOODS, member, day, value, reference, loan_id=loan_id,
+            entry_id=entry_id), credits)
         invoice_id = f"PC-{reference}"[:bounds.invoice_label_chars_max]
-        delivery = Delivery(reference, loan.id, loan.member, day, hs_code, quantity, unit,
+        delivery = Delivery(reference, loan_id, member, day, hs_code, quantity, unit,
                             unit_price, value, exporter.code, importer, cert.number,
-                            cert.exporter, cert.country, invoice_id, movement_id)
+                            cert.exporter, cert.country, invoice_id, movement_id,
+                            agreement=None if agreement is None
+                            else firm_code(agreement, field="agreement"))
         firm_id = uow.firms.id_of(exporter.code)
         invariant(firm_id is not None, "a registered firm has an id")
         assert firm_id is not None
         delivery_id = uow.petrocaribe.add_delivery(delivery, firm_id)
         setoff_runs.store_invoices(uow, [Invoice(
-            invoice_id, importer, exporter.code, value, USD, SUPPLIER, loan.member, day,
+            invoice_id, importer, exporter.code, value, USD, SUPPLIER, member, day,
             hs_code, quantity, unit, cert.number)])
         uow.commit()
     return replace(delivery, id=delivery_id)
+
+
+def _repaid_loans(uow: UnitOfWork, loan_id: int | None, agreement: str | None,
+                  members: Collection[MemberCode] | None) -> tuple[MemberCode, list[Loan], str]:
+    """The debtor, the loans a payment may be credited to (locked, oldest first) and their
+    name in messages: one loan, or those of one agreement."""
+    if loan_id is not None:
+        loan = _scoped_loan(uow, loan_id, members, lock=True)
+        return loan.member, [loan], f"loan {loan.id}"
+    assert agreement is not None
+    code = firm_code(agreement, field="agreement")
+    found = uow.petrocaribe.agreement(code)
+    if found is None or (members is not None and found.beneficiary not in members):
+        raise NotFound(f"no supply agreement {code}", field="agreement")
+    cargoes = {s.cargo_id for s in uow.petrocaribe.shipments([found.beneficiary])
+               if s.agreement == found.code}
+    chosen = [loan for loan in uow.petrocaribe.loans([found.beneficiary], lock=True)
+              if loan.cargo_id in cargoes]
+    return found.beneficiary, chosen, f"the loans of agreement {found.code}"
+
+
+def _spread(uow: UnitOfWork, chosen: Sequence[Loan], value: int) -> dict[int, list[Credited]]:
+    """``value`` credited to the loans in order, each to its oldest instalments, interest
+    first; more than they owe together is refused."""
+    statuses = {loan.id: _statuses(uow, loan) for loan in chosen}
+    total = sum(loans.owed(s) for s in statuses.values())
+    if value > total:
+        raise InvalidAmount(f"{format_amount(value, USD)} USD is more than "
+                            f"{'the loan' if len(chosen) == 1 else 'these loans'} still owe "
+                            f"({format_amount(total, USD)} USD)", field="quantity")
+    credits: dict[int, list[Credited]] = {}
+    left = value
+    for loan in chosen:
+        part = min(left, loans.owed(statuses[loan.id]))
+        if part:
+            credits[loan.id] = loans.credit(statuses[loan.id], part)
+            left -= part
+    invariant(left == 0, "a delivery is credited whole")
+    return credits
+
+
+def _credits_entry(kind: EntryKind, debit: str, member: MemberCode,
+                   credits: Mapping[int, Sequence[Credited]], memo: str) -> JournalEntry:
+    """One entry: ``debit`` for the whole amount, each loan's principal, the interest."""
+    interest = sum(c.interest_minor for lines in credits.values() for c in lines)
+    paid = sum(c.paid_minor for lines in credits.values() for c in lines)
+    postings = [Posting(debit, USD, -paid)]
+    for loan_id, lines in credits.items():
+        principal = sum(c.principal_minor for c in lines)
+        if principal:
+            postings.append(Posting(loan_account(member, loan_id), USD, principal))
+    if interest:
+        postings.append(Posting(interest_account(member), USD, interest))
+    return JournalEntry(kind, None, tuple(postings), memo)
 
 
 # --- buy-back -------------------------------------------------------------------------------
@@ -565,7 +643,6 @@ def _buyback_credits(uow: UnitOfWork, member: MemberCode, named: object,
 class LoanView:
     loan: Loan
     statuses: tuple[InstalmentStatus, ...]
-    movements: tuple[Movement, ...]
     as_of: dt.date
 
     @property
@@ -582,10 +659,7 @@ def loan_view(uow: UnitOfWork, loan_id: int, as_of: dt.date, *,
     with uow:
         loan = _scoped_loan(uow, loan_id, members)
         statuses = _statuses(uow, loan)
-        credited = {m.id for m in uow.petrocaribe.movements([loan.member])
-                    if m.loan_id == loan.id or m.kind == MovementKind.BUYBACK}
-        movements = [m for m in uow.petrocaribe.movements([loan.member]) if m.id in credited]
-    return LoanView(loan, tuple(statuses), tuple(movements), as_of)
+    return LoanView(loan, tuple(statuses), as_of)
 
 
 def _status_json(line: InstalmentStatus) -> dict[str, Any]:
@@ -807,7 +881,8 @@ def movement_json(movement: Movement) -> dict[str, Any]:
 
 def delivery_json(delivery: Delivery) -> dict[str, Any]:
     return {"reference": delivery.reference, "loan": delivery.loan_id,
-            "member": delivery.member, "value_date": delivery.value_date.isoformat(),
+            "agreement": delivery.agreement, "member": delivery.member,
+            "value_date": delivery.value_date.isoformat(),
             "hs_code": delivery.hs_code, "quantity": delivery.quantity, "unit": delivery.unit,
             "unit_price": format_amount(delivery.unit_price_minor, USD),
             "value": format_amount(delivery.value_minor, USD), "exporter": delivery.exporter,

@@ -542,7 +542,9 @@ petrocaribe_deliveries = Table(
     Column("id", Id, primary_key=True),
     Column("reference", String(64), nullable=False, unique=True),
     Column("movement_id", ForeignKey("petrocaribe_movements.id"), nullable=False),
-    Column("loan_id", ForeignKey("petrocaribe_loans.id"), nullable=False),
+    # one loan repaid, or (loan_id NULL) the loans of one agreement, oldest first
+    Column("loan_id", ForeignKey("petrocaribe_loans.id")),
+    Column("agreement_id", ForeignKey("petrocaribe_agreements.id")),
     Column("member", String(3), nullable=False, index=True),
     Column("value_date", Date, nullable=False),
     Column("hs_code", String(6), nullable=False),

@@ -132,8 +132,7 @@ def shipment(agreement_code: Annotated[str, typer.Argument(metavar="AGREEMENT")]
 
 
 @app.command()
-def deliver(loan: Annotated[int, typer.Argument(min=1, help="The loan repaid.")],
-            reference: Annotated[str, typer.Option(help="The delivery's reference (unique).")],
+def deliver(reference: Annotated[str, typer.Option(help="The delivery's reference (unique).")],
             date: _Date,
             hs_code: Annotated[str, typer.Option(help="HS code, 6 digits (100630: rice).")],
             quantity: Annotated[str, typer.Option(help="Quantity delivered.")],
@@ -146,14 +145,19 @@ def deliver(loan: Annotated[int, typer.Argument(min=1, help="The loan repaid.")]
                 help="The exporter the certificate names.")],
             certificate_country: Annotated[str, typer.Option(
                 help="The country of origin the certificate names.")],
+            loan: Annotated[int | None, typer.Argument(
+                min=1, help="The loan repaid (or give --agreement).")] = None,
+            agreement: Annotated[str | None, typer.Option(
+                help="Repay the loans of this agreement instead, oldest first.")] = None,
             database: DatabaseOption = None, as_json: JsonOption = False) -> None:
-    """Goods delivered in repayment at agreed prices: origin-checked, credited to the loan's
-    oldest instalments (interest first), and stored as a trade invoice for set-off."""
+    """Goods delivered in repayment at agreed prices, of LOAN or of the loans of an agreement:
+    origin-checked, credited to the oldest instalments (interest first), and stored as a
+    trade invoice for set-off."""
     goods = petrocaribe.Goods(reference, hs_code, quantity, unit, unit_price, exporter,
                               importer, certificate, certificate_exporter, certificate_country)
     with domain_errors():
         delivery = petrocaribe.deliver(console.unit_of_work(database), loan, goods,
-                                       console.day(date, "date"))
+                                       console.day(date, "date"), agreement=agreement)
     _print(petrocaribe.delivery_json(delivery), as_json, f"delivery {delivery.reference}")
 
 

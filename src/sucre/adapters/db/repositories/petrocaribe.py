@@ -63,7 +63,8 @@ def _delivery(row: Any) -> Delivery:
     return Delivery(row.reference, row.loan_id, MemberCode(row.member), row.value_date,
                     row.hs_code, row.quantity, row.unit, row.unit_price_minor, row.value_minor,
                     row.exporter, row.importer, row.certificate, row.certificate_exporter,
-                    MemberCode(row.certificate_country), row.invoice_id, row.movement_id, row.id)
+                    MemberCode(row.certificate_country), row.invoice_id, row.movement_id, row.id,
+                    row.agreement)
 
 
 class SqlPetrocaribe(SqlRepository):
@@ -205,9 +206,13 @@ class SqlPetrocaribe(SqlRepository):
 
     # --- deliveries ---------------------------------------------------------------------------
     def add_delivery(self, delivery: Delivery, exporter_id: int) -> int:
+        agreement_id = None if delivery.agreement is None else self.conn.execute(
+            select(t.petrocaribe_agreements.c.id).where(
+                t.petrocaribe_agreements.c.code == delivery.agreement)).scalar_one()
         return _new_id(self.conn.execute(insert(t.petrocaribe_deliveries).values(
             reference=delivery.reference, movement_id=delivery.movement_id,
-            loan_id=delivery.loan_id, member=delivery.member, value_date=delivery.value_date,
+            loan_id=delivery.loan_id, agreement_id=agreement_id, member=delivery.member,
+            value_date=delivery.value_date,
             hs_code=delivery.hs_code, quantity=delivery.quantity, unit=delivery.unit,
             unit_price_minor=delivery.unit_price_minor, value_minor=delivery.value_minor,
             exporter_id=exporter_id, importer=delivery.importer,
@@ -217,9 +222,10 @@ class SqlPetrocaribe(SqlRepository):
             created_at=now())))
 
     def _deliveries(self) -> Any:
-        d, f = t.petrocaribe_deliveries, t.firms
-        return (select(d, f.c.code.label("exporter")).join(f, f.c.id == d.c.exporter_id)
-                .order_by(d.c.id))
+        d, f, a = t.petrocaribe_deliveries, t.firms, t.petrocaribe_agreements
+        return (select(d, f.c.code.label("exporter"), a.c.code.label("agreement"))
+                .join(f, f.c.id == d.c.exporter_id)
+                .outerjoin(a, a.c.id == d.c.agreement_id).order_by(d.c.id))
 
     def delivery(self, reference: str) -> Delivery | None:
         row = self.conn.execute(self._deliveries().where(

@@ -59,6 +59,8 @@ Decider = Annotated[Grant, Depends(allowed(Permission.DECIDE_PETROCARIBE))]
 Recorder = Annotated[Grant, Depends(allowed(Permission.RECORD_PETROCARIBE))]
 Reader = Annotated[Grant, Depends(allowed(Permission.READ_PETROCARIBE))]
 LoanId = Annotated[int, Path(ge=1, le=bounds.row_id_max, description="The loan's id.")]
+AgreementPath = Annotated[str, Path(pattern=r"^[A-Za-z0-9-]{1,32}$",
+                                    description="The supply agreement's code.")]
 AsOf = Annotated[IsoDate | None, Query(description="Date of arrears (default today).")]
 _ERRORS = responses(400, 401, 403, 404, 409, 413, 422)
 _READ_ERRORS = responses(401, 403, 404, 409, 422)
@@ -165,14 +167,30 @@ def delivery(loan_id: LoanId, body: DeliveryIn, caller: Recorder, db: UnitOfWork
     to the oldest instalments (interest first) and stored as a trade invoice for set-off."""
 
     def action() -> tuple[int, DeliveryOut]:
-        goods = petrocaribe.Goods(body.reference, body.hs_code, body.quantity, body.unit,
-                                  body.unit_price, body.exporter, body.importer,
-                                  body.certificate, body.certificate_exporter,
-                                  body.certificate_country)
-        recorded = petrocaribe.deliver(db, loan_id, goods, body.value_date)
+        recorded = petrocaribe.deliver(db, loan_id, _goods(body), body.value_date)
         return 201, DeliveryOut.model_validate(petrocaribe.delivery_json(recorded))
 
     return idempotent.run(action)
+
+
+@router.post("/petrocaribe/agreements/{code}/deliveries", status_code=201,
+             response_model=DeliveryOut, responses=_ERRORS,
+             summary="Record goods delivered in repayment of an agreement's loans")
+def agreement_delivery(code: AgreementPath, body: DeliveryIn, caller: Recorder,
+                       db: UnitOfWorkDep, idempotent: IdempotentDep) -> Response:
+    """As for one loan, credited to the agreement's loans oldest first."""
+
+    def action() -> tuple[int, DeliveryOut]:
+        recorded = petrocaribe.deliver(db, None, _goods(body), body.value_date, agreement=code)
+        return 201, DeliveryOut.model_validate(petrocaribe.delivery_json(recorded))
+
+    return idempotent.run(action)
+
+
+def _goods(body: DeliveryIn) -> petrocaribe.Goods:
+    return petrocaribe.Goods(body.reference, body.hs_code, body.quantity, body.unit,
+                             body.unit_price, body.exporter, body.importer, body.certificate,
+                             body.certificate_exporter, body.certificate_country)
 
 
 @router.post("/petrocaribe/buybacks", status_code=202, response_model=PendingActionOut,

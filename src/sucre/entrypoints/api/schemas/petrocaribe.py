@@ -31,7 +31,7 @@ _Strict = BeforeValidator(_string)
 
 Label = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{1,64}$"), _Strict]
 FirmCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,32}$"), _Strict]
-AgreementCode = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{1,32}$"), _Strict]
+AgreementCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9-]{1,32}$"), _Strict]
 HsCode6 = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$"), _Strict]
 Unit = Annotated[str, StringConstraints(pattern=r"^[\x21-\x7e]{1,8}$"), _Strict]
 TableText = Annotated[str, StringConstraints(min_length=1, max_length=bounds.text_chars_max,
@@ -153,7 +153,8 @@ class DeliveryIn(RequestModel):
 
 class DeliveryOut(BaseModel):
     reference: str
-    loan: int
+    loan: int | None
+    agreement: str | None
     member: str
     value_date: dt.date
     hs_code: str
