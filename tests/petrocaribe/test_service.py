@@ -27,7 +27,7 @@ from sucre.domain.errors import (
 )
 from sucre.domain.members import MemberStatus
 from sucre.domain.petrocaribe import TermsTable, buyback_payload, parse_regimes, parse_tiers
-from sucre.service import closing, petrocaribe, registry
+from sucre.service import closing, petrocaribe, registry, setoff_runs
 from tests import world
 
 DAY = dt.date(2026, 7, 1)
@@ -205,6 +205,8 @@ def test_goods_repay_the_oldest_instalments_interest_first(petro: SqlUnitOfWork,
             invoice.amount_minor, invoice.currency) == (
         "PDVSA-PDVAL", "DMA-RICE", "VEN", "DMA", 60_000_000, "USD")
     closing.verify_journal(petro)
+    # the loan's credit paid for the rice: its invoice never becomes a payment order
+    assert setoff_runs.residual_orders(petro, dt.date(2026, 7, 2)) == []
     report = petrocaribe.portfolio(petro, dt.date(2026, 9, 1), "DMA")
     assert report["members"]["DMA"]["repaid_in_goods"] == "600000.00"
     assert report["members"]["DMA"]["goods_by_hs_code"] == {"100630": "600000.00"}

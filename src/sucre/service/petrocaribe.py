@@ -497,6 +497,9 @@ def deliver(uow: UnitOfWork, loan_id: int | None, goods: Goods, day: dt.date, *,
         invariant(firm_id is not None, "a registered firm has an id")
         assert firm_id is not None
         delivery_id = uow.petrocaribe.add_delivery(delivery, firm_id)
+        # In USD: `pay-residuals` never turns it into a payment order (an importer pays in its
+        # own currency or XSU), which it must not be, the credit to the loan having paid for
+        # the goods; set-off may still cancel it against what the exporter owes.
         setoff_runs.store_invoices(uow, [Invoice(
             invoice_id, importer, exporter.code, value, USD, SUPPLIER, member, day,
             hs_code, quantity, unit, cert.number)])
