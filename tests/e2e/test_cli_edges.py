@@ -98,9 +98,13 @@ def test_init_loads_the_membership_register_whatever_the_operating_date(
     url = f"sqlite:///{tmp_path / 'init.db'}"
     assert runner.invoke(app, ["init", "-d", url]).exit_code == 0
     with database(url).connect() as conn:
-        dates = set(conn.execute(select(t.decisions.c.effective_date)).scalars())
+        dates = set(conn.execute(select(t.decisions.c.effective_date).where(
+            t.decisions.c.kind != "petrocaribe_terms")).scalars())
+        tables = set(conn.execute(select(t.decisions.c.effective_date).where(
+            t.decisions.c.kind == "petrocaribe_terms")).scalars())
     assert dates == {e.date for e in read_register().events}
     assert min(dates) == dt.date(2004, 12, 14)
+    assert tables == {dt.date(2005, 6, 29), dt.date(2008, 7, 13)}  # the historic tier tables
 
 
 def test_init_gives_ten_members_today_bolivia_suspended(tmp_path: Path) -> None:

@@ -283,7 +283,7 @@ class FakeUnitOfWork:
         self.journal = FakeJournal(self)
         self.decisions = self.settlements = self.invoices = self.proposals = NotInMemory()
         self.setoff_runs = self.api_keys = self.idempotency = NotInMemory()
-        self.pending_actions = self.funds = NotInMemory()
+        self.pending_actions = self.funds = self.firms = self.petrocaribe = NotInMemory()
 
     @property
     def in_transaction(self) -> bool:

@@ -118,20 +118,20 @@ def test_foreign_keys_are_enforced_after_a_migration(engine: Engine) -> None:
                           "VALUES (987654321, 'nowhere', 'USD', 1)"))
 
 
-def test_funds_come_and_go_with_0014_but_never_with_a_fund(engine: Engine,
+def test_funds_come_and_go_with_0013_but_never_with_a_fund(engine: Engine,
                                                            uow: SqlUnitOfWork) -> None:
-    """0014 adds the joint funds' tables; going back below it is refused while a fund is
+    """0013 adds the joint funds' tables; going back below it is refused while a fund is
     recorded (its movements would lose their journal entries), and allowed without one."""
     world.build(engine)
     config = alembic_config(engine)
-    command.downgrade(config, "0011")
+    command.downgrade(config, "0012")
     command.upgrade(config, "head")
     fund = funds.create_fund(uow, "f", "p", "100.00", effective_date=world.START,
                              reference=world.REF)
     funds.subscribe(uow, fund.id, "VEN", "100.00", value_date=world.START, reference="S")
     before = world.verify(engine)
     with pytest.raises(RuntimeError, match="1 joint fund"):
-        command.downgrade(config, "0011")
+        command.downgrade(config, "0012")
     assert world.verify(engine) == before
     with engine.connect() as conn:
         assert conn.execute(text("SELECT COUNT(*) FROM fund_movements")).scalar_one() == 1

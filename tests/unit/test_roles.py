@@ -58,6 +58,9 @@ EXPECTED: dict[Permission, tuple[Scope | None, ...]] = {
     P.DECIDE_FUNDS: (NO, NO, ALL, NO, NO),
     P.RECORD_FUND_MOVEMENTS: (NO, ALL, NO, NO, NO),
     P.READ_FUNDS: (MEMBER, ALL, ALL, ALL, NO),
+    P.DECIDE_PETROCARIBE: (NO, NO, ALL, NO, NO),
+    P.RECORD_PETROCARIBE: (NO, ALL, NO, NO, NO),
+    P.READ_PETROCARIBE: (MEMBER, ALL, ALL, ALL, NO),
 }
 ROLES = (Role.OPERATOR, Role.CHAMBER, Role.COUNCIL, Role.AUDITOR, Role.DELEGATE)
 CELLS = [(role, permission, row[column]) for permission, row in EXPECTED.items()

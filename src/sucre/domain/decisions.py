@@ -73,15 +73,16 @@ class PeriodDecisions:
 
 def subject(decision: Decision) -> tuple[str, ...]:
     """What a decision decides about: a later decision on the same subject supersedes it (an
-    authority's allocation, a parameter, the basket, a member state's status); a decision of
-    another kind (an early close, a fund, a fund's project) stands alone."""
+    authority's allocation, a parameter, the basket, a member state's status, the PetroCaribe
+    tier table); a decision of another kind (an early close, a fund, a fund's project, a
+    PetroCaribe buy-back) stands alone."""
     payload = decision.payload
     if decision.kind == "allocation":
         return ("allocation", str(payload.get("authority")))
     if decision.kind == "parameter":
         return ("parameter", str(payload.get("name")))
-    if decision.kind == "basket":
-        return ("basket",)
+    if decision.kind in ("basket", "petrocaribe_terms"):
+        return (decision.kind,)
     if decision.kind == "admission" or decision.kind.startswith("member_"):
         return ("member", str(payload.get("member")))
     # A fund or a project is created once and never replaced: each decision its own subject.

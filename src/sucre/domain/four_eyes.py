@@ -8,6 +8,9 @@ kind           role       what the approval runs
 close_period   chamber    the close of a period (:func:`sucre.service.closing.close_period`)
 limit_raise    council    an allocation raising an authority's limit (allocation + FRCC credit
                           line) by more than the council parameter ``four_eyes_limit_raise_minor``
+buyback        council    a PetroCaribe debt buy-back at a discount
+                          (:func:`sucre.service.petrocaribe.buyback`): loans retired for less
+                          than their face value
 =============  =========  =================================================================
 
 A proposal is a :class:`PendingAction` (kind, payload, the key that proposed it, when). The rule
@@ -55,6 +58,7 @@ from sucre.domain.roles import Permission, Principal, Role, authorize
 class ActionKind(enum.StrEnum):
     CLOSE_PERIOD = "close_period"
     LIMIT_RAISE = "limit_raise"
+    BUYBACK = "buyback"
 
 
 class ActionState(enum.StrEnum):
@@ -66,6 +70,7 @@ class ActionState(enum.StrEnum):
 RULES: Mapping[ActionKind, tuple[Role, Permission]] = {
     ActionKind.CLOSE_PERIOD: (Role.CHAMBER, Permission.CLOSE_PERIODS),
     ActionKind.LIMIT_RAISE: (Role.COUNCIL, Permission.DECIDE_PARAMETERS),
+    ActionKind.BUYBACK: (Role.COUNCIL, Permission.DECIDE_PETROCARIBE),
 }
 
 
@@ -124,9 +129,28 @@ class LimitRaise:
                 "previous_credit_line_minor": self.previous.credit_line_minor}
 
 
-Payload = ClosePeriod | LimitRaise
+@dataclass(frozen=True, slots=True)
+class BuyBack:
+    """The council's buy-back of a member's PetroCaribe loans: ``payload`` as
+    :func:`sucre.domain.petrocaribe.buyback_payload` checked it (member, loans, price)."""
+
+    payload: Mapping[str, Any]
+    effective_date: dt.date
+    reference: str
+
+    def __post_init__(self) -> None:
+        invariant(self.reference == decision_reference(self.reference),
+                  "a proposed decision's reference is stored as given")
+
+    def as_json(self) -> dict[str, Any]:
+        return {**self.payload, "effective_date": self.effective_date.isoformat(),
+                "reference": self.reference}
+
+
+Payload = ClosePeriod | LimitRaise | BuyBack
 _KIND_OF: Mapping[type[Any], ActionKind] = {ClosePeriod: ActionKind.CLOSE_PERIOD,
-                                            LimitRaise: ActionKind.LIMIT_RAISE}
+                                            LimitRaise: ActionKind.LIMIT_RAISE,
+                                            BuyBack: ActionKind.BUYBACK}
 
 
 def kind_of(payload: Payload) -> ActionKind:
@@ -138,6 +162,10 @@ def payload_of(kind: ActionKind, stored: Mapping[str, Any]) -> Payload:
     if kind is ActionKind.CLOSE_PERIOD:
         return ClosePeriod(str(stored["period"]), stored["finance_deficits"],
                            stored["early_reference"])
+    if kind is ActionKind.BUYBACK:
+        return BuyBack({k: stored[k] for k in ("member", "loans", "price_minor")},
+                       dt.date.fromisoformat(str(stored["effective_date"])),
+                       str(stored["reference"]))
     return LimitRaise(
         AuthorityCode(str(stored["authority"])),
         dt.date.fromisoformat(str(stored["effective_date"])),

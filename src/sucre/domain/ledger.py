@@ -13,6 +13,7 @@ Accounts are plain names (Beancount style), built only by the functions below::
 A joint fund of the ALBA Bank names its accounts ``fund:<id>:...`` (:mod:`sucre.domain.funds`).
 A financing policy (:mod:`sucre.domain.financing`) names its own loan account per debtor, e.g.
 ``frcc:loan:<AUTH>`` for the reserve fund (its balance is minus what the authority owes the fund).
+PetroCaribe's accounts (``petrocaribe:...``) are named in :mod:`sucre.domain.petrocaribe`.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ class EntryKind(enum.StrEnum):
     SETTLEMENT = "settlement"  # hard-currency legs of a period's settlement
     FINANCING = "financing"  # a financing policy paying part of a deficit
     FUND = "fund"  # a joint fund's pledge, contribution or tranche (domain/funds.py)
+    # PetroCaribe (accounts: domain/petrocaribe.py), outside clearing periods:
+    SUPPLY = "supply"  # a shipment's bill: its cash part receivable and its loan
+    SUPPLY_CASH = "supply_cash"  # the cash part of a bill paid
+    REPAYMENT = "repayment"  # a loan repaid in cash (early repayment too)
+    GOODS = "goods"  # a loan repaid in goods at agreed prices
+    BUYBACK = "buyback"  # loans retired at a discount by council decision
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ from sucre import bounds
 from sucre.domain.decimal_text import parse_decimal
 from sucre.domain.errors import InvalidInput, invariant
 from sucre.domain.financing import POLICIES, FinancingPolicy
-from sucre.domain.money import USD, CurrencyCode, currency
+from sucre.domain.money import USD, CurrencyCode, currency, parse_amount
 from sucre.domain.periods import CalendarKind, calendar_kind
 from sucre.domain.text import stored_text
 
@@ -141,10 +141,30 @@ FOUR_EYES_LIMIT_RAISE_MINOR: Final = Parameter[int](
     "An allocation raising an authority's limit (allocation + credit line) by more than this "
     "is proposed by one council key and approved by another (four eyes); 0: every raise.")
 
+def _high_threshold(text: str) -> int:
+    cents = parse_amount(text, USD, field="value")
+    if cents <= 10_000:
+        raise InvalidInput("petrocaribe_high_threshold is a price per barrel in USD above "
+                           "100.00 (the 60 % tier starts at 100)", field="value")
+    return cents
+
+
+#: The threshold of the top PetroCaribe tier from 13 July 2008 (70 % financed), where the
+#: sources conflict (research/sucre-sources.md section 3.1): Stabroek News, reporting the V
+#: Extraordinary Summit in Maracaibo a week after it (20 Jul 2008), gives US$150; US$200 comes
+#: from later blog reprints of Chavez's words. The default takes 150, the contemporaneous press
+#: report of the summit; the council sets 200 (or another price) by decision if it reads the
+#: record otherwise. Read on a shipment's value date (domain/petrocaribe.py).
+PETROCARIBE_HIGH_THRESHOLD: Final = Parameter[int](
+    "petrocaribe_high_threshold", _high_threshold,
+    lambda: "a price per barrel in USD above 100.00, e.g. 150.00 or 200.00", "150.00",
+    "From this oil price a barrel on, the top PetroCaribe tier (70 % financed since 13 Jul "
+    "2008) applies; the sources say 150 or 200.")
+
 #: Every council parameter, once.
 DEFINITIONS: Final[tuple[Parameter[Any], ...]] = (
     CALENDAR, SETTLEMENT_CURRENCY, CORRIDOR_ALERT_SHARE, FIXING_DEVIATION_MAX, DEFICIT_FINANCING,
-    VOTE_QUORUM, VOTE_MAJORITY, FOUR_EYES_LIMIT_RAISE_MINOR)
+    VOTE_QUORUM, VOTE_MAJORITY, FOUR_EYES_LIMIT_RAISE_MINOR, PETROCARIBE_HIGH_THRESHOLD)
 NAMES: Final = tuple(p.name for p in DEFINITIONS)
 _BY_NAME: Final = {p.name: p for p in DEFINITIONS}
 invariant(len(_BY_NAME) == len(DEFINITIONS), "one definition per parameter name")

@@ -34,7 +34,7 @@ from fractions import Fraction
 from typing import Any, Final
 
 from sucre import bounds
-from sucre.domain import funds, parameters
+from sucre.domain import funds, parameters, petrocaribe
 from sucre.domain.decimal_text import parse_decimal
 from sucre.domain.errors import AmountTooLarge, InvalidAmount, InvalidInput, ZeroAmount, invariant
 from sucre.domain.members import MemberCode, authority_code, authority_currency, member_code
@@ -53,6 +53,8 @@ class ProposalKind(enum.StrEnum):
     ADMISSION = "admission"  # a new member state (and, if new, its monetary authority)
     FUND = "fund"  # a joint fund of the ALBA Bank (domain/funds.py)
     PROJECT = "project"  # a project approved against a fund, for a beneficiary member state
+    PETROCARIBE_TERMS = "petrocaribe_terms"  # a PetroCaribe tier table (supersedes the last)
+    PETROCARIBE_BUYBACK = "petrocaribe_buyback"  # a member's PetroCaribe debt bought back
 
 
 class Rule(enum.StrEnum):
@@ -115,6 +117,8 @@ FIELDS: Final[Mapping[ProposalKind, tuple[tuple[str, ...], tuple[str, ...]]]] = 
     ProposalKind.ADMISSION: (("member", "name", "authority"), ("authority_name", "currency")),
     ProposalKind.FUND: (("name", "purpose", "target"), ("currency",)),
     ProposalKind.PROJECT: (("fund", "name", "beneficiary", "budget"), ()),
+    ProposalKind.PETROCARIBE_TERMS: (("tiers", "regimes"), ("cash_days", "instalments_per_year")),
+    ProposalKind.PETROCARIBE_BUYBACK: (("member", "price"), ("loans",)),
 }
 
 
@@ -208,11 +212,31 @@ def project_payload(text: Mapping[str, str]) -> dict[str, Any]:
             "budget": budget.text}
 
 
+def _petrocaribe_buyback_payload(text: Mapping[str, str]) -> dict[str, Any]:
+    return petrocaribe.buyback_payload(text["member"], text.get("loans", "all"), text["price"])
+
+
+def _petrocaribe_terms_payload(text: Mapping[str, str]) -> dict[str, Any]:
+    return petrocaribe.table_json(petrocaribe.TermsTable(
+        petrocaribe.parse_tiers(text["tiers"]), petrocaribe.parse_regimes(text["regimes"]),
+        _whole(text.get("cash_days", "90"), "cash_days"),
+        _whole(text.get("instalments_per_year", "2"), "instalments_per_year")))
+
+
+def _whole(text: str, field: str) -> int:
+    value = parse_decimal(text, field=field, what="a whole number").scaled(0)
+    if value is None or value > 10**6:
+        raise InvalidInput(f"{field} is a whole number", field=field)
+    return value
+
+
 #: The payload of each kind but the status changes (:func:`_member_payload`).
 _TYPED: Final[Mapping[ProposalKind, Callable[[Mapping[str, str]], dict[str, Any]]]] = {
     ProposalKind.ALLOCATION: _allocation_payload, ProposalKind.PARAMETER: _parameter_payload,
     ProposalKind.BASKET: _basket_payload, ProposalKind.ADMISSION: _admission_payload,
-    ProposalKind.FUND: fund_payload, ProposalKind.PROJECT: project_payload}
+    ProposalKind.FUND: fund_payload, ProposalKind.PROJECT: project_payload,
+    ProposalKind.PETROCARIBE_TERMS: _petrocaribe_terms_payload,
+    ProposalKind.PETROCARIBE_BUYBACK: _petrocaribe_buyback_payload}
 
 
 def basket_weights(text: str) -> dict[CurrencyCode, Fraction]:

@@ -8,16 +8,18 @@ Roles
                   settlement legs its authority paid, stores invoices naming its member states;
                   reads the joint funds its member states take part in (pledged, paid in or
                   benefit from): the fund's totals, and the lines and movements of its own
-                  member states only (never another member's);
+                  member states only (never another member's); reads the PetroCaribe loans
+                  of the member states its authority serves;
     ``chamber``   the Central Clearing Chamber: proposes and approves closes (four eyes), reads
                   everything, confirms any settlement leg, stores any invoice, records set-off
                   runs, pays residuals; as the ALBA Bank's agent, records the joint funds'
                   pledges, contributions and tranches (an operator does not: a fund's money
-                  moves through the bank, which sees the fund's balance whole);
+                  moves through the bank, which sees the fund's balance whole); records
+                  PetroCaribe agreements, shipments, deliveries in goods, repayments and firms;
     ``council``   the Executive Council: allocations (a large raise by four eyes), member status,
                   parameters (the register's administrative path); creates joint funds and
-                  approves their projects; proposes decisions and adopts them once voted; reads
-                  everything;
+                  approves their projects; decides PetroCaribe tier tables, and buy-backs (by
+                  four eyes); proposes decisions and adopts them once voted; reads everything;
     ``auditor``   reads everything, changes nothing;
     ``delegate``  a member state's delegate to the council, bound to that one member state: casts
                   its state's vote on proposals, reads the proposals and decisions. One vote per
@@ -86,6 +88,9 @@ class Permission(enum.StrEnum):
     DECIDE_FUNDS = "decide_funds"  # create a joint fund, approve a project against it
     RECORD_FUND_MOVEMENTS = "record_fund_movements"  # pledges, contributions, tranches
     READ_FUNDS = "read_funds"  # fund reports and movements (an operator: its member states')
+    DECIDE_PETROCARIBE = "decide_petrocaribe"  # tier tables; buy-backs (four eyes)
+    RECORD_PETROCARIBE = "record_petrocaribe"  # agreements, shipments, deliveries, repayments
+    READ_PETROCARIBE = "read_petrocaribe"  # terms, loans, the portfolio
 
 
 class Scope(enum.StrEnum):
@@ -100,7 +105,8 @@ _READ_ALL: Mapping[Permission, Scope] = {
     _P.READ_ORDERS: _S.ALL, _P.READ_POSITIONS: _S.ALL, _P.READ_PERIODS: _S.ALL,
     _P.READ_SETTLEMENTS: _S.ALL, _P.READ_STATEMENTS: _S.ALL, _P.READ_SETOFF_RUNS: _S.ALL,
     _P.READ_DECISIONS: _S.ALL, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL,
-    _P.READ_PENDING_ACTIONS: _S.ALL, _P.READ_MEMBERS: _S.ALL, _P.READ_FUNDS: _S.ALL}
+    _P.READ_PENDING_ACTIONS: _S.ALL, _P.READ_MEMBERS: _S.ALL, _P.READ_FUNDS: _S.ALL,
+    _P.READ_PETROCARIBE: _S.ALL}
 
 #: Role -> the permissions it holds, each with its scope; a permission absent is refused (403).
 POLICY: Mapping[Role, Mapping[Permission, Scope]] = {
@@ -110,13 +116,15 @@ POLICY: Mapping[Role, Mapping[Permission, Scope]] = {
         _P.READ_PERIODS: _S.ALL, _P.READ_STATEMENTS: _S.AUTHORITY,
         _P.CONFIRM_SETTLEMENT: _S.AUTHORITY, _P.SUBMIT_INVOICES: _S.MEMBER_STATE,
         _P.READ_SETOFF_RUNS: _S.MEMBER_STATE, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL,
-        _P.READ_MEMBERS: _S.ALL, _P.READ_FUNDS: _S.MEMBER_STATE},
+        _P.READ_MEMBERS: _S.ALL, _P.READ_FUNDS: _S.MEMBER_STATE,
+        _P.READ_PETROCARIBE: _S.MEMBER_STATE},
     Role.CHAMBER: {**_READ_ALL, _P.CLOSE_PERIODS: _S.ALL, _P.CONFIRM_SETTLEMENT: _S.ALL,
                    _P.SUBMIT_INVOICES: _S.ALL, _P.RUN_SETOFF: _S.ALL, _P.PAY_RESIDUALS: _S.ALL,
-                   _P.APPROVE_ACTIONS: _S.ALL, _P.RECORD_FUND_MOVEMENTS: _S.ALL},
+                   _P.APPROVE_ACTIONS: _S.ALL, _P.RECORD_FUND_MOVEMENTS: _S.ALL,
+                   _P.RECORD_PETROCARIBE: _S.ALL},
     Role.COUNCIL: {**_READ_ALL, _P.DECIDE_PARAMETERS: _S.ALL, _P.PROPOSE_DECISIONS: _S.ALL,
                    _P.ADOPT_DECISIONS: _S.ALL, _P.APPROVE_ACTIONS: _S.ALL,
-                   _P.DECIDE_FUNDS: _S.ALL},
+                   _P.DECIDE_FUNDS: _S.ALL, _P.DECIDE_PETROCARIBE: _S.ALL},
     Role.AUDITOR: _READ_ALL,
     Role.DELEGATE: {_P.VOTE: _S.MEMBER, _P.READ_DECISIONS: _S.ALL, _P.PING: _S.ALL,
                     _P.READ_MEMBERS: _S.ALL},

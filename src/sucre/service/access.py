@@ -322,6 +322,16 @@ def pay_residuals(uow: UnitOfWork, grant: Grant, value_date: dt.date) -> dict[st
                         "code": e.reason_code, "message": e.message} for e in report.errors]}
 
 
+def petrocaribe_members(uow: UnitOfWork, grant: Grant) -> set[MemberCode] | None:
+    """The member states whose PetroCaribe loans the grant covers: every one (None), or an
+    operator's: those its authority serves (another member's loan is unknown to it: 404)."""
+    if grant.scope is Scope.ALL:
+        return None
+    with uow:
+        return {code for code, member in uow.members.members().items()
+                if may_see_authority(grant, member.authority)}
+
+
 # --- the joint funds ------------------------------------------------------------------------
 
 def _fund_members(uow: UnitOfWork, grant: Grant) -> frozenset[str] | None:

@@ -60,7 +60,7 @@ from sucre.domain.settlement import (
     settle,
     settlement_entries,
 )
-from sucre.service import funds, registry, reports
+from sucre.service import funds, petrocaribe, registry, reports
 from sucre.service.unit_of_work import UnitOfWork
 
 
@@ -238,6 +238,7 @@ def verify_journal(uow: UnitOfWork) -> dict[str, Any]:
                        if is_position_account(acc) and cur == XSU)
     invariant(position_sum == 0, "XSU positions of all authorities sum to zero")
     return {"currencies": dict.fromkeys(totals, 0), "accounts": len(balances), "balanced": True,
+            "loans": petrocaribe.check_loans(uow),
             "funds": funds.check_funds(uow)}
 
 

@@ -22,10 +22,10 @@ Who acted is recorded as text: ``cli`` (the local administrator) or ``api:<clien
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, Final
 
 from sucre.adapters.db.engine import retry_transient
 from sucre.domain import parameters
@@ -44,6 +44,7 @@ from sucre.domain.members import (
     member_code,
 )
 from sucre.domain.money import CurrencyCode
+from sucre.domain.petrocaribe import table_of
 from sucre.domain.proposals import (
     Ballot,
     Proposal,
@@ -56,7 +57,7 @@ from sucre.domain.proposals import (
     tally,
 )
 from sucre.domain.roles import Principal
-from sucre.service import funds, registry, reports
+from sucre.service import funds, petrocaribe, registry, reports
 from sucre.service.unit_of_work import UnitOfWork
 
 CLI_ACTOR = "cli"
@@ -193,35 +194,63 @@ _STATUS = {ProposalKind.SUSPENSION: MemberStatus.SUSPENDED,
 
 def _apply(uow: UnitOfWork, proposal: Proposal) -> int:
     """Apply an adopted proposal by the register's use case for its kind; the decision's id."""
-    p, on, reference = proposal.payload, proposal.effective_date, proposal.reference
-    kind = proposal.kind
-    if kind is ProposalKind.ALLOCATION:
-        return registry.set_allocation(uow, str(p["authority"]), on, int(p["allocation_minor"]),
-                                       int(p["credit_line_minor"]), reference)
-    if kind is ProposalKind.PARAMETER:
-        return registry.set_parameter(uow, str(p["name"]), str(p["value"]), effective_date=on,
-                                      reference=reference)
-    if kind is ProposalKind.BASKET:
-        _, decision = registry.decide_basket(
-            uow, on, Fraction(p["launch_usd_per_xsu"]),
-            {CurrencyCode(c): Fraction(w) for c, w in p["weights"].items()}, reference)
-        if decision is None:
-            raise InvalidState(f"this basket is already recorded for launch date {on}",
-                               field="effective_date")
-        return decision
-    if kind is ProposalKind.FUND:
-        return funds.decide_fund(uow, p, on, reference).decision_id
-    if kind is ProposalKind.PROJECT:
-        return funds.decide_project(uow, p, on, reference).decision_id
-    if kind is ProposalKind.ADMISSION:
-        if "currency" in p:
-            registry.register_authority(uow, str(p["authority"]), str(p["authority_name"]),
-                                        str(p["currency"]))
-        return registry.register_member(uow, str(p["member"]), str(p["name"]),
-                                        authority_code(str(p["authority"])),
-                                        effective_date=on, reference=reference)
-    return registry.change_member_status(uow, str(p["member"]), _STATUS[kind],
-                                         effective_date=on, reference=reference)
+    return _APPLY[proposal.kind](uow, proposal.payload, proposal.effective_date,
+                                 proposal.reference)
+
+
+def _allocation(uow: UnitOfWork, p: Mapping[str, Any], on: dt.date, reference: str) -> int:
+    return registry.set_allocation(uow, str(p["authority"]), on, int(p["allocation_minor"]),
+                                   int(p["credit_line_minor"]), reference)
+
+
+def _parameter(uow: UnitOfWork, p: Mapping[str, Any], on: dt.date, reference: str) -> int:
+    return registry.set_parameter(uow, str(p["name"]), str(p["value"]), effective_date=on,
+                                  reference=reference)
+
+
+def _basket(uow: UnitOfWork, p: Mapping[str, Any], on: dt.date, reference: str) -> int:
+    _, decision = registry.decide_basket(
+        uow, on, Fraction(p["launch_usd_per_xsu"]),
+        {CurrencyCode(c): Fraction(w) for c, w in p["weights"].items()}, reference)
+    if decision is None:
+        raise InvalidState(f"this basket is already recorded for launch date {on}",
+                           field="effective_date")
+    return decision
+
+
+def _admission(uow: UnitOfWork, p: Mapping[str, Any], on: dt.date, reference: str) -> int:
+    if "currency" in p:
+        registry.register_authority(uow, str(p["authority"]), str(p["authority_name"]),
+                                    str(p["currency"]))
+    return registry.register_member(uow, str(p["member"]), str(p["name"]),
+                                    authority_code(str(p["authority"])),
+                                    effective_date=on, reference=reference)
+
+
+def _status(status: MemberStatus) -> _Applier:
+    def change(uow: UnitOfWork, p: Mapping[str, Any], on: dt.date, reference: str) -> int:
+        return registry.change_member_status(uow, str(p["member"]), status,
+                                             effective_date=on, reference=reference)
+    return change
+
+
+_Applier = Callable[[UnitOfWork, Mapping[str, Any], dt.date, str], int]
+
+#: The use case that records each kind of adopted proposal (one line per kind).
+_APPLY: Final[Mapping[ProposalKind, _Applier]] = {
+    ProposalKind.ALLOCATION: _allocation,
+    ProposalKind.PARAMETER: _parameter,
+    ProposalKind.BASKET: _basket,
+    ProposalKind.ADMISSION: _admission,
+    **{kind: _status(status) for kind, status in _STATUS.items()},
+    ProposalKind.PETROCARIBE_TERMS:
+        lambda uow, p, on, ref: petrocaribe.decide_terms(uow, table_of(p), on, ref),
+    ProposalKind.PETROCARIBE_BUYBACK:
+        lambda uow, p, on, ref: petrocaribe.buyback(uow, p, on, ref).decision_id,
+    ProposalKind.FUND: lambda uow, p, on, ref: funds.decide_fund(uow, p, on, ref).decision_id,
+    ProposalKind.PROJECT:
+        lambda uow, p, on, ref: funds.decide_project(uow, p, on, ref).decision_id,
+}
 
 
 # --- read -----------------------------------------------------------------------------------

@@ -41,7 +41,16 @@ from sucre.domain.errors import SucreError, invariant
 from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode
 from sucre.domain.orders import OrderRequest, OrderStatus
-from sucre.service import bloc, closing, funds, payments, registry, reports, setoff_runs
+from sucre.service import (
+    bloc,
+    closing,
+    funds,
+    payments,
+    petrocaribe,
+    registry,
+    reports,
+    setoff_runs,
+)
 from sucre.service.unit_of_work import UnitOfWork
 
 REFERENCE = "DEMO data - not a real council decision"
@@ -103,6 +112,7 @@ class DemoResult:
     invalid_examples: list[str] = field(default_factory=list)
     flagged_fixings: dict[str, str] = field(default_factory=dict)
     setoff: dict[str, Any] = field(default_factory=dict)
+    petrocaribe: dict[str, Any] = field(default_factory=dict)
     #: The run measured against the published record (DOMAIN.md section 10).
     calibration: dict[str, Any] = field(default_factory=dict)
     #: The joint fund's report (:func:`sucre.service.funds.demo_story`).
@@ -134,6 +144,7 @@ def run_demo(uow: UnitOfWork, *, orders: int, seed: int,
                         "VCT's open position settles at the close")
     _import(uow, requests[half:], result, progress, "mid-September to December")
     _two_phase(uow, rng, fixings, result)
+    result.petrocaribe = petrocaribe.demo_story(uow, REFERENCE)
     result.funds = funds.demo_story(uow, result.steps, REFERENCE)
     result.report = reports.report_json(closing.close_period(
         uow, "2026-H2", finance_deficits=True,

@@ -8,14 +8,17 @@ only way the API and the CLI reach the actions it guards:
 * :func:`allocate` records an allocation at once when it raises the authority's limit by no
   more than the council parameter ``four_eyes_limit_raise_minor`` (in force on its effective
   date), and as a pending action when it raises it by more;
+* :func:`propose_buyback` records a PetroCaribe buy-back (:func:`sucre.service.petrocaribe.buyback`)
+  as a pending action, once a dry run shows it would be accepted;
 * :func:`approve` checks the approver (:func:`sucre.domain.four_eyes.check_approver`) and runs
   the action in the same transaction, so an approval either runs the action and is recorded, or
   leaves the proposal pending (an action refused when it runs, e.g. a period not yet ended,
   stays pending for a later approval). The allocation decision a raise records names both keys'
   holders in its payload (``approved_by``: proposer, approver).
 
-The entrypoints never call :func:`sucre.service.closing.close_period` or
-:func:`sucre.service.registry.set_allocation` themselves (``tests/service/test_four_eyes.py``
+The entrypoints never call :func:`sucre.service.closing.close_period`,
+:func:`sucre.service.registry.set_allocation` or :func:`sucre.service.petrocaribe.buyback`
+themselves (``tests/service/test_four_eyes.py``
 checks it), so four eyes cannot be bypassed through the API or the CLI. The demo
 (:mod:`sucre.service.demo`) runs the council and the chamber in one process on a database of its
 own, and calls them directly.
@@ -24,6 +27,7 @@ own, and calls them directly.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +40,7 @@ from sucre.domain.four_eyes import (
     ActionKind,
     ActionState,
     Actor,
+    BuyBack,
     ClosePeriod,
     LimitRaise,
     Payload,
@@ -48,7 +53,7 @@ from sucre.domain.four_eyes import (
 )
 from sucre.domain.members import authority_code
 from sucre.domain.roles import Principal
-from sucre.service import closing, registry
+from sucre.service import closing, petrocaribe, registry
 from sucre.service.unit_of_work import UnitOfWork
 
 
@@ -151,6 +156,21 @@ def approve(uow: UnitOfWork, principal: Principal, action_id: int, *,
     return Approved(approved, settled)
 
 
+@retry_transient
+def propose_buyback(uow: UnitOfWork, principal: Principal, payload: Mapping[str, Any],
+                    effective_date: dt.date, reference: str) -> PendingAction:
+    """Propose a PetroCaribe buy-back (a council key); another council key approves and runs
+    it (:func:`sucre.service.petrocaribe.buyback`). Refused at once when it would be."""
+    check_proposer(principal, ActionKind.BUYBACK)
+    action = BuyBack(dict(payload), effective_date, decision_reference(reference))
+    with uow:
+        with uow:  # a dry run, undone: the buy-back would be accepted today
+            petrocaribe.buyback(uow, action.payload, effective_date, action.reference)
+        proposed = uow.pending_actions.add(action, Actor.of(principal))
+        uow.commit()
+    return proposed
+
+
 def _run(uow: UnitOfWork, action: PendingAction, approver: Actor, as_of: dt.date | None
          ) -> SettledPeriod | None:
     payload = action.payload
@@ -158,6 +178,9 @@ def _run(uow: UnitOfWork, action: PendingAction, approver: Actor, as_of: dt.date
         return closing.close_period(uow, payload.period,
                                     finance_deficits=payload.finance_deficits, as_of=as_of,
                                     early_reference=payload.early_reference)
+    if isinstance(payload, BuyBack):
+        petrocaribe.buyback(uow, payload.payload, payload.effective_date, payload.reference)
+        return None
     # The decision names both keys' holders: who proposed the raise and who approved it.
     registry.set_allocation(uow, payload.authority, payload.effective_date,
                             payload.allocation.allocation_minor,

@@ -24,9 +24,12 @@ from typing import Any, Protocol, Self, TypeVar
 from sucre.domain.access import AccessRow, IdempotencyRecord, KeyHolder, KeyInfo, KeyOwner
 from sucre.domain.confirmations import Confirmation, PayableInstruction
 from sucre.domain.decisions import Allocation, Decision
+from sucre.domain.firms import Firm
 from sucre.domain.four_eyes import ActionState, Actor, Payload, PendingAction
-from sucre.domain.funds import Fund, Movement, MovementKind, MovementRequest, Project
+from sucre.domain.funds import Fund, MovementKind, MovementRequest, Project
+from sucre.domain.funds import Movement as FundMovement
 from sucre.domain.ledger import AccountLine, EntryKind, JournalEntry, Posting
+from sucre.domain.loans import Credited, Instalment
 from sucre.domain.members import (
     AuthorityCode,
     MemberCode,
@@ -38,6 +41,8 @@ from sucre.domain.money import CurrencyCode
 from sucre.domain.orders import OrderStatus, OrderView, PaymentOrder, StoredOrder, Verdict
 from sucre.domain.parameters import Parameter, ParameterValues
 from sucre.domain.periods import ClearingPeriod
+from sucre.domain.petrocaribe import Agreement, Delivery, Loan, Shipment
+from sucre.domain.petrocaribe import Movement as LoanMovement
 from sucre.domain.positions import AuthorityPosition, Position
 from sucre.domain.proposals import Ballot, Proposal, ProposalKind, Tally, Vote
 from sucre.domain.rates import Basket, DailyRates
@@ -374,14 +379,14 @@ class Funds(Protocol):
     def projects(self, fund_id: int) -> list[Project]:
         """A fund's projects, in the order they were approved."""
 
-    def movements(self, fund_id: int) -> list[Movement]:
+    def movements(self, fund_id: int) -> list[FundMovement]:
         """A fund's movements, in the order they were recorded."""
 
-    def movement(self, fund_id: int, kind: MovementKind, reference: str) -> Movement | None:
+    def movement(self, fund_id: int, kind: MovementKind, reference: str) -> FundMovement | None:
         """The movement of ``kind`` with that reference in the fund (its natural key)."""
 
     def add_movement(self, fund_id: int, request: MovementRequest, member: MemberCode,
-                     entry_id: int) -> Movement: ...
+                     entry_id: int) -> FundMovement: ...
 
 
 class Settlements(Protocol):
@@ -499,6 +504,66 @@ class PendingActions(Protocol):
         """Mark a pending action approved by ``approver`` (once)."""
 
 
+class Firms(Protocol):
+    """The register of firms (exporters, importers) by member state."""
+
+    def add(self, firm: Firm) -> None: ...
+
+    def by_code(self, code: str) -> Firm | None: ...
+
+    def id_of(self, code: str) -> int | None: ...
+
+    def listed(self, member: MemberCode | None = None) -> list[Firm]:
+        """Every firm (registered in ``member``), by code."""
+
+
+class Petrocaribe(Protocol):
+    """PetroCaribe: agreements, shipments, loans and their fixed schedules, the movements
+    credited to them (append-only), deliveries of goods."""
+
+    def add_agreement(self, agreement: Agreement) -> int: ...
+
+    def agreement(self, code: str) -> Agreement | None: ...
+
+    def agreements(self) -> list[Agreement]: ...
+
+    def add_shipment(self, shipment: Shipment, agreement_id: int) -> int: ...
+
+    def shipment(self, cargo_id: str) -> Shipment | None: ...
+
+    def shipments(self, members: Collection[MemberCode] | None = None) -> list[Shipment]: ...
+
+    def add_loan(self, loan: Loan, shipment_id: int, instalments: Sequence[Instalment]
+                 ) -> int: ...
+
+    def loan(self, loan_id: int, *, lock: bool = False) -> Loan | None:
+        """One loan; ``lock`` takes its row lock (a credit to it waits for another)."""
+
+    def loans(self, members: Collection[MemberCode] | None = None, *, lock: bool = False
+              ) -> list[Loan]: ...
+
+    def instalments(self, loan_ids: Collection[int]) -> dict[int, list[Instalment]]: ...
+
+    def credits(self, loan_ids: Collection[int]) -> dict[int, list[Credited]]: ...
+
+    def add_movement(self, movement: LoanMovement, credits: Mapping[int, Sequence[Credited]]
+                     ) -> int:
+        """Record a movement and what it credited to each loan's instalments (by loan id)."""
+
+    def movements(self, members: Collection[MemberCode] | None = None) -> list[LoanMovement]: ...
+
+    def cash_paid(self) -> dict[str, int]:
+        """Per cargo id: the cash part paid so far."""
+
+    def reference_taken(self, kind: str, reference: str) -> bool: ...
+
+    def add_delivery(self, delivery: Delivery, exporter_id: int) -> int: ...
+
+    def delivery(self, reference: str) -> Delivery | None: ...
+
+    def deliveries(self, members: Collection[MemberCode] | None = None) -> list[Delivery]: ...
+
+
 class UnitOfWork(Protocol):
     # Read-only to a use case (properties): an implementation may then hold its own
     # repository classes (a mutable protocol attribute would have to be of the exact type).
@@ -546,6 +611,12 @@ class UnitOfWork(Protocol):
 
     @property
     def pending_actions(self) -> PendingActions: ...
+
+    @property
+    def firms(self) -> Firms: ...
+
+    @property
+    def petrocaribe(self) -> Petrocaribe: ...
 
     @property
     def in_transaction(self) -> bool:

@@ -481,3 +481,126 @@ fund_movements = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     UniqueConstraint("fund_id", "kind", "reference", name="uq_fund_movements_reference"),
 )
+
+# --- firms and PetroCaribe (domain/firms.py, domain/petrocaribe.py, domain/loans.py) ----------
+
+# The register of firms: origin checks on goods read it (and the fraud controls are meant to).
+firms = Table(
+    "firms", metadata,
+    Column("id", Id, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("name", String(bounds.party_name_chars_max), nullable=False),
+    Column("member", String(3), nullable=False, index=True),
+    Column("registered_on", Date, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+petrocaribe_agreements = Table(
+    "petrocaribe_agreements", metadata,
+    Column("id", Id, primary_key=True),
+    Column("code", String(32), nullable=False, unique=True),
+    Column("supplier", String(3), nullable=False),
+    Column("beneficiary", String(3), nullable=False, index=True),
+    Column("signed_on", Date, nullable=False),
+    Column("reference", String(bounds.decision_reference_chars_max), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One row per cargo, written once: its bill and the split the terms in force gave it.
+petrocaribe_shipments = Table(
+    "petrocaribe_shipments", metadata,
+    Column("id", Id, primary_key=True),
+    Column("agreement_id", ForeignKey("petrocaribe_agreements.id"), nullable=False),
+    Column("cargo_id", String(64), nullable=False, unique=True),
+    Column("member", String(3), nullable=False, index=True),
+    Column("value_date", Date, nullable=False),
+    Column("barrels", String(40), nullable=False),  # decimal text, as given
+    Column("price_minor", Minor, nullable=False),  # USD cents a barrel
+    Column("bill_minor", Minor, nullable=False),
+    Column("cash_minor", Minor, nullable=False),
+    Column("financed_minor", Minor, nullable=False),
+    Column("share", String(12), nullable=False),  # decimal text
+    Column("cash_due", Date, nullable=False),
+    Column("decision_id", ForeignKey("decisions.id"), nullable=False),  # the tier table
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+petrocaribe_loans = Table(
+    "petrocaribe_loans", metadata,
+    Column("id", Id, primary_key=True),
+    Column("shipment_id", ForeignKey("petrocaribe_shipments.id"), nullable=False, unique=True),
+    Column("member", String(3), nullable=False, index=True),
+    Column("principal_minor", Minor, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("years", Integer, nullable=False),
+    Column("grace_years", Integer, nullable=False),
+    Column("rate", String(12), nullable=False),  # decimal text
+    Column("per_year", Integer, nullable=False),
+    Column("decision_id", ForeignKey("decisions.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# The schedule, fixed when the loan is made (never changed: credits are movements).
+petrocaribe_instalments = Table(
+    "petrocaribe_instalments", metadata,
+    Column("loan_id", ForeignKey("petrocaribe_loans.id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("due_date", Date, nullable=False),
+    Column("principal_minor", Minor, nullable=False),
+    Column("interest_minor", Minor, nullable=False),
+)
+
+# Every event on a member's PetroCaribe debt, each with the journal entry that booked it: a bill
+# (a shipment: its cash part and loan), money or goods received, a buy-back and its discount.
+# Append-only.
+petrocaribe_movements = Table(
+    "petrocaribe_movements", metadata,
+    Column("id", Id, primary_key=True),
+    Column("kind", String(12), nullable=False),  # bill cash_part repayment early goods buyback
+    Column("member", String(3), nullable=False, index=True),
+    Column("loan_id", ForeignKey("petrocaribe_loans.id")),  # NULL: a cash part, a buy-back
+    Column("shipment_id", ForeignKey("petrocaribe_shipments.id")),  # a bill, a cash part
+    Column("value_date", Date, nullable=False),
+    Column("amount_minor", Minor, nullable=False),  # the bill; received: cash, goods, price
+    Column("discount_minor", Minor, nullable=False),  # written off (a buy-back only)
+    Column("reference", String(bounds.text_chars_max), nullable=False),
+    Column("decision_id", ForeignKey("decisions.id")),  # a buy-back's decision
+    Column("entry_id", ForeignKey("journal_entries.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# What each movement credited to each instalment (interest, principal, interest waived).
+petrocaribe_credits = Table(
+    "petrocaribe_credits", metadata,
+    Column("movement_id", ForeignKey("petrocaribe_movements.id"), primary_key=True),
+    Column("loan_id", ForeignKey("petrocaribe_loans.id"), primary_key=True),
+    Column("number", Integer, primary_key=True),
+    Column("interest_minor", Minor, nullable=False),
+    Column("principal_minor", Minor, nullable=False),
+    Column("waived_minor", Minor, nullable=False),
+    Index("ix_petrocaribe_credits_loan", "loan_id"),
+)
+
+petrocaribe_deliveries = Table(
+    "petrocaribe_deliveries", metadata,
+    Column("id", Id, primary_key=True),
+    Column("reference", String(64), nullable=False, unique=True),
+    Column("movement_id", ForeignKey("petrocaribe_movements.id"), nullable=False),
+    # one loan repaid, or (loan_id NULL) the loans of one agreement, oldest first
+    Column("loan_id", ForeignKey("petrocaribe_loans.id")),
+    Column("agreement_id", ForeignKey("petrocaribe_agreements.id")),
+    Column("member", String(3), nullable=False, index=True),
+    Column("value_date", Date, nullable=False),
+    Column("hs_code", String(6), nullable=False),
+    Column("quantity", String(40), nullable=False),
+    Column("unit", String(8), nullable=False),
+    Column("unit_price_minor", Minor, nullable=False),
+    Column("value_minor", Minor, nullable=False),
+    Column("exporter_id", ForeignKey("firms.id"), nullable=False),
+    Column("importer", String(bounds.invoice_label_chars_max), nullable=False),
+    Column("certificate", String(bounds.text_chars_max), nullable=False),
+    Column("certificate_exporter", String(32), nullable=False),
+    Column("certificate_country", String(3), nullable=False),
+    Column("invoice_id", String(bounds.invoice_label_chars_max), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

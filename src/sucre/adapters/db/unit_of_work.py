@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine, NestedTransaction, RootTransaction
 
 from sucre.adapters.db.repositories.api_keys import SqlApiKeys
 from sucre.adapters.db.repositories.decisions import SqlDecisions
+from sucre.adapters.db.repositories.firms import SqlFirms
 from sucre.adapters.db.repositories.funds import SqlFunds
 from sucre.adapters.db.repositories.idempotency import SqlIdempotency
 from sucre.adapters.db.repositories.invoices import SqlInvoices
@@ -24,6 +25,7 @@ from sucre.adapters.db.repositories.members import SqlMembers
 from sucre.adapters.db.repositories.orders import SqlOrders
 from sucre.adapters.db.repositories.pending_actions import SqlPendingActions
 from sucre.adapters.db.repositories.periods import SqlPeriods
+from sucre.adapters.db.repositories.petrocaribe import SqlPetrocaribe
 from sucre.adapters.db.repositories.positions import SqlPositions
 from sucre.adapters.db.repositories.proposals import SqlProposals
 from sucre.adapters.db.repositories.rates import SqlRates
@@ -48,6 +50,8 @@ class SqlUnitOfWork:
     api_keys: SqlApiKeys
     idempotency: SqlIdempotency
     pending_actions: SqlPendingActions
+    firms: SqlFirms
+    petrocaribe: SqlPetrocaribe
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -98,6 +102,8 @@ class SqlUnitOfWork:
         self.api_keys = SqlApiKeys(conn)
         self.idempotency = SqlIdempotency(conn)
         self.pending_actions = SqlPendingActions(conn)
+        self.firms = SqlFirms(conn)
+        self.petrocaribe = SqlPetrocaribe(conn)
 
     def commit(self) -> None:
         invariant(bool(self._blocks) and not self._committed[-1],

@@ -26,6 +26,7 @@ from sucre.entrypoints.api.routes import (
     members,
     orders,
     periods,
+    petrocaribe,
     setoff,
     statements,
     system,
@@ -54,6 +55,9 @@ banks, cleared in XSU and settled per period.
 * **Set-off**: every role reads the recorded runs (summary and per-member-state table are
   bloc-wide; an operator's page of clearings lists only invoices of its member states) and may
   solve a stateless set-off (`POST /v1/setoff`: nothing is stored, no Idempotency-Key).
+* **PetroCaribe**: the council decides tier tables and proposes buy-backs (four eyes), the
+  chamber records agreements, shipments, deliveries in goods, repayments and firms; an
+  operator reads the loans of its authority's member states, the others all of them.
 * **Idempotency**: every POST that changes state requires `Idempotency-Key`; a retry with the
   same body gets the stored response with `Idempotency-Replayed: true`, another body gets 409.
 * **Amounts** are decimal strings (`"1000.00"`), never JSON numbers.
@@ -70,8 +74,8 @@ def create_app(engine: Engine,
                   docs_url=None, redoc_url=None, dependencies=[Depends(known_query_only)])
     app.state.engine = engine
     errors.install(app)
-    for module in (orders, periods, members, four_eyes, council, funds, statements, iso, setoff,
-                   system):
+    for module in (orders, periods, members, four_eyes, council, funds, petrocaribe, statements,
+                   iso, setoff, system):
         app.include_router(module.router)
     app.add_middleware(Gate, engine=engine, client_seconds=client_seconds)
     return app

@@ -17,10 +17,12 @@ from sucre.entrypoints.cli import (
     bloc,
     council,
     demo,
+    firms,
     funds,
     iso,
     orders,
     periods,
+    petrocaribe,
     proposals,
     setoff,
 )
@@ -38,7 +40,8 @@ def _everywhere(database: GlobalDatabaseOption = None) -> None:
     """
     global_database.set(database)
 
-for _noun in (demo, orders, periods, council, proposals, bloc, iso, api_keys, setoff, funds):
+for _noun in (demo, orders, periods, council, proposals, bloc, iso, api_keys, setoff, funds,
+              petrocaribe, firms):
     _noun.register(app)
 
 

@@ -23,7 +23,7 @@ from sucre.entrypoints.cli.console import (
     say,
 )
 from sucre.entrypoints.cli.periods import print_settlement
-from sucre.service import bloc, registry
+from sucre.service import bloc, petrocaribe, registry
 from sucre.service.demo import PEAK_SEMESTER_ORDERS, run_demo
 
 
@@ -32,11 +32,14 @@ def init(database: DatabaseOption = None,
              "--bloc/--empty",
              help="Load the bloc's membership register: its members since 2004.")] = True,
          ) -> None:
-    """Create (or migrate) the database and load the bloc's membership register."""
+    """Create (or migrate) the database and load the bloc's membership register and the
+    historic PetroCaribe tier tables (each once)."""
     with domain_errors():
         uow = console.unit_of_work(database)
         if bloc_members and registry.member_count(uow) == 0:
             bloc.load_register(uow)
+        if bloc_members:
+            petrocaribe.load_terms(uow)
         say(out, f"database ready: {uow.engine.url.render_as_string(hide_password=True)}")
 
 
@@ -80,9 +83,31 @@ def _print_demo_story(result: Any, database: Path) -> None:
         err.print(f"    fixings far from the market rate were flagged: {flags}", highlight=False)
     for example in result.invalid_examples[:5]:
         err.print(f"    e.g. refused: {example}", style="dim", highlight=False)
+    _print_petrocaribe(result.petrocaribe)
     _print_fund(result.funds)
     err.print(f"    database kept at {database} (inspect it with `sucre -d sqlite:///{database} "
               "positions --period 2026-H2`)", style="dim", highlight=False)
+
+
+def _print_petrocaribe(story: dict[str, Any]) -> None:
+    """PetroCaribe in the semester: shipments, goods repaid, the one refused, the portfolio."""
+    if not story:
+        return
+    table = Table("cargo", "member", "price", "bill", "financed", "cash", "loan",
+                  title="PetroCaribe: oil shipped at 2008, 2011 and 2015 prices (USD)",
+                  title_justify="left")
+    for s in story["shipments"]:
+        table.add_row(s["cargo_id"], s["member"], s["price"], s["bill"],
+                      f"{s['financed']} ({s['financed_share']})", s["cash"], str(s["loan"]))
+    err.print(table)
+    bloc_figures = story["portfolio"]["bloc"]
+    goods = ", ".join(f"HS {hs}: {v}" for hs, v in bloc_figures["goods_by_hs_code"].items())
+    err.print(f"    repaid in goods (rice, black beans): {goods}; outstanding "
+              f"{bloc_figures['outstanding']} of {bloc_figures['face_value']} lent",
+              highlight=False)
+    if story["refused"]:
+        err.print(f"    refused at the origin check: {story['refused']}", style="dim",
+                  highlight=False)
 
 
 def _print_fund(report: dict[str, Any]) -> None:

@@ -13,7 +13,8 @@ from rich.table import Table
 from sucre import bootstrap
 from sucre.adapters.files import csv_cell
 from sucre.domain import parameters
-from sucre.domain.four_eyes import ClosePeriod, PendingAction, action_id
+from sucre.domain.four_eyes import BuyBack, ClosePeriod, PendingAction, action_id
+from sucre.domain.money import USD, format_amount
 from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import (
     ApiKeyOption,
@@ -180,6 +181,11 @@ def _summary(action: PendingAction) -> str:
     payload = action.payload
     if isinstance(payload, ClosePeriod):
         return f"close of {payload.period}"
+    if isinstance(payload, BuyBack):
+        p = payload.payload
+        return (f"PetroCaribe buy-back of {p['member']}'s loans {p['loans']} for "
+                f"{format_amount(int(p['price_minor']), USD)} USD on {payload.effective_date} "
+                f"({payload.reference})")
     return (f"allocation of {payload.authority} from {payload.effective_date}: limit "
             f"{xsu(payload.previous.limit_minor)} -> {xsu(payload.allocation.limit_minor)} XSU "
             f"({payload.reference})")
@@ -244,6 +250,11 @@ def verify(database: DatabaseOption = None, as_json: JsonOption = False) -> None
     else:
         out.print(f"journal verified: {document['accounts']} accounts, balanced in "
                   f"{', '.join(document['currencies']) or 'no currency yet'}")
+        loans = document["loans"]
+        if loans["loans"] or loans["shipments"]:
+            out.print(f"PetroCaribe: {loans['loans']} loans re-derived from the journal, "
+                      f"USD {loans['outstanding']} outstanding, USD "
+                      f"{loans['cash_parts_unpaid']} of cash parts unpaid")
 
 
 _STATEMENT_COLUMNS = ("entry", "booking_date", "value_date", "reference", "description",

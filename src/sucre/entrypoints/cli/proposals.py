@@ -39,8 +39,10 @@ def _today() -> dt.date:
 
 def propose(
     kind: Annotated[str, typer.Argument(help="allocation, parameter, basket, suspension, "
-                                             "reinstatement, withdrawal, admission, fund or "
-                                             "project.")],
+                                             "reinstatement, withdrawal, admission, fund, "
+                                             "project, petrocaribe_terms or "
+                                             "petrocaribe_buyback (their fields as --payload "
+                                             "JSON).")],
     effective: Annotated[str, typer.Option("--effective", help="Effective date, YYYY-MM-DD.")],
     reference: Annotated[str, typer.Option(help="Reference of the council act, e.g. \"XII "
                                                 "Extraordinary Summit, 3 Feb 2025\".")],

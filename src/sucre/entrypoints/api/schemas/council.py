@@ -59,7 +59,8 @@ class ParameterIn(RequestModel):
 
 
 class DecisionOut(BaseModel):
-    recorded: Literal["allocation", "member_status", "parameter"]
+    recorded: Literal["allocation", "member_status", "parameter", "petrocaribe_buyback",
+                      "petrocaribe_terms"]
     effective_date: dt.date
     reference: str
 

@@ -22,11 +22,12 @@ class ActorOut(BaseModel):
 
 class PendingActionOut(BaseModel):
     id: int
-    kind: Literal["close_period", "limit_raise"]
+    kind: Literal["close_period", "limit_raise", "buyback"]
     state: Literal["pending", "approved"]
     payload: dict[str, Any] = Field(description="What the approval runs: for close_period the "
                                     "period and the close's options, for limit_raise the "
-                                    "allocation (minor units) and the one it raises.")
+                                    "allocation (minor units) and the one it raises, for "
+                                    "buyback the member, its loans and the price (cents).")
     proposed_by: ActorOut
     created_at: dt.datetime
     approved_by: ActorOut | None
@@ -42,13 +43,16 @@ class ApprovalOut(BaseModel):
     action: PendingActionOut
     settlement: SettlementReportOut | None = Field(
         description="close_period: the settlement report (what the close route used to answer).")
-    decision: DecisionOut | None = Field(description="limit_raise: the allocation recorded.")
+    decision: DecisionOut | None = Field(
+        description="limit_raise: the allocation recorded; buyback: the buy-back decision.")
 
     @classmethod
     def of(cls, approved: Approved) -> ApprovalOut:
         payload = approved.action.payload.as_json()
+        recorded: Literal["allocation", "petrocaribe_buyback"] = (
+            "petrocaribe_buyback" if approved.action.kind.value == "buyback" else "allocation")
         decision = None if approved.settled is not None else DecisionOut(
-            recorded="allocation", effective_date=dt.date.fromisoformat(
+            recorded=recorded, effective_date=dt.date.fromisoformat(
                 payload["effective_date"]), reference=payload["reference"])
         return cls(action=PendingActionOut.of(approved.action),
                    settlement=None if approved.settled is None

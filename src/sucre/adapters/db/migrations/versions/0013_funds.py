@@ -1,21 +1,21 @@
 """the ALBA Bank's joint funds: funds, their projects and movements
 
-Revision ID: 0014
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 17:00:00
 
 A fund and each of its projects is a council decision (``decision_id``); each movement (a
 member's pledge or contribution, a tranche to a project) is one journal entry (``entry_id``,
 kind ``fund``, no clearing period). Downgrading drops the three tables, and is refused while
-they hold a fund: revision 0011 has nowhere to keep what links a movement to its entry.
+they hold a fund: revision 0012 has nowhere to keep what links a movement to its entry.
 """
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0014'
-down_revision = '0011'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
