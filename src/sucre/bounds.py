@@ -214,3 +214,25 @@ api_retry_after_s = 2
 #: or in a URL beyond it is refused before it reaches the database (SQLite and psycopg both fail on
 #: a larger Python int).
 row_id_max = 2**63 - 1
+
+# --- food-supply planning (issue 15; owned by the food-planning engineer) ----------------------
+
+#: Offers or needs in one planning round (rows of one supplies or needs file, or of one request).
+#: With tonnes bounded by ``food_tonnes_kg_max`` and distances by ``food_distance_nm_max``, every
+#: flow and cost of the matching stays below 2^63 (10^4 * 10^10 kg * 4 * 10^4 nm = 4 * 10^18).
+food_rows_max = 10_000
+#: Kilograms of one offer or need (ten million tonnes).
+food_tonnes_kg_max = 10**10
+#: Nautical miles of one leg (twice round the Earth: a larger figure is a typo).
+food_distance_nm_max = 40_000
+#: Ports in one distances file (its names are the ports).
+food_ports_max = 1_000
+#: Vessels and aircraft of one fleet.
+food_vehicles_max = 200
+#: Loads (pickup and delivery pairs) the voyage solver routes in one round.
+food_loads_max = 2_000
+#: Seconds the voyage solver may search (the default is what ``sucre food voyages`` waits).
+food_voyage_seconds_max = 600
+food_voyage_seconds_default = 10
+#: Bad rows of one food file reported before reading stops.
+food_errors_max = 1_000

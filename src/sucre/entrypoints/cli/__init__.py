@@ -17,6 +17,7 @@ from sucre.entrypoints.cli import (
     bloc,
     council,
     demo,
+    food,
     iso,
     orders,
     periods,
@@ -37,7 +38,7 @@ def _everywhere(database: GlobalDatabaseOption = None) -> None:
     """
     global_database.set(database)
 
-for _noun in (demo, orders, periods, council, proposals, bloc, iso, api_keys, setoff):
+for _noun in (demo, orders, periods, council, proposals, bloc, iso, api_keys, setoff, food):
     _noun.register(app)
 
 
