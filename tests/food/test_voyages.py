@@ -1,0 +1,72 @@
+"""The fleet: a voyage whose cost and bound are known by hand, time windows, aircraft."""
+
+from __future__ import annotations
+
+from sucre.domain.food.matching import match
+from sucre.domain.food.voyages import Vehicle, VehicleKind, plan_voyages
+from tests.food.helpers import need, supply, table
+
+# Home H, pickup P, delivery Q: 100 + 200 + 150 nm.
+LEGS = {("H", "P"): 100, ("P", "Q"): 200, ("Q", "H"): 150}
+
+
+def ship(name: str = "S1", *, capacity_t: int = 1000, speed: int = 10,
+         daily_minor: int = 240_000, home: str = "H") -> Vehicle:
+    return Vehicle(name, VehicleKind.SHIP, capacity_t * 1000, speed, daily_minor, home)
+
+
+def test_one_load_one_ship_costs_its_hours_and_meets_its_bound() -> None:
+    # 10 + 20 + 15 hours sailing at 10 kn, 12 hours loading and 12 unloading: 69 hours at
+    # 2,400.00 a day (100.00 an hour) is 6,900.00; the round-trip bound is the same.
+    distances = table(LEGS)
+    plan = match([supply("P", 500)], [need("Q", 500)], distances)
+    routed = plan_voyages(plan, [ship()], distances, time_limit_s=1)
+    assert routed.cost_minor == 690_000
+    assert routed.lower_bound_minor == 690_000
+    assert routed.gap == 0
+    assert routed.days == 3  # 69 hours
+    [route] = routed.routes
+    assert [(s.port, s.action) for s in route.stops] == [
+        ("H", "start"), ("P", "pickup"), ("Q", "deliver"), ("H", "end")]
+    assert [s.arrival_h for s in route.stops] == [0, 10, 42, 69]
+
+
+def test_a_load_larger_than_the_ship_is_cut_and_carried_in_two_trips() -> None:
+    distances = table(LEGS)
+    plan = match([supply("P", 1500)], [need("Q", 1500)], distances)
+    routed = plan_voyages(plan, [ship()], distances, time_limit_s=1)
+    assert [x.tonnes_kg for x in routed.loads] == [1_000_000, 500_000]
+    assert routed.unserved == ()
+    assert routed.lower_bound_minor <= routed.cost_minor
+
+
+def test_a_window_no_ship_can_meet_leaves_the_load_unserved_with_the_reason() -> None:
+    # The matching allows it at 24 kn (200 nm within a day), the 5-knot ship cannot: it is at P
+    # after 20 h, loads 12 h, then needs 40 h to Q: hour 72, past the end of day 1 (hour 48).
+    distances = table(LEGS)
+    plan = match([supply("P", 10)], [need("Q", 10, by=1, critical=True)], distances,
+                 speed_kn=24)
+    assert plan.delivered_kg == 10_000
+    routed = plan_voyages(plan, [ship(speed=5)], distances, time_limit_s=1)
+    assert routed.routes == ()
+    assert [k for k, _ in routed.unserved] == [0]
+    assert "within its window" in routed.unserved[0][1]
+
+
+def test_an_aircraft_carries_a_small_critical_load_the_ship_cannot_deliver_in_time() -> None:
+    distances = table(LEGS)
+    plan = match([supply("P", 10)], [need("Q", 10, by=1, critical=True)], distances,
+                 speed_kn=24)
+    plane = Vehicle("A1", VehicleKind.AIRCRAFT, 40_000, 400, 2_400_000, "H")
+    routed = plan_voyages(plan, [ship(speed=5), plane], distances, time_limit_s=1)
+    assert [r.vehicle.name for r in routed.routes] == ["A1"]
+    assert routed.unserved == ()
+
+
+def test_an_aircraft_never_carries_a_normal_load() -> None:
+    distances = table(LEGS)
+    plan = match([supply("P", 10)], [need("Q", 10, by=1)], distances, speed_kn=24)
+    plane = Vehicle("A1", VehicleKind.AIRCRAFT, 40_000, 400, 2_400_000, "H")
+    routed = plan_voyages(plan, [ship(speed=5), plane], distances, time_limit_s=1)
+    assert routed.routes == ()
+    assert len(routed.unserved) == 1
