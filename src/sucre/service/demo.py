@@ -41,7 +41,7 @@ from sucre.domain.errors import SucreError, invariant
 from sucre.domain.members import MemberStatus
 from sucre.domain.money import CurrencyCode
 from sucre.domain.orders import OrderRequest, OrderStatus
-from sucre.service import bloc, closing, payments, registry, reports, setoff_runs
+from sucre.service import bloc, closing, food, payments, registry, reports, setoff_runs
 from sucre.service.unit_of_work import UnitOfWork
 
 REFERENCE = "DEMO data - not a real council decision"
@@ -119,6 +119,7 @@ def run_demo(uow: UnitOfWork, *, orders: int, seed: int,
     _record_rates(uow, fixings, result, progress)
     _allocate(uow, orders, result)
     registry.open_period(uow, PERIOD_START)
+    result.steps.append(food.demo_round(uow, PERIOD_START))  # its invoices join the set-off
     _barter(uow, rng, fixings, orders, result)
     requests = _orders(rng, orders, fixings)
     half = len(requests) * 3 // 5

@@ -16,13 +16,23 @@ Model, in whole hours from 00:00 of the round's first ``available_from`` day:
 * a load no vehicle can carry in its window is dropped at a penalty far above any route's cost
   and reported as unserved with the reason.
 
-The lower bound (what no plan serving the same loads can beat), in hour x daily-cost units:
-``max(LB1, LB2)``, where LB1 sums, over the served loads, the cheapest vehicle allowed for it of
-``kg x shortest_miles(pickup, delivery) x daily / (24 x speed x capacity) + 2 x port_hours x
-daily / 24`` (a vehicle's cost is at least its miles at its speed, its carried kilogram-miles are
-at most its capacity times its miles, and each load needs two stops), and LB2 is the largest, over
-served loads, of the cheapest round trip home -> pickup -> delivery -> home by a vehicle allowed
-for it (some vehicle must make it). The gap is ``(cost - bound) / cost``.
+The lower bound (what no plan serving the same loads can beat), in hour x daily-cost units, is
+``max(trip, stops_and_laden, stops + tree)``. A plan's cost is its stops (port hours) plus its
+sailing:
+
+* ``stops``: each served load's two stops at the cheapest vehicle allowed to carry it;
+* ``stops_and_laden``: a vehicle sails at least its miles at its speed and carries at most its
+  capacity over each mile, so stops and sailing cost at least, summed over loads, the cheapest
+  allowed vehicle's two stops plus ``kg x shortest_miles(pickup, delivery) x daily / (speed x
+  capacity)``;
+* ``tree``: the ships' closed routes join every port of a load only ships may carry to some
+  ship's home, so their sailing costs at least a minimum spanning tree over those ports and the
+  homes (one root), each leg at its cheapest ship;
+* ``trip``: some allowed vehicle must sail home -> pickup -> delivery -> home for each load, so
+  the plan costs at least the largest such cheapest round trip.
+
+The gap is ``(cost - bound) / cost``: the routing solver's distance from the optimum is at most
+that (the bound ignores time windows and most of the empty sailing, so it is not tight).
 """
 
 from __future__ import annotations
@@ -250,29 +260,78 @@ def _why(load: Load, vehicles: Sequence[Vehicle]) -> str:
 
 
 def _lower_bound(loads: Sequence[Load], vehicles: Sequence[Vehicle], network: _Network) -> int:
-    per_load = Fraction(0)
-    trip = 0
+    """``max(trip, stops_and_laden, stops + tree)`` in hour x daily-cost units (module
+    docstring)."""
+    stops, stops_and_laden, trip = 0, Fraction(0), 0
     for load in loads:
-        p, q = network.index[load.pickup], network.index[load.delivery]
-        best: Fraction | None = None
-        best_trip: int | None = None
-        for v, vehicle in enumerate(vehicles):
-            if not _allowed(vehicle, load):
-                continue
-            miles = int(network.shortest_nm[v][p, q])
-            stops = 2 * PORT_HOURS[vehicle.kind] * vehicle.daily_cost_minor
-            moving = Fraction(load.tonnes_kg * miles * vehicle.daily_cost_minor,
-                              vehicle.speed_kn * vehicle.capacity_kg)
-            best = min(best, moving + stops) if best is not None else moving + stops
-            h = network.shortest_h[v]
-            home = network.index[vehicle.home_port]
-            hours = int(h[home, p] + h[p, q] + h[q, home])
-            units = (hours + 2 * PORT_HOURS[vehicle.kind]) * vehicle.daily_cost_minor
-            best_trip = units if best_trip is None else min(best_trip, units)
-        invariant(best is not None and best_trip is not None, "a served load has a vehicle")
-        per_load += best or 0
-        trip = max(trip, best_trip or 0)
-    return max(int(per_load), trip)
+        allowed = [v for v, vehicle in enumerate(vehicles) if _allowed(vehicle, load)]
+        invariant(bool(allowed), "a served load has a vehicle allowed to carry it")
+        stop = [2 * PORT_HOURS[vehicles[v].kind] * vehicles[v].daily_cost_minor for v in allowed]
+        stops += min(stop)
+        stops_and_laden += min(s + _laden(load, vehicles[v], network, v)
+                               for s, v in zip(stop, allowed, strict=True))
+        trip = max(trip, min(_round_trip(load, vehicles[v], network, v) for v in allowed))
+    return max(trip, int(stops_and_laden), stops + _ship_tree(loads, vehicles, network))
+
+
+def _laden(load: Load, vehicle: Vehicle, network: _Network, v: int) -> Fraction:
+    """The load's share of a vehicle's sailing cost: its kilogram-miles at full capacity."""
+    p, q = network.index[load.pickup], network.index[load.delivery]
+    miles = int(network.shortest_nm[v][p, q])
+    return Fraction(load.tonnes_kg * miles * vehicle.daily_cost_minor,
+                    vehicle.speed_kn * vehicle.capacity_kg)
+
+
+def _round_trip(load: Load, vehicle: Vehicle, network: _Network, v: int) -> int:
+    """Home -> pickup -> delivery -> home by ``vehicle``, with its two stops."""
+    h = network.shortest_h[v]
+    home, p, q = (network.index[x] for x in (vehicle.home_port, load.pickup, load.delivery))
+    hours = int(h[home, p] + h[p, q] + h[q, home]) + 2 * PORT_HOURS[vehicle.kind]
+    return hours * vehicle.daily_cost_minor
+
+
+_TREE_OPTIONAL_PORTS_MAX = 8
+
+
+def _ship_tree(loads: Sequence[Load], vehicles: Sequence[Vehicle], network: _Network) -> int:
+    """The ships' sailing cost is at least a minimum spanning tree joining every port of a
+    ship-only load to the ships' homes (contracted into one root: a ship's closed route joins
+    its ports to its home), each leg at its cheapest ship. Ports that only aircraft-eligible
+    loads use may or may not be on a ship's route: the least tree over those choices counts
+    (Steiner points), when there are few; else no tree is counted."""
+    ships = [v for v, vehicle in enumerate(vehicles) if vehicle.kind is VehicleKind.SHIP]
+    required: set[int] = set()
+    optional: set[int] = set()
+    for load in loads:
+        ends = {network.index[load.pickup], network.index[load.delivery]}
+        only_ships = all(vehicles[v].kind is VehicleKind.SHIP
+                         for v in range(len(vehicles)) if _allowed(vehicles[v], load))
+        (required if only_ships else optional).update(ends)
+    optional -= required
+    if not required or len(optional) > _TREE_OPTIONAL_PORTS_MAX:
+        return 0
+    cost = np.min(np.stack([network.hours[v] * vehicles[v].daily_cost_minor for v in ships]),
+                  axis=0)
+    root = np.min(np.stack([cost[network.index[vehicles[v].home_port]] for v in ships]), axis=0)
+    extra = sorted(optional)
+    best: int | None = None
+    for mask in range(1 << len(extra)):
+        nodes = sorted(required) + [extra[k] for k in range(len(extra)) if mask >> k & 1]
+        weight = _prim(cost, root, nodes)
+        best = weight if best is None else min(best, weight)
+    return best or 0
+
+
+def _prim(cost: Int64Array, root: Int64Array, nodes: Sequence[int]) -> int:
+    """Weight of a minimum spanning tree on the root and ``nodes``."""
+    reach = {n: int(root[n]) for n in nodes}  # cheapest edge into the tree so far
+    total = 0
+    while reach:
+        node = min(reach, key=reach.__getitem__)
+        total += reach.pop(node)
+        reach = {other: min(edge, int(cost[node, other]), int(cost[other, node]))
+                 for other, edge in reach.items()}
+    return total
 
 
 class _Solver:
