@@ -234,5 +234,7 @@ food_loads_max = 2_000
 #: Seconds the voyage solver may search (the default is what ``sucre food voyages`` waits).
 food_voyage_seconds_max = 600
 food_voyage_seconds_default = 10
+#: Offers, needs or distance legs in one request of ``POST /v1/food/match``.
+api_food_rows_max = 1_000
 #: Bad rows of one food file reported before reading stops.
 food_errors_max = 1_000

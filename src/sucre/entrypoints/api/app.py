@@ -20,6 +20,7 @@ from sucre.entrypoints.api.deps import known_query_only
 from sucre.entrypoints.api.gate import Gate
 from sucre.entrypoints.api.routes import (
     council,
+    food,
     four_eyes,
     iso,
     orders,
@@ -64,7 +65,7 @@ def create_app(engine: Engine,
                   docs_url=None, redoc_url=None, dependencies=[Depends(known_query_only)])
     app.state.engine = engine
     errors.install(app)
-    for module in (orders, periods, four_eyes, council, statements, iso, setoff, system):
+    for module in (orders, periods, four_eyes, council, statements, iso, setoff, system, food):
         app.include_router(module.router)
     app.add_middleware(Gate, engine=engine, client_seconds=client_seconds)
     return app
