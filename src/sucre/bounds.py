@@ -217,10 +217,11 @@ row_id_max = 2**63 - 1
 
 # --- food-supply planning (issue 15; owned by the food-planning engineer) ----------------------
 
-#: Offers or needs in one planning round (rows of one supplies or needs file, or of one request).
+#: Offers or needs in one planning round (rows of one supplies or needs file). The matching
+#: weighs every (offer, need) pair of a category at once: 2,000 x 2,000 pairs are 4 * 10^6 arcs.
 #: With tonnes bounded by ``food_tonnes_kg_max`` and distances by ``food_distance_nm_max``, every
-#: flow and cost of the matching stays below 2^63 (10^4 * 10^10 kg * 4 * 10^4 nm = 4 * 10^18).
-food_rows_max = 10_000
+#: flow and cost stays below 2^63 (2 * 10^3 * 10^10 kg * 4 * 10^4 nm = 8 * 10^17).
+food_rows_max = 2_000
 #: Kilograms of one offer or need (ten million tonnes).
 food_tonnes_kg_max = 10**10
 #: Nautical miles of one leg (twice round the Earth: a larger figure is a typo).

@@ -93,21 +93,33 @@ class _Arcs:
 
 def _candidate_arcs(supplies: Sequence[Supply], needs: Sequence[Need], distances: Distances,
                     speed_kn: int) -> _Arcs:
-    by_category: dict[str, list[int]] = {}
-    for k, supply in enumerate(supplies):
-        by_category.setdefault(supply.category, []).append(k)
-    rows: list[tuple[int, int, int, int]] = []
-    for j, need in enumerate(needs):
-        for k in by_category.get(need.category, ()):
-            supply = supplies[k]
-            nm = distances.nm(supply.port, need.port)
-            if nm is None:
-                continue
-            days = sailing_days(nm, speed_kn)
-            if supply.available_from + dt.timedelta(days=days) <= need.needed_by:
-                rows.append((k, j, nm, days))
-    table = np.array(rows, dtype=np.int64).reshape(-1, 4)
+    """Every (offer, need) pair of one category that a route joins in time, category by category
+    as whole arrays (at the row bounds, up to ``food_rows_max`` squared pairs)."""
+    ports = sorted({s.port for s in supplies} | {n.port for n in needs})
+    index = {p: k for k, p in enumerate(ports)}
+    miles = np.array([[_miles(distances, a, b) for b in ports] for a in ports],
+                     dtype=np.int64).reshape(len(ports), len(ports))
+    epoch = dt.date(2000, 1, 1)
+    parts: list[Int64Array] = []
+    for category in sorted({s.category for s in supplies} & {n.category for n in needs}):
+        offers = np.array([k for k, s in enumerate(supplies) if s.category == category])
+        wanted = np.array([j for j, n in enumerate(needs) if n.category == category])
+        origin = np.array([index[supplies[k].port] for k in offers])
+        target = np.array([index[needs[j].port] for j in wanted])
+        ready = np.array([(supplies[k].available_from - epoch).days for k in offers])
+        due = np.array([(needs[j].needed_by - epoch).days for j in wanted])
+        nm = miles[origin[:, None], target[None, :]]
+        days = -(-nm // (speed_kn * _HOURS_PER_DAY))
+        ok = (nm >= 0) & (ready[:, None] + days <= due[None, :])
+        k, j = np.nonzero(ok)
+        parts.append(np.stack([offers[k], wanted[j], nm[k, j], days[k, j]], axis=1))
+    table = (np.concatenate(parts) if parts else np.zeros((0, 4))).astype(np.int64)
     return _Arcs(table[:, 0], table[:, 1], table[:, 2], table[:, 3])
+
+
+def _miles(distances: Distances, origin: str, destination: str) -> int:
+    nm = distances.nm(origin, destination)
+    return -1 if nm is None else nm
 
 
 def _max_flow(supplies: Sequence[Supply], needs: Sequence[Need], arcs: _Arcs,
