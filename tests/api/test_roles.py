@@ -56,7 +56,8 @@ class Case:
 
     @property
     def changes_state(self) -> bool:
-        return self.method == "POST" and self.path not in ("/v1/noop", "/v1/setoff", "/v1/food/match")
+        return self.method == "POST" and self.path not in ("/v1/noop", "/v1/setoff",
+                                                           "/v1/food/match")
 
 
 def everyone(status: int, *, delegate: int = 403) -> dict[str, int]:
