@@ -94,7 +94,8 @@ def test_voyages_report_cost_days_bound_and_gap(tmp_path: Path) -> None:
     assert len(carried) + len(document["unserved"]) == document["loads"]
     svg = picture.read_text(encoding="utf-8")
     assert svg.startswith("<svg") and "<script" not in svg and "http://www.w3.org" in svg
-    assert svg.count("<line") == 11 and "St George&apos;s" not in svg and "St George's" in svg
+    assert svg.count("<line") == 11 and "St George's" in svg
+    assert svg.count("<polyline") == len(document["routes"]) > 0
 
 
 def test_contracts_are_stored_once_for_set_off(db: str, tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ Where every port has a position the ports are drawn on a plain longitude/latitud
 equirectangular map of the region, coastlines left out: it needs no data from outside); where one
 lacks a position (a distances file naming its own ports) they stand on a circle. Each shipment is
 an arrow from the offer's port to the need's, its width growing with the tonnes (critical needs in
-red); a need left short is ringed. Every text is escaped.
+red); a need left short is ringed; each vehicle's route, when the voyages are planned, is a dashed
+path in its own colour. Every text is escaped; hovering shows the details (``<title>``).
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ from xml.sax.saxutils import escape
 
 from sucre.domain.food.matching import Match
 from sucre.domain.food.records import Port, PortInfo, Priority, format_tonnes
+from sucre.domain.food.voyages import VoyagePlan
 
 _WIDTH, _HEIGHT, _MARGIN = 960, 640, 70
 _CRITICAL, _NORMAL, _PORT = "#c0392b", "#2471a3", "#1b2631"
+_ROUTE_COLOURS = ("#117a65", "#7d3c98", "#b9770e", "#2e4053", "#a93226", "#1f618d")
 
 
 def _layout(ports: Mapping[Port, PortInfo]) -> dict[Port, tuple[float, float]]:
@@ -38,11 +41,14 @@ def _layout(ports: Mapping[Port, PortInfo]) -> dict[Port, tuple[float, float]]:
             for k, p in enumerate(names)}
 
 
-def plan_svg(plan: Match, ports: Mapping[Port, PortInfo], title: str) -> str:
-    """The SVG document of ``plan`` (ports that the round does not use are left out)."""
+def plan_svg(plan: Match, ports: Mapping[Port, PortInfo], title: str,
+             voyages: VoyagePlan | None = None) -> str:
+    """The SVG document of ``plan`` (ports that the round does not use are left out), with each
+    vehicle's route of ``voyages`` as a dashed path when given."""
     used = {plan.supplies[s.supply].port for s in plan.shipments} | {
         plan.needs[s.need].port for s in plan.shipments} | {
-        plan.needs[u.need].port for u in plan.unmet}
+        plan.needs[u.need].port for u in plan.unmet} | {
+        stop.port for route in (voyages.routes if voyages else ()) for stop in route.stops}
     where = _layout({p: ports[p] for p in used if p in ports})
     largest = max((s.tonnes_kg for s in plan.shipments), default=1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH}" height="{_HEIGHT}" '
@@ -64,6 +70,7 @@ def plan_svg(plan: Match, ports: Mapping[Port, PortInfo], title: str) -> str:
         parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
                      f'stroke="{colour}" stroke-opacity="0.7" stroke-width="{width:.1f}" '
                      f'marker-end="url(#arrow)"><title>{escape(label)}</title></line>')
+    parts += _routes(voyages, where)
     short = {plan.needs[u.need].port for u in plan.unmet}
     for port, (x, y) in sorted(where.items()):
         if port in short:
@@ -75,6 +82,24 @@ def plan_svg(plan: Match, ports: Mapping[Port, PortInfo], title: str) -> str:
                  'to normal needs; width: tonnes; dashed ring: a need left short</text>')
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def _routes(voyages: VoyagePlan | None, where: Mapping[Port, tuple[float, float]]) -> list[str]:
+    if voyages is None:
+        return []
+    parts = []
+    for k, route in enumerate(voyages.routes):
+        colour = _ROUTE_COLOURS[k % len(_ROUTE_COLOURS)]
+        points = " ".join(f"{where[s.port][0]:.1f},{where[s.port][1]:.1f}" for s in route.stops
+                          if s.port in where)
+        label = (f"{route.vehicle.name} ({route.vehicle.kind.value}): "
+                 + " -> ".join(s.port for s in route.stops))
+        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" '
+                     f'stroke-width="1.5" stroke-dasharray="6,4"><title>{escape(label)}</title>'
+                     '</polyline>')
+        parts.append(f'<text x="{_WIDTH - 220}" y="{24 + 16 * k}" fill="{colour}">'
+                     f'{escape(route.vehicle.name)}</text>')
+    return parts
 
 
 def _summary(plan: Match) -> str:

@@ -37,7 +37,7 @@ from sucre.domain.food.records import (
 )
 from sucre.domain.food.voyages import Vehicle, VehicleKind, VoyagePlan, plan_voyages
 from sucre.domain.members import MemberCode
-from sucre.domain.money import XSU, CurrencyCode, format_amount
+from sucre.domain.money import XSU, CurrencyCode, divide_half_even, format_amount
 from sucre.domain.setoff.runs import Invoice
 from sucre.service import setoff_runs
 from sucre.service.unit_of_work import UnitOfWork
@@ -90,7 +90,7 @@ def voyages_document(plan: VoyagePlan, matched: Match,
     for route in plan.routes:
         routes.append({
             "vehicle": route.vehicle.name, "kind": route.vehicle.kind.value,
-            "cost": format_amount(route.cost_units // 24, currency),
+            "cost": format_amount(divide_half_even(route.cost_units, 24), currency),
             "days": -(-route.end_h // 24),
             "stops": [{"port": s.port, "action": s.action,
                        "day": (plan.origin + dt.timedelta(hours=s.arrival_h)).isoformat(),

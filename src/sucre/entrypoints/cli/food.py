@@ -20,7 +20,7 @@ from sucre.adapters import food_csv, sea_routes
 from sucre.adapters.files import atomic_output, check_output
 from sucre.adapters.food_svg import plan_svg
 from sucre.domain.food.matching import PLANNING_SPEED_KN, Match, match
-from sucre.domain.food.voyages import plan_voyages
+from sucre.domain.food.voyages import VoyagePlan, plan_voyages
 from sucre.domain.money import format_amount
 from sucre.entrypoints.cli import console
 from sucre.entrypoints.cli.console import (
@@ -64,11 +64,12 @@ def _matched(supplies: Path, needs: Path, distances: Path | None, speed: int
                            speed_kn=speed)
 
 
-def _write_svg(path: Path | None, plan: Match, planning: food.Round, title: str) -> None:
+def _write_svg(path: Path | None, plan: Match, planning: food.Round, title: str,
+               voyages: VoyagePlan | None = None) -> None:
     if path is None:
         return
     with atomic_output(path, field="svg") as handle:
-        handle.write(plan_svg(plan, planning.distances.ports, title).encode("utf-8"))
+        handle.write(plan_svg(plan, planning.distances.ports, title, voyages).encode("utf-8"))
 
 
 def _print_match(document: dict[str, Any]) -> None:
@@ -126,7 +127,7 @@ def voyages_command(
                               sea_routes.air_distances(planning.distances),
                               time_limit_s=time_limit)
         document = food.voyages_document(routed, plan)
-        _write_svg(svg, plan, planning, "food matching and voyages")
+        _write_svg(svg, plan, planning, "food matching and voyages", routed)
     if as_json:
         emit_json(document)
     else:
