@@ -167,4 +167,4 @@ def demo_round(uow: UnitOfWork, start: dt.date) -> str:
             f"{len(voyages.routes)} vessels sail for {voyages.days} days at "
             f"{format_amount(voyages.cost_minor, XSU)} XSU (lower bound "
             f"{format_amount(voyages.lower_bound_minor, XSU)}, gap {float(voyages.gap):.1%}); "
-            f"{stored} invoices worth {worth} XSU stored for set-off")
+            f"{len(invoices)} invoices worth {worth} XSU ({stored} newly stored) go to set-off")
