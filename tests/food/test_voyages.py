@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from sucre.domain.food.matching import match
-from sucre.domain.food.voyages import Vehicle, VehicleKind, plan_voyages
+from sucre.domain.food.voyages import Vehicle, VehicleKind, _held_karp, plan_voyages
 from tests.food.helpers import need, supply, table
 
 # Home H, pickup P, delivery Q: 100 + 200 + 150 nm.
@@ -70,3 +73,40 @@ def test_an_aircraft_never_carries_a_normal_load() -> None:
     routed = plan_voyages(plan, [ship(speed=5), plane], distances, time_limit_s=1)
     assert routed.routes == ()
     assert len(routed.unserved) == 1
+
+
+def _tour(cost: list[list[int]]) -> int:
+    import itertools
+
+    size = len(cost)
+    if size < 2:
+        return 0
+    return min(sum(cost[a][b] for a, b in zip((0, *order), (*order, 0), strict=True))
+               for order in itertools.permutations(range(1, size)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 7).flatmap(lambda n: st.lists(
+    st.tuples(st.integers(0, 100), st.integers(0, 100)), min_size=n, max_size=n)))
+def test_the_held_karp_bound_never_exceeds_the_shortest_tour(points: list[tuple[int, int]]
+                                                             ) -> None:
+    # Manhattan distances between points: symmetric and metric, as the closure the bound gets.
+    cost = [[abs(a - c) + abs(b - d) for c, d in points] for a, b in points]
+    bound, tour = _held_karp(cost), _tour(cost)
+    assert 0 <= bound <= tour
+    if len(points) <= 3:
+        assert bound == tour  # a triangle's 1-tree is the tour itself
+
+
+def test_the_bound_counts_the_ships_closed_tour() -> None:
+    # Two loads P->Q and R->S far apart, one ship at H: laden miles are short, but any plan must
+    # sail a closed tour H -> P -> Q -> R -> S -> H (or the like), which the bound counts.
+    legs = {("H", "P"): 100, ("P", "Q"): 10, ("Q", "R"): 100, ("R", "S"): 10, ("S", "H"): 100,
+            ("H", "R"): 141, ("P", "S"): 141, ("H", "Q"): 141, ("P", "R"): 141,
+            ("Q", "S"): 141, ("H", "S"): 100}
+    distances = table(legs)
+    plan = match([supply("P", 10), supply("R", 10)], [need("Q", 10), need("S", 10)], distances)
+    routed = plan_voyages(plan, [ship()], distances, time_limit_s=1)
+    # Sailing 10 + 1 + 10 + 1 + 10 = 32 hours at best, four stops of 12 hours: 80 hours.
+    assert routed.cost_minor == 80 * 10_000
+    assert routed.lower_bound_minor == routed.cost_minor

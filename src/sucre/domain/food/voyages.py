@@ -17,7 +17,7 @@ Model, in whole hours from 00:00 of the round's first ``available_from`` day:
   and reported as unserved with the reason.
 
 The lower bound (what no plan serving the same loads can beat), in hour x daily-cost units, is
-``max(trip, stops_and_laden, stops + tree)``. A plan's cost is its stops (port hours) plus its
+``max(trip, stops_and_laden, stops + tour)``. A plan's cost is its stops (port hours) plus its
 sailing:
 
 * ``stops``: each served load's two stops at the cheapest vehicle allowed to carry it;
@@ -25,14 +25,16 @@ sailing:
   capacity over each mile, so stops and sailing cost at least, summed over loads, the cheapest
   allowed vehicle's two stops plus ``kg x shortest_miles(pickup, delivery) x daily / (speed x
   capacity)``;
-* ``tree``: the ships' closed routes join every port of a load only ships may carry to some
-  ship's home, so their sailing costs at least a minimum spanning tree over those ports and the
-  homes (one root), each leg at its cheapest ship;
+* ``tour``: the ships' closed routes all start and end at a home, so with the homes taken as one
+  point they form one closed walk through every port of a load only ships may carry; their
+  sailing costs at least the shortest tour through those ports and that point, each leg at its
+  cheapest ship (bounded from below by Held and Karp's 1-trees);
 * ``trip``: some allowed vehicle must sail home -> pickup -> delivery -> home for each load, so
   the plan costs at least the largest such cheapest round trip.
 
 The gap is ``(cost - bound) / cost``: the routing solver's distance from the optimum is at most
-that (the bound ignores time windows and most of the empty sailing, so it is not tight).
+that (the bound ignores time windows, capacities beyond the laden miles and the need to come
+back empty from several far ports, so it is not tight).
 """
 
 from __future__ import annotations
@@ -260,7 +262,7 @@ def _why(load: Load, vehicles: Sequence[Vehicle]) -> str:
 
 
 def _lower_bound(loads: Sequence[Load], vehicles: Sequence[Vehicle], network: _Network) -> int:
-    """``max(trip, stops_and_laden, stops + tree)`` in hour x daily-cost units (module
+    """``max(trip, stops_and_laden, stops + tour)`` in hour x daily-cost units (module
     docstring)."""
     stops, stops_and_laden, trip = 0, Fraction(0), 0
     for load in loads:
@@ -271,7 +273,7 @@ def _lower_bound(loads: Sequence[Load], vehicles: Sequence[Vehicle], network: _N
         stops_and_laden += min(s + _laden(load, vehicles[v], network, v)
                                for s, v in zip(stop, allowed, strict=True))
         trip = max(trip, min(_round_trip(load, vehicles[v], network, v) for v in allowed))
-    return max(trip, int(stops_and_laden), stops + _ship_tree(loads, vehicles, network))
+    return max(trip, int(stops_and_laden), stops + _ship_tour(loads, vehicles, network))
 
 
 def _laden(load: Load, vehicle: Vehicle, network: _Network, v: int) -> Fraction:
@@ -290,48 +292,81 @@ def _round_trip(load: Load, vehicle: Vehicle, network: _Network, v: int) -> int:
     return hours * vehicle.daily_cost_minor
 
 
-_TREE_OPTIONAL_PORTS_MAX = 8
-
-
-def _ship_tree(loads: Sequence[Load], vehicles: Sequence[Vehicle], network: _Network) -> int:
-    """The ships' sailing cost is at least a minimum spanning tree joining every port of a
-    ship-only load to the ships' homes (contracted into one root: a ship's closed route joins
-    its ports to its home), each leg at its cheapest ship. Ports that only aircraft-eligible
-    loads use may or may not be on a ship's route: the least tree over those choices counts
-    (Steiner points), when there are few; else no tree is counted."""
+def _ship_tour(loads: Sequence[Load], vehicles: Sequence[Vehicle], network: _Network) -> int:
+    """The ships' sailing cost is at least a shortest tour through the ships' homes (contracted
+    into one root) and every port of a load only ships may carry, each leg at its cheapest ship:
+    the ships' closed routes all pass through the root, so together they are one closed walk
+    over those ports, and in the metric closure a closed walk can be shortcut to a tour that
+    costs no more. The tour is bounded from below by Held and Karp's 1-trees (any multipliers
+    give a bound; a subgradient search looks for good ones)."""
     ships = [v for v, vehicle in enumerate(vehicles) if vehicle.kind is VehicleKind.SHIP]
-    required: set[int] = set()
-    optional: set[int] = set()
-    for load in loads:
-        ends = {network.index[load.pickup], network.index[load.delivery]}
-        only_ships = all(vehicles[v].kind is VehicleKind.SHIP
-                         for v in range(len(vehicles)) if _allowed(vehicles[v], load))
-        (required if only_ships else optional).update(ends)
-    optional -= required
-    if not required or len(optional) > _TREE_OPTIONAL_PORTS_MAX:
+    required = sorted({network.index[p] for load in loads
+                       if all(vehicles[v].kind is VehicleKind.SHIP
+                              for v in range(len(vehicles)) if _allowed(vehicles[v], load))
+                       for p in (load.pickup, load.delivery)})
+    if not required:
         return 0
-    cost = np.min(np.stack([network.hours[v] * vehicles[v].daily_cost_minor for v in ships]),
-                  axis=0)
-    root = np.min(np.stack([cost[network.index[vehicles[v].home_port]] for v in ships]), axis=0)
-    extra = sorted(optional)
-    best: int | None = None
-    for mask in range(1 << len(extra)):
-        nodes = sorted(required) + [extra[k] for k in range(len(extra)) if mask >> k & 1]
-        weight = _prim(cost, root, nodes)
-        best = weight if best is None else min(best, weight)
-    return best or 0
+    size = len(network.index)
+    metric = np.full((size + 1, size + 1), network.unreachable_h * 10**9, dtype=np.int64)
+    metric[:size, :size] = np.min(
+        np.stack([network.hours[v] * vehicles[v].daily_cost_minor for v in ships]), axis=0)
+    for v in ships:
+        home = network.index[vehicles[v].home_port]
+        metric[size, home] = metric[home, size] = 0
+    np.fill_diagonal(metric, 0)
+    closure = _floyd(metric)
+    nodes = [size, *required]
+    sub = np.minimum(closure, closure.T)[np.ix_(nodes, nodes)]
+    return _held_karp([[int(x) for x in row] for row in sub])
 
 
-def _prim(cost: Int64Array, root: Int64Array, nodes: Sequence[int]) -> int:
-    """Weight of a minimum spanning tree on the root and ``nodes``."""
-    reach = {n: int(root[n]) for n in nodes}  # cheapest edge into the tree so far
-    total = 0
+_SUBGRADIENT_STEPS = 150
+
+
+def _held_karp(cost: list[list[int]]) -> int:
+    """A lower bound on the shortest tour through every node of the symmetric ``cost``."""
+    size = len(cost)
+    if size < 3:
+        return 2 * cost[0][1] if size == 2 else 0
+    multipliers = [0] * size
+    best, scale = 0, 2.0
+    upper = 2 * sum(max(row) for row in cost)  # a loose tour length: only sizes the steps
+    for step in range(_SUBGRADIENT_STEPS):
+        weight, degrees = _one_tree(cost, multipliers)
+        value = weight - 2 * sum(multipliers)
+        best = max(best, value)
+        slack = [d - 2 for d in degrees]
+        norm = sum(s * s for s in slack)
+        if norm == 0:
+            break  # the 1-tree is a tour: the bound is the optimum
+        length = scale * max(upper - value, 1) / norm
+        multipliers = [m + round(length * s) for m, s in zip(multipliers, slack, strict=True)]
+        if step % 15 == 14:
+            scale /= 2
+    return best
+
+
+def _one_tree(cost: list[list[int]], multipliers: list[int]) -> tuple[int, list[int]]:
+    """Weight and degrees of a least 1-tree at ``multipliers``: a spanning tree of nodes 1.. plus
+    node 0's two cheapest edges (costs ``cost[i][j] + m[i] + m[j]``, exact integers)."""
+    size = len(cost)
+    def edge(i: int, j: int) -> int:
+        return cost[i][j] + multipliers[i] + multipliers[j]
+    degrees = [0] * size
+    reach = {j: (edge(1, j), 1) for j in range(2, size)}
+    weight = 0
     while reach:
-        node = min(reach, key=reach.__getitem__)
-        total += reach.pop(node)
-        reach = {other: min(edge, int(cost[node, other]), int(cost[other, node]))
-                 for other, edge in reach.items()}
-    return total
+        node = min(reach, key=lambda j: reach[j][0])
+        value, parent = reach.pop(node)
+        weight += value
+        degrees[node] += 1
+        degrees[parent] += 1
+        reach = {j: min(r, (edge(node, j), node)) for j, r in reach.items()}
+    first, second = sorted(range(1, size), key=lambda j: edge(0, j))[:2]
+    degrees[0] = 2
+    degrees[first] += 1
+    degrees[second] += 1
+    return weight + edge(0, first) + edge(0, second), degrees
 
 
 class _Solver:
