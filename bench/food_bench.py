@@ -28,6 +28,7 @@ import time
 from typing import Any
 
 from sucre.adapters import sea_routes
+from sucre.domain.food.fleet import PORT_HOURS, Vehicle, VehicleKind
 from sucre.domain.food.matching import match, sailing_days
 from sucre.domain.food.records import (
     Distances,
@@ -37,7 +38,7 @@ from sucre.domain.food.records import (
     format_tonne_miles,
     format_tonnes,
 )
-from sucre.domain.food.voyages import PORT_HOURS, Vehicle, VehicleKind, plan_voyages, split_loads
+from sucre.domain.food.voyages import plan_voyages, split_loads
 from sucre.domain.members import MemberCode
 from sucre.domain.money import divide_half_even
 

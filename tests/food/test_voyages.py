@@ -5,8 +5,10 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sucre.domain.food.fleet import Vehicle, VehicleKind
+from sucre.domain.food.lower_bound import held_karp
 from sucre.domain.food.matching import match
-from sucre.domain.food.voyages import Vehicle, VehicleKind, _held_karp, plan_voyages
+from sucre.domain.food.voyages import plan_voyages
 from tests.food.helpers import need, supply, table
 
 # Home H, pickup P, delivery Q: 100 + 200 + 150 nm.
@@ -92,7 +94,7 @@ def test_the_held_karp_bound_never_exceeds_the_shortest_tour(points: list[tuple[
                                                              ) -> None:
     # Manhattan distances between points: symmetric and metric, as the closure the bound gets.
     cost = [[abs(a - c) + abs(b - d) for c, d in points] for a, b in points]
-    bound, tour = _held_karp(cost), _tour(cost)
+    bound, tour = held_karp(cost), _tour(cost)
     assert 0 <= bound <= tour
     if len(points) <= 3:
         assert bound == tour  # a triangle's 1-tree is the tour itself

@@ -24,6 +24,7 @@ from sucre.adapters.sea_routes import ports_named
 from sucre.domain.decimal_text import parse_decimal
 from sucre.domain.errors import InvalidInput
 from sucre.domain.food.contracts import Price
+from sucre.domain.food.fleet import Vehicle, VehicleKind
 from sucre.domain.food.records import (
     NEED_COLUMNS,
     SUPPLY_COLUMNS,
@@ -37,7 +38,6 @@ from sucre.domain.food.records import (
     parse_tonnes,
     read_rows,
 )
-from sucre.domain.food.voyages import Vehicle, VehicleKind
 from sucre.domain.money import XSU, CurrencyCode, currency, parse_amount
 from sucre.domain.text import has_control_character, printable
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from sucre.adapters import food_csv, sea_routes
 from sucre.domain.food.contracts import Price, invoiced_total, shipment_invoices
+from sucre.domain.food.fleet import Vehicle, VehicleKind
 from sucre.domain.food.matching import Match, match
 from sucre.domain.food.records import (
     Category,
@@ -35,7 +36,7 @@ from sucre.domain.food.records import (
     format_tonne_miles,
     format_tonnes,
 )
-from sucre.domain.food.voyages import Vehicle, VehicleKind, VoyagePlan, plan_voyages
+from sucre.domain.food.voyages import VoyagePlan, plan_voyages
 from sucre.domain.members import MemberCode
 from sucre.domain.money import XSU, CurrencyCode, divide_half_even, format_amount
 from sucre.domain.setoff.runs import Invoice

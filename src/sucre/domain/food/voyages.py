@@ -16,33 +16,14 @@ Model, in whole hours from 00:00 of the round's first ``available_from`` day:
 * a load no vehicle can carry in its window is dropped at a penalty far above any route's cost
   and reported as unserved with the reason.
 
-The lower bound (what no plan serving the same loads can beat), in hour x daily-cost units, is
-``max(trip, stops_and_laden, stops + tour)``. A plan's cost is its stops (port hours) plus its
-sailing:
-
-* ``stops``: each served load's two stops at the cheapest vehicle allowed to carry it;
-* ``stops_and_laden``: a vehicle sails at least its miles at its speed and carries at most its
-  capacity over each mile, so stops and sailing cost at least, summed over loads, the cheapest
-  allowed vehicle's two stops plus ``kg x shortest_miles(pickup, delivery) x daily / (speed x
-  capacity)``;
-* ``tour``: the ships' closed routes all start and end at a home, so with the homes taken as one
-  point they form one closed walk through every port of a load only ships may carry; their
-  sailing costs at least the shortest tour through those ports and that point, each leg at its
-  cheapest ship (bounded from below by Held and Karp's 1-trees);
-* ``trip``: some allowed vehicle must sail home -> pickup -> delivery -> home for each load, so
-  the plan costs at least the largest such cheapest round trip.
-
-The gap is ``(cost - bound) / cost``: the routing solver's distance from the optimum is at most
-that (the bound ignores time windows, capacities beyond the laden miles and the need to come
-back empty from several far ports, so it is not tight).
+The plan reports its gap to :func:`sucre.domain.food.lower_bound.lower_bound`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -51,6 +32,8 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from sucre import bounds
 from sucre.domain.errors import InvalidInput, LimitExceeded, invariant
+from sucre.domain.food.fleet import PORT_HOURS, Load, Network, Vehicle, VehicleKind, may_carry
+from sucre.domain.food.lower_bound import lower_bound
 from sucre.domain.food.matching import Match
 from sucre.domain.food.records import Distances, Port, Priority
 from sucre.domain.money import divide_half_even
@@ -59,45 +42,6 @@ from sucre.domain.setoff.arrays import Int64Array
 _HOURS_PER_DAY = 24
 _PENALTY_UNITS = 10**15  # above any route's cost (hours x daily minor units), below int64 / loads
 _CRITICAL_FACTOR = 4  # dropping a critical load costs more than dropping a normal one
-
-
-class VehicleKind(enum.StrEnum):
-    SHIP = "ship"
-    AIRCRAFT = "aircraft"
-
-
-#: Hours at each stop, by kind: a ship loads or unloads in half a day, an aircraft in two hours.
-PORT_HOURS = {VehicleKind.SHIP: 12, VehicleKind.AIRCRAFT: 2}
-
-
-@dataclass(frozen=True, slots=True)
-class Vehicle:
-    """A vessel or aircraft of the fleet: capacity in kg, speed in knots, daily cost in minor
-    units of the plan's currency, home port."""
-
-    name: str
-    kind: VehicleKind
-    capacity_kg: int
-    speed_kn: int
-    daily_cost_minor: int
-    home_port: Port
-
-    def __post_init__(self) -> None:
-        invariant(self.capacity_kg > 0 and self.speed_kn > 0 and self.daily_cost_minor >= 0,
-                  "a vehicle carries, moves and costs")
-
-
-@dataclass(frozen=True, slots=True)
-class Load:
-    """Part of a shipment (``shipment`` indexes the match's shipments) carried by one vehicle."""
-
-    shipment: int
-    tonnes_kg: int
-    pickup: Port
-    delivery: Port
-    ready_h: int
-    due_h: int
-    critical: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,46 +120,6 @@ def split_loads(plan: Match, vehicles: Sequence[Vehicle]) -> tuple[dt.date, list
     return origin, loads
 
 
-def _allowed(vehicle: Vehicle, load: Load) -> bool:
-    if load.tonnes_kg > vehicle.capacity_kg:
-        return False
-    return vehicle.kind is VehicleKind.SHIP or load.critical
-
-
-class _Network:
-    """Hours between ports for each vehicle, shortest paths included (Floyd-Warshall)."""
-
-    def __init__(self, ports: Sequence[Port], sea: Distances, air: Distances | None,
-                 vehicles: Sequence[Vehicle], unreachable_h: int) -> None:
-        self.index = {p: k for k, p in enumerate(ports)}
-        size = len(ports)
-        self.unreachable_h = unreachable_h
-        self.hours: list[Int64Array] = []  # direct legs, per vehicle
-        self.shortest_nm: list[Int64Array] = []
-        self.shortest_h: list[Int64Array] = []  # fewest hours over legs, each rounded up
-        for vehicle in vehicles:
-            table = air if vehicle.kind is VehicleKind.AIRCRAFT and air is not None else sea
-            nm = np.full((size, size), -1, dtype=np.int64)
-            for a, pa in enumerate(ports):
-                for b, pb in enumerate(ports):
-                    miles = table.nm(pa, pb)
-                    if miles is None and table is not sea:
-                        miles = sea.nm(pa, pb)
-                    nm[a, b] = -1 if miles is None else miles
-            reach = nm >= 0
-            hours = np.where(reach, -(-np.maximum(nm, 0) // vehicle.speed_kn), unreachable_h)
-            self.hours.append(hours.astype(np.int64))
-            self.shortest_h.append(_floyd(self.hours[-1]))
-            self.shortest_nm.append(_floyd(np.where(reach, nm, 10**12)))
-
-
-def _floyd(matrix: Int64Array) -> Int64Array:
-    result = matrix.copy()
-    for k in range(result.shape[0]):
-        result = np.minimum(result, result[:, k:k + 1] + result[k:k + 1, :])
-    return result
-
-
 def plan_voyages(plan: Match, vehicles: Sequence[Vehicle], sea: Distances,
                  air: Distances | None = None, *,
                  time_limit_s: int = bounds.food_voyage_seconds_default) -> VoyagePlan:
@@ -228,12 +132,12 @@ def plan_voyages(plan: Match, vehicles: Sequence[Vehicle], sea: Distances,
     ports = sorted({v.home_port for v in vehicles} | {x.pickup for x in loads}
                    | {x.delivery for x in loads})
     horizon = max(x.due_h for x in loads) + 60 * _HOURS_PER_DAY
-    network = _Network(ports, sea, air, vehicles, horizon + 1)
+    network = Network(ports, sea, air, vehicles, horizon + 1)
     solved = _Solver(loads, vehicles, network, horizon).solve(time_limit_s)
     routes, served = solved
     unserved = tuple((k, _why(load, vehicles)) for k, load in enumerate(loads) if k not in served)
     cost = sum(r.cost_units for r in routes)
-    bound = _lower_bound([x for k, x in enumerate(loads) if k in served], vehicles, network)
+    bound = lower_bound([x for k, x in enumerate(loads) if k in served], vehicles, network)
     invariant(bound <= cost, "the lower bound does not exceed the plan's cost")
     return VoyagePlan(origin, tuple(loads), tuple(routes), unserved, cost, bound,
                       time.perf_counter() - started, time_limit_s)
@@ -255,125 +159,17 @@ def _check_fleet(vehicles: Sequence[Vehicle], sea: Distances, time_limit_s: int)
 
 
 def _why(load: Load, vehicles: Sequence[Vehicle]) -> str:
-    if not any(_allowed(v, load) for v in vehicles):
+    if not any(may_carry(v, load) for v in vehicles):
         return "no vehicle of the fleet may carry it (capacity, or aircraft for critical only)"
     return ("no vehicle can pick it up and deliver it within its window (or none was found "
             "within the time limit)")
-
-
-def _lower_bound(loads: Sequence[Load], vehicles: Sequence[Vehicle], network: _Network) -> int:
-    """``max(trip, stops_and_laden, stops + tour)`` in hour x daily-cost units (module
-    docstring)."""
-    stops, stops_and_laden, trip = 0, Fraction(0), 0
-    for load in loads:
-        allowed = [v for v, vehicle in enumerate(vehicles) if _allowed(vehicle, load)]
-        invariant(bool(allowed), "a served load has a vehicle allowed to carry it")
-        stop = [2 * PORT_HOURS[vehicles[v].kind] * vehicles[v].daily_cost_minor for v in allowed]
-        stops += min(stop)
-        stops_and_laden += min(s + _laden(load, vehicles[v], network, v)
-                               for s, v in zip(stop, allowed, strict=True))
-        trip = max(trip, min(_round_trip(load, vehicles[v], network, v) for v in allowed))
-    return max(trip, int(stops_and_laden), stops + _ship_tour(loads, vehicles, network))
-
-
-def _laden(load: Load, vehicle: Vehicle, network: _Network, v: int) -> Fraction:
-    """The load's share of a vehicle's sailing cost: its kilogram-miles at full capacity."""
-    p, q = network.index[load.pickup], network.index[load.delivery]
-    miles = int(network.shortest_nm[v][p, q])
-    return Fraction(load.tonnes_kg * miles * vehicle.daily_cost_minor,
-                    vehicle.speed_kn * vehicle.capacity_kg)
-
-
-def _round_trip(load: Load, vehicle: Vehicle, network: _Network, v: int) -> int:
-    """Home -> pickup -> delivery -> home by ``vehicle``, with its two stops."""
-    h = network.shortest_h[v]
-    home, p, q = (network.index[x] for x in (vehicle.home_port, load.pickup, load.delivery))
-    hours = int(h[home, p] + h[p, q] + h[q, home]) + 2 * PORT_HOURS[vehicle.kind]
-    return hours * vehicle.daily_cost_minor
-
-
-def _ship_tour(loads: Sequence[Load], vehicles: Sequence[Vehicle], network: _Network) -> int:
-    """The ships' sailing cost is at least a shortest tour through the ships' homes (contracted
-    into one root) and every port of a load only ships may carry, each leg at its cheapest ship:
-    the ships' closed routes all pass through the root, so together they are one closed walk
-    over those ports, and in the metric closure a closed walk can be shortcut to a tour that
-    costs no more. The tour is bounded from below by Held and Karp's 1-trees (any multipliers
-    give a bound; a subgradient search looks for good ones)."""
-    ships = [v for v, vehicle in enumerate(vehicles) if vehicle.kind is VehicleKind.SHIP]
-    required = sorted({network.index[p] for load in loads
-                       if all(vehicles[v].kind is VehicleKind.SHIP
-                              for v in range(len(vehicles)) if _allowed(vehicles[v], load))
-                       for p in (load.pickup, load.delivery)})
-    if not required:
-        return 0
-    size = len(network.index)
-    metric = np.full((size + 1, size + 1), network.unreachable_h * 10**9, dtype=np.int64)
-    metric[:size, :size] = np.min(
-        np.stack([network.hours[v] * vehicles[v].daily_cost_minor for v in ships]), axis=0)
-    for v in ships:
-        home = network.index[vehicles[v].home_port]
-        metric[size, home] = metric[home, size] = 0
-    np.fill_diagonal(metric, 0)
-    closure = _floyd(metric)
-    nodes = [size, *required]
-    sub = np.minimum(closure, closure.T)[np.ix_(nodes, nodes)]
-    return _held_karp([[int(x) for x in row] for row in sub])
-
-
-_SUBGRADIENT_STEPS = 150
-
-
-def _held_karp(cost: list[list[int]]) -> int:
-    """A lower bound on the shortest tour through every node of the symmetric ``cost``."""
-    size = len(cost)
-    if size < 3:
-        return 2 * cost[0][1] if size == 2 else 0
-    multipliers = [0] * size
-    best, scale = 0, 2.0
-    upper = 2 * sum(max(row) for row in cost)  # a loose tour length: only sizes the steps
-    for step in range(_SUBGRADIENT_STEPS):
-        weight, degrees = _one_tree(cost, multipliers)
-        value = weight - 2 * sum(multipliers)
-        best = max(best, value)
-        slack = [d - 2 for d in degrees]
-        norm = sum(s * s for s in slack)
-        if norm == 0:
-            break  # the 1-tree is a tour: the bound is the optimum
-        length = scale * max(upper - value, 1) / norm
-        multipliers = [m + round(length * s) for m, s in zip(multipliers, slack, strict=True)]
-        if step % 15 == 14:
-            scale /= 2
-    return best
-
-
-def _one_tree(cost: list[list[int]], multipliers: list[int]) -> tuple[int, list[int]]:
-    """Weight and degrees of a least 1-tree at ``multipliers``: a spanning tree of nodes 1.. plus
-    node 0's two cheapest edges (costs ``cost[i][j] + m[i] + m[j]``, exact integers)."""
-    size = len(cost)
-    def edge(i: int, j: int) -> int:
-        return cost[i][j] + multipliers[i] + multipliers[j]
-    degrees = [0] * size
-    reach = {j: (edge(1, j), 1) for j in range(2, size)}
-    weight = 0
-    while reach:
-        node = min(reach, key=lambda j: reach[j][0])
-        value, parent = reach.pop(node)
-        weight += value
-        degrees[node] += 1
-        degrees[parent] += 1
-        reach = {j: min(r, (edge(node, j), node)) for j, r in reach.items()}
-    first, second = sorted(range(1, size), key=lambda j: edge(0, j))[:2]
-    degrees[0] = 2
-    degrees[first] += 1
-    degrees[second] += 1
-    return weight + edge(0, first) + edge(0, second), degrees
 
 
 class _Solver:
     """The OR-Tools routing model of one round: node k < V is vehicle k's home; then a pickup
     and a delivery node per load."""
 
-    def __init__(self, loads: Sequence[Load], vehicles: Sequence[Vehicle], network: _Network,
+    def __init__(self, loads: Sequence[Load], vehicles: Sequence[Vehicle], network: Network,
                  horizon: int) -> None:
         self.loads, self.vehicles, self.network, self.horizon = loads, vehicles, network, horizon
         count = len(vehicles)
@@ -444,7 +240,7 @@ class _Solver:
             time_dim.CumulVar(delivery).SetMax(min(load.due_h, self.horizon))
             # RoutingModel.SetAllowedVehiclesForIndex's Python binding refuses every list
             # (ortools 9.15): the vehicle variable's domain says the same.
-            barred = [v for v, vehicle in enumerate(self.vehicles) if not _allowed(vehicle, load)]
+            barred = [v for v, vehicle in enumerate(self.vehicles) if not may_carry(vehicle, load)]
             if barred:
                 model.VehicleVar(pickup).RemoveValues(barred)
                 model.VehicleVar(delivery).RemoveValues(barred)
@@ -484,9 +280,3 @@ class _Solver:
             routes.append(Route(vehicle, tuple(stops), int(cost)))
         return routes, served
 
-
-def vehicles_by_name(vehicles: Sequence[Vehicle]) -> Mapping[str, Vehicle]:
-    names = {v.name: v for v in vehicles}
-    if len(names) != len(vehicles):
-        raise InvalidInput("vehicle names must be unique", field="name")
-    return names
