@@ -237,5 +237,8 @@ food_voyage_seconds_max = 600
 food_voyage_seconds_default = 10
 #: Offers, needs or distance legs in one request of ``POST /v1/food/match``.
 api_food_rows_max = 1_000
+#: Ports up to which a voyage plan's lower bound counts the ships' tour and the capacity
+#: circulation (cubic in the ports, in exact arithmetic); past it only the per-load terms count.
+food_lower_bound_ports_max = 60
 #: Bad rows of one food file reported before reading stops.
 food_errors_max = 1_000

@@ -112,3 +112,15 @@ def test_the_bound_counts_the_ships_closed_tour() -> None:
     # Sailing 10 + 1 + 10 + 1 + 10 = 32 hours at best, four stops of 12 hours: 80 hours.
     assert routed.cost_minor == 80 * 10_000
     assert routed.lower_bound_minor == routed.cost_minor
+
+
+def test_the_bound_counts_the_empty_return_of_capacity() -> None:
+    # 3,000 t from P to Q (100 nm) on one 1,000-t ship at home in P: three round trips of 10 h
+    # laden, 10 h back empty and 24 h of stops: 132 hours. Only the capacity circulation sees
+    # the empty returns: 3 x (10 + 10) sailing + 6 x 12 in port.
+    distances = table({("P", "Q"): 100})
+    plan = match([supply("P", 3000)], [need("Q", 3000)], distances)
+    routed = plan_voyages(plan, [ship(home="P")], distances, time_limit_s=1)
+    assert len(routed.loads) == 3 and routed.unserved == ()
+    assert routed.cost_minor == 132 * 10_000
+    assert routed.lower_bound_minor == routed.cost_minor

@@ -1,7 +1,7 @@
 """The lower bound of a voyage plan: what no plan carrying the same loads can cost less than.
 
-In hour x daily-cost units, the bound is ``max(trip, stops_and_laden, stops + tour)``. A plan's
-cost is its stops (port hours) plus its sailing:
+In hour x daily-cost units, the bound is ``max(trip, stops_and_laden, stops + max(tour,
+circulation))``. A plan's cost is its stops (port hours) plus its sailing:
 
 * ``stops``: each served load's two stops at the cheapest vehicle allowed to carry it;
 * ``stops_and_laden``: a vehicle sails at least its miles at its speed and carries at most its
@@ -12,6 +12,13 @@ cost is its stops (port hours) plus its sailing:
   point they form one closed walk through every port of a load only ships may carry; their
   sailing costs at least the shortest tour through those ports and that point, each leg at its
   cheapest ship (bounded from below by Held and Karp's 1-trees);
+* ``circulation``: count each vehicle's capacity as a flow along its legs, at the cheapest cost
+  per kilogram of capacity of any vehicle on that leg. The vehicles' routes are closed, so that
+  flow is a circulation; it carries every load, so it is at least the loads' flow on every leg.
+  The cheapest such circulation carries each load by its cheapest path and brings the capacity
+  that ends up at net importing ports back to net exporting ones by a minimum-cost flow:
+  ``sum(kg x cheapest path) + cost of the empty return`` (the return in whole tonnes, rounded in
+  the bound's favour: supplies down, costs down);
 * ``trip``: some allowed vehicle must sail home -> pickup -> delivery -> home for each load, so
   the plan costs at least the largest such cheapest round trip.
 
@@ -26,7 +33,9 @@ from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
+from ortools.graph.python import min_cost_flow
 
+from sucre import bounds
 from sucre.domain.errors import invariant
 from sucre.domain.food.fleet import (
     PORT_HOURS,
@@ -37,6 +46,9 @@ from sucre.domain.food.fleet import (
     floyd,
     may_carry,
 )
+from sucre.domain.food.records import KG_PER_TONNE
+
+_INT64_SAFE = 2**62
 
 
 def lower_bound(loads: Sequence[Load], vehicles: Sequence[Vehicle], network: Network) -> int:
@@ -51,7 +63,9 @@ def lower_bound(loads: Sequence[Load], vehicles: Sequence[Vehicle], network: Net
         stops_and_laden += min(s + _laden(load, vehicles[v], network, v)
                                for s, v in zip(stop, allowed, strict=True))
         trip = max(trip, min(_round_trip(load, vehicles[v], network, v) for v in allowed))
-    return max(trip, int(stops_and_laden), stops + _ship_tour(loads, vehicles, network))
+    sailing = max(_ship_tour(loads, vehicles, network),
+                  _capacity_circulation(loads, vehicles, network))
+    return max(trip, int(stops_and_laden), stops + sailing)
 
 
 def _laden(load: Load, vehicle: Vehicle, network: Network, v: int) -> Fraction:
@@ -82,9 +96,9 @@ def _ship_tour(loads: Sequence[Load], vehicles: Sequence[Vehicle], network: Netw
                        if all(vehicles[v].kind is VehicleKind.SHIP
                               for v in range(len(vehicles)) if may_carry(vehicles[v], load))
                        for p in (load.pickup, load.delivery)})
-    if not required:
-        return 0
     size = len(network.index)
+    if not required or size > bounds.food_lower_bound_ports_max:
+        return 0
     metric = np.full((size + 1, size + 1), network.unreachable_h * 10**9, dtype=np.int64)
     metric[:size, :size] = np.min(
         np.stack([network.hours[v] * vehicles[v].daily_cost_minor for v in ships]), axis=0)
@@ -145,3 +159,72 @@ def _one_tree(cost: list[list[int]], multipliers: list[int]) -> tuple[int, list[
     degrees[first] += 1
     degrees[second] += 1
     return weight + edge(0, first) + edge(0, second), degrees
+
+
+def _ratio_closure(vehicles: Sequence[Vehicle], network: Network) -> list[list[Fraction | None]]:
+    """Cheapest cost per kilogram of capacity between ports (``None``: no route), over any
+    vehicle, closed under shortest paths."""
+    size = len(network.index)
+    table: list[list[Fraction | None]] = [[None] * size for _ in range(size)]
+    for a in range(size):
+        table[a][a] = Fraction(0)
+        for b in range(size):
+            for v, vehicle in enumerate(vehicles):
+                hours = int(network.hours[v][a, b])
+                if a == b or hours >= network.unreachable_h:
+                    continue
+                ratio = Fraction(hours * vehicle.daily_cost_minor, vehicle.capacity_kg)
+                known = table[a][b]
+                table[a][b] = ratio if known is None else min(known, ratio)
+    for k in range(size):
+        for a in range(size):
+            for b in range(size):
+                via_a, via_b, known = table[a][k], table[k][b], table[a][b]
+                if via_a is not None and via_b is not None and (
+                        known is None or via_a + via_b < known):
+                    table[a][b] = via_a + via_b
+    return table
+
+
+def _capacity_circulation(loads: Sequence[Load], vehicles: Sequence[Vehicle],
+                          network: Network) -> int:
+    """Laden cheapest paths plus the empty return of capacity (module docstring)."""
+    if len(network.index) > bounds.food_lower_bound_ports_max:
+        return 0
+    ratio = _ratio_closure(vehicles, network)
+    laden = Fraction(0)
+    arriving = [0] * len(network.index)  # kg delivered minus kg picked up, per port
+    for load in loads:
+        p, q = network.index[load.pickup], network.index[load.delivery]
+        path = ratio[p][q]
+        invariant(path is not None, "a served load's ports are joined")
+        laden += load.tonnes_kg * (path or 0)
+        arriving[q] += load.tonnes_kg
+        arriving[p] -= load.tonnes_kg
+    return int(laden) + _empty_return(arriving, ratio)
+
+
+def _empty_return(arriving: Sequence[int], ratio: Sequence[Sequence[Fraction | None]]) -> int:
+    """Least cost of taking the capacity left at net importing ports back to net exporting
+    ones, in whole tonnes (supplies rounded down, costs per tonne rounded down: a lower bound);
+    0 when the sums would not fit the solver's integers."""
+    sources = [p for p, kg in enumerate(arriving) if kg >= KG_PER_TONNE]
+    sinks = [p for p, kg in enumerate(arriving) if kg < 0]
+    supply = {p: arriving[p] // KG_PER_TONNE for p in sources}
+    total = sum(supply.values())
+    arcs = [(a, b, int((ratio[a][b] or 0) * KG_PER_TONNE)) for a in sources for b in sinks
+            if ratio[a][b] is not None]
+    if not total or not arcs or max(c for _, _, c in arcs) * total >= _INT64_SAFE:
+        return 0
+    solver = min_cost_flow.SimpleMinCostFlow()
+    sink = len(arriving)
+    for a, b, cost in arcs:
+        solver.add_arc_with_capacity_and_unit_cost(a, b, total, cost)
+    for b in sinks:
+        solver.add_arc_with_capacity_and_unit_cost(b, sink, -(arriving[b] // KG_PER_TONNE), 0)
+    for a, tonnes in supply.items():
+        solver.set_node_supply(a, tonnes)
+    solver.set_node_supply(sink, -total)
+    if solver.solve() != solver.OPTIMAL:
+        return 0
+    return int(solver.optimal_cost())
