@@ -90,8 +90,10 @@ def _print_match(document: dict[str, Any]) -> None:
 def match_command(supplies: SuppliesArg, needs: NeedsArg, distances: DistancesOption = None,
                   speed: SpeedOption = PLANNING_SPEED_KN, svg: SvgOption = None,
                   as_json: JsonOption = False) -> None:
-    """Match offers to needs: the most tonnes to critical needs, then the most tonnes, then
-    the fewest tonne-nautical-miles (exact network flows)."""
+    """Match offers to needs: critical first, then tonnes, then fewest tonne-miles.
+
+    Exact network flows (OR-Tools). Needs not fully served are listed with the reason.
+    """
     with domain_errors():
         if svg is not None:
             check_output(svg, field="svg")
@@ -116,8 +118,11 @@ def voyages_command(
         help="Seconds the routing solver searches.")] = bounds.food_voyage_seconds_default,
     svg: SvgOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Route the fleet over the matching: pickups and deliveries, capacities and time windows;
-    reports the cost, the days, a lower bound and the gap to it."""
+    """Route the fleet over the matching: cost, days, lower bound and gap.
+
+    OR-Tools routing with pickups and deliveries, capacities and time windows; aircraft carry
+    only small critical loads.
+    """
     with domain_errors():
         if svg is not None:
             check_output(svg, field="svg")
@@ -156,8 +161,11 @@ def contracts_command(
     distances: DistancesOption = None, speed: SpeedOption = PLANNING_SPEED_KN,
     database: DatabaseOption = None, as_json: JsonOption = False,
 ) -> None:
-    """Store one invoice per cross-border shipment (importer's trader owes exporter's) at the
-    agreed prices, with the traders' other invoices: the next set-off run includes them."""
+    """Store the shipments' invoices at the agreed prices, for set-off.
+
+    One invoice per cross-border shipment (the importer's trader owes the exporter's), stored
+    with the traders' other invoices: the next set-off run includes them.
+    """
     with domain_errors():
         agreed = food_csv.read_prices(prices)
         _, plan = _matched(supplies, needs, distances, speed)
