@@ -71,3 +71,17 @@ def test_a_leg_given_twice_is_refused(tmp_path: Path) -> None:
     path.write_text("from_port,to_port,nautical_miles\nA,B,3\nA,B,4\n", encoding="utf-8")
     with pytest.raises(InvalidInput, match="given twice"):
         food_csv.read_distances(path)
+
+
+def test_only_the_bloc_s_member_states_may_plan(tmp_path: Path) -> None:
+    path = tmp_path / "legs.csv"
+    path.write_text("from_port,to_port,nautical_miles\nVeracruz,Havana,900\n", encoding="utf-8")
+    table = food_csv.read_distances(path)
+    offers = tmp_path / "offers.csv"
+    offers.write_text("member,port,category,tonnes,available_from\n"
+                      "MEX,Veracruz,maize,10,2026-07-01\nVEN,Veracruz,maize,10,2026-07-01\n",
+                      encoding="utf-8")
+    with pytest.raises(BadRows) as error:
+        food_csv.read_supplies(offers, table)
+    [(line, field, reason)] = error.value.errors
+    assert (line, field) == (2, "member") and "MEX is not a member state" in reason

@@ -6,7 +6,8 @@ with its line and field (:class:`~sucre.domain.errors.BadRows`), and nothing is 
 - supplies ``member,port,category,tonnes,available_from``
 - needs ``member,port,category,tonnes,needed_by,priority``
 - distances ``from_port,to_port,nautical_miles`` (whole miles; a pair holds both ways unless
-  both directions are given; its port names are then the round's ports)
+  both directions are given; its port names are then the round's ports, serving any of the
+  bloc's member states)
 - vessels ``name,kind,capacity_tonnes,speed_knots,daily_cost,home_port`` (kind ``ship`` or
   ``aircraft``; daily cost in the plan's currency, XSU by default)
 - prices ``category,price_per_tonne,currency,hs_code`` (the agreed price of each category)
@@ -20,7 +21,7 @@ from typing import TypeVar
 
 from sucre import bounds
 from sucre.adapters.files import CsvInput, open_input
-from sucre.adapters.sea_routes import ports_named
+from sucre.adapters.sea_routes import bloc_members, ports_named
 from sucre.domain.decimal_text import parse_decimal
 from sucre.domain.errors import InvalidInput
 from sucre.domain.food.contracts import Price
@@ -119,7 +120,7 @@ def read_distances(path: Path) -> Distances:
                                "given twice", field="file")
         seen[origin, destination] = nm
     names = dict.fromkeys(p for o, d, _ in legs for p in (o, d))
-    return Distances(ports_named(names), seen)
+    return Distances(ports_named(names), seen, bloc_members())
 
 
 def read_vessels(path: Path, distances: Distances, *, plan_currency: CurrencyCode = XSU

@@ -25,7 +25,7 @@ from typing import Any
 from sucre import bounds
 from sucre.domain.errors import InvalidInput
 from sucre.domain.food.records import Distances, Port, PortInfo
-from sucre.domain.members import member_code
+from sucre.domain.members import MemberCode, member_code
 
 PORTS = "ports.json"
 EARTH_RADIUS_NM = 3440.065
@@ -39,6 +39,12 @@ def builtin_ports() -> Mapping[Port, PortInfo]:
     return {p["name"]: PortInfo(p["name"], tuple(member_code(m) for m in p["members"]),
                                 float(p["latitude"]), float(p["longitude"]))
             for p in document["ports"]}
+
+
+@functools.cache
+def bloc_members() -> frozenset[MemberCode]:
+    """The member states the shipped ports serve: the bloc's."""
+    return frozenset(m for info in builtin_ports().values() for m in info.members)
 
 
 @functools.cache
@@ -68,7 +74,7 @@ def sea_distances(ports: Mapping[Port, PortInfo] | None = None) -> Distances:
                 floor = air_nm(ports[origin], ports[destination]) or 0
                 legs[origin, destination] = min(max(_sea_nm(a, b), floor),
                                                  bounds.food_distance_nm_max)
-    return Distances(ports, legs)
+    return Distances(ports, legs, bloc_members())
 
 
 def air_nm(origin: PortInfo, destination: PortInfo) -> int | None:
@@ -92,7 +98,7 @@ def air_distances(distances: Distances) -> Distances:
             nm = air_nm(ports[origin], ports[destination])
             if nm is not None:
                 legs[origin, destination] = nm
-    return Distances(ports, legs)
+    return Distances(ports, legs, distances.members)
 
 
 def ports_named(names: Iterable[str]) -> dict[Port, PortInfo]:

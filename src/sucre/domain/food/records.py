@@ -122,14 +122,17 @@ class Distances:
 
     A pair given in one direction holds both ways; a pair given in both directions keeps each
     (currents and canals make some routes asymmetric). ``ports`` are the ports this table knows:
-    every offer and need must name one.
+    every offer and need must name one; ``members`` are the member states a round over them may
+    name (empty: any ISO 3166 country).
     """
 
-    def __init__(self, ports: Mapping[Port, PortInfo], legs: Mapping[tuple[Port, Port], int]):
+    def __init__(self, ports: Mapping[Port, PortInfo], legs: Mapping[tuple[Port, Port], int],
+                 members: Iterable[MemberCode] = ()):
         if len(ports) > bounds.food_ports_max:
             raise LimitExceeded(f"{len(ports)} ports exceed the maximum of "
                                 f"{bounds.food_ports_max}", field="ports")
         self.ports = dict(ports)
+        self.members = frozenset(members)
         table: dict[tuple[Port, Port], int] = {}
         for (origin, destination), nm in legs.items():
             invariant(origin in self.ports and destination in self.ports,
@@ -147,6 +150,16 @@ class Distances:
 
     def legs(self) -> Iterable[tuple[Port, Port, int]]:
         return ((a, b, nm) for (a, b), nm in self._table.items())
+
+
+def require_member(distances: Distances, text: str) -> MemberCode:
+    """An ISO 3166 alpha-3 code of a member state the round may name."""
+    member = member_code(text, field="member")
+    if distances.members and member not in distances.members:
+        raise InvalidInput(f"{member} is not a member state of the bloc (members: "
+                           f"{', '.join(sorted(distances.members))})", field="member",
+                           reason_code="BE09")
+    return member
 
 
 def require_port(distances: Distances, port: str, member: MemberCode, *, field: str) -> Port:
@@ -198,7 +211,7 @@ def parse_priority(text: str, *, field: str = "priority") -> Priority:
 
 def parse_supply(row: Mapping[str, str], distances: Distances, *, line: int = 0) -> Supply:
     """An offer from its columns (:data:`SUPPLY_COLUMNS`), every field checked."""
-    member = member_code(row["member"], field="member")
+    member = require_member(distances, row["member"])
     return Supply(member, require_port(distances, row["port"].strip(), member, field="port"),
                   parse_category(row["category"]), parse_tonnes(row["tonnes"]),
                   parse_day(row["available_from"], field="available_from"), line)
@@ -206,7 +219,7 @@ def parse_supply(row: Mapping[str, str], distances: Distances, *, line: int = 0)
 
 def parse_need(row: Mapping[str, str], distances: Distances, *, line: int = 0) -> Need:
     """A need from its columns (:data:`NEED_COLUMNS`), every field checked."""
-    member = member_code(row["member"], field="member")
+    member = require_member(distances, row["member"])
     return Need(member, require_port(distances, row["port"].strip(), member, field="port"),
                 parse_category(row["category"]), parse_tonnes(row["tonnes"]),
                 parse_day(row["needed_by"], field="needed_by"), parse_priority(row["priority"]),

@@ -85,7 +85,7 @@ class FoodMatchIn(RequestModel):
                                    "itself or is given twice", field="distances")
             legs[leg.from_port, leg.to_port] = leg.nautical_miles
         names = dict.fromkeys(p for pair in legs for p in pair)
-        return Distances(sea_routes.ports_named(names), legs)
+        return Distances(sea_routes.ports_named(names), legs, sea_routes.bloc_members())
 
     def to_round(self, distances: Distances) -> tuple[list[Supply], list[Need]]:
         """Every row checked by the domain; a bad one is named ``supplies[k]``/``needs[k]``
