@@ -96,9 +96,7 @@ def voyages_document(plan: VoyagePlan, matched: Match,
             "stops": [{"port": s.port, "action": s.action,
                        "day": (plan.origin + dt.timedelta(hours=s.arrival_h)).isoformat(),
                        "hour": s.arrival_h,
-                       **({} if s.load is None else {
-                           "load": s.load + 1,
-                           "tonnes": format_tonnes(plan.loads[s.load].tonnes_kg)})}
+                       **({} if s.load is None else _cargo(plan, matched, s.load))}
                       for s in route.stops]})
     unserved = [{"load": k + 1, "from_port": plan.loads[k].pickup,
                  "to_port": plan.loads[k].delivery,
@@ -110,6 +108,14 @@ def voyages_document(plan: VoyagePlan, matched: Match,
             "days": plan.days, "lower_bound": format_amount(plan.lower_bound_minor, currency),
             "gap": f"{float(plan.gap):.4f}", "seconds": round(plan.seconds, 3),
             "time_limit_s": plan.time_limit_s, "routes": routes, "unserved": unserved}
+
+
+def _cargo(plan: VoyagePlan, matched: Match, load: int) -> dict[str, str | int]:
+    shipment = matched.shipments[plan.loads[load].shipment]
+    supply, need = matched.supplies[shipment.supply], matched.needs[shipment.need]
+    return {"load": load + 1, "tonnes": format_tonnes(plan.loads[load].tonnes_kg),
+            "category": supply.category, "from_member": supply.member,
+            "to_member": need.member, "priority": need.priority.value}
 
 
 def store_contracts(uow: UnitOfWork, plan: Match, prices: Mapping[Category, Price],
