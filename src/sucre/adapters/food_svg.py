@@ -1,7 +1,8 @@
 """The plan as a picture: one self-contained SVG file (no script, no font or tile from the web).
 
 Where every port has a position the ports are drawn on a plain longitude/latitude grid (an
-equirectangular map of the region, coastlines left out: it needs no data from outside); where one
+equirectangular map of the region, each axis stretched at most twice the other, coastlines left
+out: it needs no data from outside); where one
 lacks a position (a distances file naming its own ports) they stand on a circle. Each shipment is
 an arrow from the offer's port to the need's, its width growing with the tonnes (critical needs in
 red); a need left short is ringed; each vehicle's route, when the voyages are planned, is a dashed
@@ -31,9 +32,13 @@ def _layout(ports: Mapping[Port, PortInfo]) -> dict[Port, tuple[float, float]]:
         lons = [float(ports[p].longitude or 0) for p in names]
         span_lon = max(max(lons) - min(lons), 1.0)
         span_lat = max(max(lats) - min(lats), 1.0)
-        scale = min((_WIDTH - 2 * _MARGIN) / span_lon, (_HEIGHT - 2 * _MARGIN) / span_lat)
+        # Each axis fills its side, stretched at most twice the other: the Eastern Caribbean's
+        # ports, a degree apart, stay legible beside Arica, forty degrees south.
+        along = (_WIDTH - 2 * _MARGIN) / span_lon
+        up = (_HEIGHT - 2 * _MARGIN) / span_lat
+        along, up = min(along, 2 * up), min(up, 2 * along)
         west, south = min(lons), min(lats)
-        return {p: (_MARGIN + (lon - west) * scale, _HEIGHT - _MARGIN - (lat - south) * scale)
+        return {p: (_MARGIN + (lon - west) * along, _HEIGHT - _MARGIN - (lat - south) * up)
                 for p, lat, lon in zip(names, lats, lons, strict=True)}
     radius = min(_WIDTH, _HEIGHT) / 2 - _MARGIN
     return {p: (_WIDTH / 2 + radius * math.cos(2 * math.pi * k / max(len(names), 1)),
