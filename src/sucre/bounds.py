@@ -230,8 +230,9 @@ food_distance_nm_max = 40_000
 food_ports_max = 1_000
 #: Vessels and aircraft of one fleet.
 food_vehicles_max = 200
-#: Loads (pickup and delivery pairs) the voyage solver routes in one round.
-food_loads_max = 2_000
+#: Loads (pickup and delivery pairs) the voyage solver routes in one round: its matrices hold
+#: (2 x loads + vehicles)^2 hours per kind of vehicle, 4 * 10^6 entries at this bound.
+food_loads_max = 1_000
 #: Seconds the voyage solver may search (the default is what ``sucre food voyages`` waits).
 food_voyage_seconds_max = 600
 food_voyage_seconds_default = 10

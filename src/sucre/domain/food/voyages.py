@@ -134,8 +134,9 @@ def plan_voyages(plan: Match, vehicles: Sequence[Vehicle], sea: Distances,
     horizon = max(x.due_h for x in loads) + 60 * _HOURS_PER_DAY
     network = Network(ports, sea, air, vehicles, horizon + 1)
     solved = _Solver(loads, vehicles, network, horizon).solve(time_limit_s)
-    routes, served = solved
-    unserved = tuple((k, _why(load, vehicles)) for k, load in enumerate(loads) if k not in served)
+    routes, served = solved or ([], set())
+    unserved = tuple((k, _why(load, vehicles, found=solved is not None))
+                     for k, load in enumerate(loads) if k not in served)
     cost = sum(r.cost_units for r in routes)
     bound = lower_bound([x for k, x in enumerate(loads) if k in served], vehicles, network)
     invariant(bound <= cost, "the lower bound does not exceed the plan's cost")
@@ -158,9 +159,11 @@ def _check_fleet(vehicles: Sequence[Vehicle], sea: Distances, time_limit_s: int)
                                f"{vehicle.home_port!r}", field="home_port")
 
 
-def _why(load: Load, vehicles: Sequence[Vehicle]) -> str:
+def _why(load: Load, vehicles: Sequence[Vehicle], *, found: bool) -> str:
     if not any(may_carry(v, load) for v in vehicles):
         return "no vehicle of the fleet may carry it (capacity, or aircraft for critical only)"
+    if not found:
+        return "no plan found within the time limit: give the solver more time"
     return ("no vehicle can pick it up and deliver it within its window (or none was found "
             "within the time limit)")
 
@@ -206,7 +209,7 @@ class _Solver:
             self.model.SetArcCostEvaluatorOfVehicle(costs[*key, vehicle.daily_cost_minor], v)
         return indices
 
-    def solve(self, time_limit_s: int) -> tuple[list[Route], set[int]]:
+    def solve(self, time_limit_s: int) -> tuple[list[Route], set[int]] | None:
         model = self.model
         transits = self._transits()
         model.AddDimensionWithVehicleTransits(transits, self.horizon, self.horizon, False, "time")
@@ -225,7 +228,8 @@ class _Solver:
             routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH)
         parameters.time_limit.seconds = time_limit_s
         solution = model.SolveWithParameters(parameters)
-        invariant(solution is not None, "dropping every load is always a solution")
+        if solution is None:  # no first solution within the time limit (a very large round)
+            return None
         return self._routes(solution, time_dim)
 
     def _pairs(self, time_dim: pywrapcp.RoutingDimension) -> None:
