@@ -13,7 +13,7 @@ from scipy.optimize import linprog
 
 from sucre.domain.errors import InvalidAmount
 from sucre.domain.food.matching import match, sailing_days
-from sucre.domain.food.records import format_tonnes, parse_tonnes
+from sucre.domain.food.records import Distances, PortInfo, format_tonnes, parse_tonnes
 from tests.food.helpers import need, supply, table
 
 
@@ -104,7 +104,7 @@ def _lp_optimum(sup: list[int], dem: list[int], critical: list[bool],
     return c_star, d_star, third.fun
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_the_matching_agrees_with_a_linear_program(data: st.DataObject) -> None:
     s = data.draw(st.integers(1, 4))
@@ -112,20 +112,21 @@ def test_the_matching_agrees_with_a_linear_program(data: st.DataObject) -> None:
     sup = data.draw(st.lists(st.integers(1, 50), min_size=s, max_size=s))
     dem = data.draw(st.lists(st.integers(1, 50), min_size=n, max_size=n))
     critical = data.draw(st.lists(st.booleans(), min_size=n, max_size=n))
-    miles = data.draw(st.lists(st.integers(-1, 30), min_size=s * n, max_size=s * n))
-    cost = np.array(miles).reshape(s, n)
-    legs = {(f"S{i}", f"N{j}"): int(cost[i, j]) for i in range(s) for j in range(n)
-            if cost[i, j] >= 0}
-    distances = table(legs) if legs else table({("S0", "N0"): 1})
-    supplies = [supply(f"S{i}", sup[i]) for i in range(s)]
-    needs = [need(f"N{j}", dem[j], critical=critical[j]) for j in range(n)]
-    if not legs:
-        cost = np.full((s, n), -1)
-        distances = table({("Z", "W"): 1, **{(f"S{i}", "W"): 1 for i in range(s)},
-                           **{("Z", f"N{j}"): 1 for j in range(n)}})
-    plan = match(supplies, needs, distances, speed_kn=12)
+    ready = data.draw(st.lists(st.integers(0, 5), min_size=s, max_size=s))
+    due = data.draw(st.lists(st.integers(0, 8), min_size=n, max_size=n))
+    miles = np.array(data.draw(st.lists(st.integers(-1, 1500), min_size=s * n,
+                                        max_size=s * n))).reshape(s, n)
+    legs = {(f"S{i}", f"N{j}"): int(miles[i, j]) for i in range(s) for j in range(n)
+            if miles[i, j] >= 0}
+    ports = {p: PortInfo(p) for p in [*(f"S{i}" for i in range(s)), *(f"N{j}" for j in range(n))]}
+    # At 12 knots a day is 288 nm: an arc exists where a route joins and the cargo arrives in time.
+    usable = np.array([[miles[i, j] >= 0 and ready[i] + -(-miles[i, j] // 288) <= due[j]
+                        for j in range(n)] for i in range(s)])
+    plan = match([supply(f"S{i}", sup[i], day=ready[i]) for i in range(s)],
+                 [need(f"N{j}", dem[j], by=due[j], critical=critical[j]) for j in range(n)],
+                 Distances(ports, legs), speed_kn=12)
     c_star, d_star, miles_star = _lp_optimum([x * 1000 for x in sup], [x * 1000 for x in dem],
-                                             critical, cost)
+                                             critical, np.where(usable, miles, -1))
     assert plan.critical_kg == pytest.approx(c_star)
     assert plan.delivered_kg == pytest.approx(d_star)
     assert plan.kg_nm == pytest.approx(miles_star, rel=1e-9, abs=1e-6)
