@@ -101,8 +101,8 @@ def split_loads(plan: Match, vehicles: Sequence[Vehicle]) -> tuple[dt.date, list
     if not ships:
         raise InvalidInput("the fleet needs at least one ship", field="vessels")
     largest = max(ships)
-    origin = min((plan.supplies[s.supply].available_from for s in plan.shipments),
-                 default=dt.date(2000, 1, 1))
+    # Hour 0 is the first day an offer is available (any day will do for a round with no offer).
+    origin = min((s.available_from for s in plan.supplies), default=dt.date(1970, 1, 1))
     loads: list[Load] = []
     for k, shipment in enumerate(plan.shipments):
         supply, need = plan.supplies[shipment.supply], plan.needs[shipment.need]
