@@ -83,7 +83,7 @@ def _print_match(document: dict[str, Any]) -> None:
     out.print(table)
     for row in document["unmet"]:
         say(out, f"short: {row['member']} {row['port']} {row['category']} "
-                         f"{row['tonnes']} t ({row['priority']}): {row['reason']}")
+                 f"{row['tonnes']} t ({row['priority']}): {row['reason']}")
 
 
 @food_app.command("match")
@@ -147,7 +147,7 @@ def voyages_command(
         out.print(table)
         for row in document["unserved"]:
             say(out, f"unserved load {row['load']}: {row['tonnes']} t "
-                             f"{row['from_port']} -> {row['to_port']}: {row['reason']}")
+                     f"{row['from_port']} -> {row['to_port']}: {row['reason']}")
 
 
 @food_app.command("contracts")
