@@ -233,6 +233,11 @@ food_vehicles_max = 200
 #: Loads (pickup and delivery pairs) the voyage solver routes in one round: its matrices hold
 #: (2 x loads + vehicles)^2 hours per kind of vehicle, 4 * 10^6 entries at this bound.
 food_loads_max = 1_000
+#: Days a round's voyages may span, from its first offer day to its last need's day: the
+#: routing solver works in hours, and hours x daily costs x stops must stay within int64.
+food_round_days_max = 366
+#: Minor units of one vehicle's daily cost (100 million XSU a day).
+food_daily_cost_minor_max = 10**10
 #: Seconds the voyage solver may search (the default is what ``sucre food voyages`` waits).
 food_voyage_seconds_max = 600
 food_voyage_seconds_default = 10

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sucre.adapters import food_csv
+from sucre.domain.errors import BadRows, InvalidInput
 from sucre.domain.food.fleet import Vehicle, VehicleKind
 from sucre.domain.food.lower_bound import held_karp
 from sucre.domain.food.matching import match
@@ -124,3 +129,27 @@ def test_the_bound_counts_the_empty_return_of_capacity() -> None:
     assert len(routed.loads) == 3 and routed.unserved == ()
     assert routed.cost_minor == 132 * 10_000
     assert routed.lower_bound_minor == routed.cost_minor
+
+
+def test_bad_vessel_rows_are_named(tmp_path: Path) -> None:
+    path = tmp_path / "vessels.csv"
+    path.write_text("name,kind,capacity_tonnes,speed_knots,daily_cost,home_port\n"
+                    "S1,ship,1000,12,9000.00,P\n"
+                    "S2,boat,1000,12,9000.00,P\n"
+                    "S3,ship,0,12,9000.00,P\n"
+                    "S4,ship,1000,12.5,9000.00,P\n"
+                    "S5,ship,1000,12,9000.001,P\n"
+                    "S6,ship,1000,12,100000001.00,P\n"
+                    "S7,ship,1000,12,9000.00,Atlantis\n", encoding="utf-8")
+    with pytest.raises(BadRows) as error:
+        food_csv.read_vessels(path, table(LEGS))
+    assert [(line, field) for line, field, _ in error.value.errors] == [
+        (3, "kind"), (4, "capacity_tonnes"), (5, "speed_knots"), (6, "daily_cost"),
+        (7, "daily_cost"), (8, "home_port")]
+
+
+def test_a_round_longer_than_a_year_is_planned_in_parts() -> None:
+    distances = table(LEGS)
+    plan = match([supply("P", 10)], [need("Q", 10, by=400)], distances)
+    with pytest.raises(InvalidInput, match="plan it in parts"):
+        plan_voyages(plan, [ship()], distances, time_limit_s=1)

@@ -134,12 +134,17 @@ def read_vessels(path: Path, distances: Distances, *, plan_currency: CurrencyCod
         speed = parse_decimal(row["speed_knots"], field="speed_knots", what="a speed").scaled(0)
         if not speed or speed > 1000:
             raise InvalidInput("speed is 1 to 1000 whole knots", field="speed_knots")
+        daily = parse_amount(row["daily_cost"], plan_currency, field="daily_cost",
+                             allow_zero=True)
+        if daily > bounds.food_daily_cost_minor_max:
+            raise InvalidInput(f"a daily cost is at most "
+                               f"{bounds.food_daily_cost_minor_max // 100} a day",
+                               field="daily_cost")
         home = _port_name(row["home_port"], "home_port")
         if home not in distances.ports:
             raise InvalidInput(f"unknown port {home!r}", field="home_port")
         return Vehicle(name, kind, parse_tonnes(row["capacity_tonnes"], field="capacity_tonnes"),
-                       speed, parse_amount(row["daily_cost"], plan_currency, field="daily_cost",
-                                           allow_zero=True), home)
+                       speed, daily, home)
 
     vehicles = _read(path, VESSEL_COLUMNS, vessel)
     if len({v.name for v in vehicles}) != len(vehicles):

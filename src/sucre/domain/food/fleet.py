@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
+from sucre import bounds
 from sucre.domain.errors import invariant
 from sucre.domain.food.records import Distances, Port
 from sucre.domain.setoff.arrays import Int64Array
@@ -41,8 +43,9 @@ class Vehicle:
     home_port: Port
 
     def __post_init__(self) -> None:
-        invariant(self.capacity_kg > 0 and self.speed_kn > 0 and self.daily_cost_minor >= 0,
-                  "a vehicle carries, moves and costs")
+        invariant(self.capacity_kg > 0 and self.speed_kn > 0
+                  and 0 <= self.daily_cost_minor <= bounds.food_daily_cost_minor_max,
+                  "a vehicle carries, moves and costs within bounds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +93,12 @@ class Network:
             self.hours.append(hours.astype(np.int64))
             self.shortest_h.append(floyd(self.hours[-1]))
             self.shortest_nm.append(floyd(np.where(reach, nm, 10**12)))
+
+    def reachable(self, node_port: Int64Array) -> NDArray[np.bool_]:
+        """Which (node, node) legs some route joins, nodes given by their port index."""
+        joined = np.any(np.stack([h < self.unreachable_h for h in self.hours]), axis=0)
+        result: NDArray[np.bool_] = joined[node_port[:, None], node_port[None, :]]
+        return result
 
 
 def floyd(matrix: Int64Array) -> Int64Array:

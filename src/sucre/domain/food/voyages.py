@@ -40,8 +40,8 @@ from sucre.domain.money import divide_half_even
 from sucre.domain.setoff.arrays import Int64Array
 
 _HOURS_PER_DAY = 24
-_PENALTY_UNITS = 10**15  # above any route's cost (hours x daily minor units), below int64 / loads
 _CRITICAL_FACTOR = 4  # dropping a critical load costs more than dropping a normal one
+_OBJECTIVE_MAX = 2**62  # the solver's int64 objective, with room
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +114,11 @@ def split_loads(plan: Match, vehicles: Sequence[Vehicle]) -> tuple[dt.date, list
             loads.append(Load(k, part, supply.port, need.port, ready, due,
                               need.priority is Priority.CRITICAL))
             rest -= part
+    late = max((x.due_h for x in loads), default=0) // _HOURS_PER_DAY
+    if late > bounds.food_round_days_max:
+        raise InvalidInput(f"the round's voyages would span {late} days, more than the "
+                           f"{bounds.food_round_days_max} a plan covers: plan it in parts",
+                           field="needed_by")
     if len(loads) > bounds.food_loads_max:
         raise LimitExceeded(f"{len(loads)} loads exceed the maximum of {bounds.food_loads_max} "
                             "per round", field="vessels")
@@ -186,6 +191,7 @@ class _Solver:
         self.manager = pywrapcp.RoutingIndexManager(len(node_port), count, list(range(count)),
                                                     list(range(count)))
         self.model = pywrapcp.RoutingModel(self.manager)
+        self.arc_cost_max = 0
 
     def _node(self, load: int, delivery: bool) -> int:
         return len(self.vehicles) + 2 * load + int(delivery)
@@ -193,6 +199,7 @@ class _Solver:
     def _transits(self) -> list[int]:
         """One registered matrix per vehicle (hours), and arc costs (hours x daily cost)."""
         cache: dict[tuple[int, int], tuple[int, Int64Array]] = {}
+        reachable = self.network.reachable(self.node_port)
         costs: dict[tuple[int, int, int], int] = {}
         indices: list[int] = []
         for v, vehicle in enumerate(self.vehicles):
@@ -207,7 +214,16 @@ class _Solver:
                 costs[*key, vehicle.daily_cost_minor] = self.model.RegisterTransitMatrix(
                     (matrix * vehicle.daily_cost_minor).tolist())
             self.model.SetArcCostEvaluatorOfVehicle(costs[*key, vehicle.daily_cost_minor], v)
+            arc_max = int(matrix[reachable].max(initial=0)) * vehicle.daily_cost_minor
+            self.arc_cost_max = max(self.arc_cost_max, arc_max)
         return indices
+
+    def _penalty(self) -> int:
+        """Dropping a load costs more than any set of routes (each uses at most one arc per
+        node): serving a load never loses to dropping it, as far as the int64 objective
+        allows."""
+        routes_max = self.arc_cost_max * (len(self.node_port) + 1) + 1
+        return min(routes_max, _OBJECTIVE_MAX // (_CRITICAL_FACTOR * (len(self.loads) + 1)))
 
     def solve(self, time_limit_s: int) -> tuple[list[Route], set[int]] | None:
         model = self.model
@@ -234,6 +250,7 @@ class _Solver:
 
     def _pairs(self, time_dim: pywrapcp.RoutingDimension) -> None:
         model, manager = self.model, self.manager
+        penalty = self._penalty()
         for k, load in enumerate(self.loads):
             pickup = manager.NodeToIndex(self._node(k, False))
             delivery = manager.NodeToIndex(self._node(k, True))
@@ -248,8 +265,8 @@ class _Solver:
             if barred:
                 model.VehicleVar(pickup).RemoveValues(barred)
                 model.VehicleVar(delivery).RemoveValues(barred)
-            penalty = _PENALTY_UNITS * (_CRITICAL_FACTOR if load.critical else 1)
-            model.AddDisjunction([pickup, delivery], penalty, 2)
+            model.AddDisjunction([pickup, delivery],
+                                 penalty * (_CRITICAL_FACTOR if load.critical else 1), 2)
 
     def _routes(self, solution: pywrapcp.Assignment, time_dim: pywrapcp.RoutingDimension
                 ) -> tuple[list[Route], set[int]]:
