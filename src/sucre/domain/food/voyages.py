@@ -22,6 +22,7 @@ The plan reports its gap to :func:`sucre.domain.food.lower_bound.lower_bound`.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -142,11 +143,47 @@ def plan_voyages(plan: Match, vehicles: Sequence[Vehicle], sea: Distances,
     routes, served = solved or ([], set())
     unserved = tuple((k, _why(load, vehicles, found=solved is not None))
                      for k, load in enumerate(loads) if k not in served)
+    for route in routes:
+        _verify(route, loads, network, vehicles.index(route.vehicle))
     cost = sum(r.cost_units for r in routes)
     bound = lower_bound([x for k, x in enumerate(loads) if k in served], vehicles, network)
     invariant(bound <= cost, "the lower bound does not exceed the plan's cost")
     return VoyagePlan(origin, tuple(loads), tuple(routes), unserved, cost, bound,
                       time.perf_counter() - started, time_limit_s)
+
+
+def _verify(route: Route, loads: Sequence[Load], network: Network, v: int) -> None:
+    """Re-derive a route from its stops alone, independently of the solver's model: it starts
+    and ends at home, each leg takes at least its hours plus the stop's port time, each load is
+    picked up after it is ready and delivered by its due hour on this vehicle, pickup first, the
+    cargo on board never exceeds the capacity, and the cost is hours x daily cost."""
+    vehicle = route.vehicle
+    stops = route.stops
+    invariant(stops[0].action == "start" and stops[-1].action == "end"
+              and stops[0].port == stops[-1].port == vehicle.home_port,
+              "a route starts and ends at its vehicle's home")
+    aboard: dict[int, int] = {}
+    cost_h = 0
+    for here, there in itertools.pairwise(stops):
+        work = PORT_HOURS[vehicle.kind] if here.load is not None else 0
+        leg = int(network.hours[v][network.index[here.port], network.index[there.port]])
+        invariant(there.arrival_h >= here.arrival_h + work + leg, "legs take their hours")
+        cost_h += work + leg
+        if there.load is None:
+            continue
+        load = loads[there.load]
+        if there.action == "pickup":
+            invariant(there.port == load.pickup and there.arrival_h >= load.ready_h
+                      and there.load not in aboard, "a load is picked up once, when ready")
+            aboard[there.load] = load.tonnes_kg
+        else:
+            invariant(there.port == load.delivery and there.arrival_h <= load.due_h
+                      and aboard.pop(there.load, None) == load.tonnes_kg,
+                      "a load aboard is delivered on time")
+        invariant(sum(aboard.values()) <= vehicle.capacity_kg, "cargo within capacity")
+    invariant(not aboard, "every load picked up is delivered")
+    invariant(route.cost_units == cost_h * vehicle.daily_cost_minor,
+              "a route costs its hours at its daily rate")
 
 
 def _check_fleet(vehicles: Sequence[Vehicle], sea: Distances, time_limit_s: int) -> None:
