@@ -153,3 +153,29 @@ def test_a_round_longer_than_a_year_is_planned_in_parts() -> None:
     plan = match([supply("P", 10)], [need("Q", 10, by=400)], distances)
     with pytest.raises(InvalidInput, match="plan it in parts"):
         plan_voyages(plan, [ship()], distances, time_limit_s=1)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_rounds_route_within_their_own_checks(seed: int) -> None:
+    # Every plan re-derives its routes (voyages._verify) and holds its bound under its cost;
+    # an invariant broken there raises, so a passing run is a checked one.
+    import random
+
+    rng = random.Random(seed)
+    points = {p: (rng.randint(0, 600), rng.randint(0, 600)) for p in "ABCDEFG"}
+    legs = {(a, b): abs(xa - xb) + abs(ya - yb) + 1 for a, (xa, ya) in points.items()
+            for b, (xb, yb) in points.items() if a < b}
+    distances = table(legs)
+    supplies = [supply(rng.choice("ABCDEFG"), rng.randint(10, 900), day=rng.randint(0, 5),
+                       category=rng.choice(("rice", "beans"))) for _ in range(8)]
+    needs = [need(rng.choice("ABCDEFG"), rng.randint(10, 900), by=rng.randint(3, 20),
+                  critical=rng.random() < 0.4, category=rng.choice(("rice", "beans")))
+             for _ in range(8)]
+    plan = match(supplies, needs, distances)
+    fleet = [ship("S1", capacity_t=800, home="A"), ship("S2", capacity_t=1200, speed=14, home="D"),
+             Vehicle("A1", VehicleKind.AIRCRAFT, 40_000, 400, 3_000_000, "A")]
+    routed = plan_voyages(plan, fleet, distances, time_limit_s=1)
+    assert len(routed.unserved) + len({s.load for r in routed.routes for s in r.stops
+                                       if s.load is not None}) == len(routed.loads)
+    assert 0 <= routed.lower_bound_units <= routed.cost_units
+    assert routed.routes, "the round is not trivial: some vehicle sails"
