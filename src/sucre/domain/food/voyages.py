@@ -39,6 +39,7 @@ from sucre.domain.food.matching import Match
 from sucre.domain.food.records import Distances, Port, Priority
 from sucre.domain.money import divide_half_even
 from sucre.domain.setoff.arrays import Int64Array
+from sucre.domain.setoff.solve import Timer
 
 _HOURS_PER_DAY = 24
 _CRITICAL_FACTOR = 4  # dropping a critical load costs more than dropping a normal one
@@ -128,11 +129,16 @@ def split_loads(plan: Match, vehicles: Sequence[Vehicle]) -> tuple[dt.date, list
 
 def plan_voyages(plan: Match, vehicles: Sequence[Vehicle], sea: Distances,
                  air: Distances | None = None, *,
-                 time_limit_s: int = bounds.food_voyage_seconds_default) -> VoyagePlan:
-    """Route ``vehicles`` to carry ``plan``'s shipments at least cost (module docstring)."""
+                 time_limit_s: int = bounds.food_voyage_seconds_default,
+                 timer: Timer = time.perf_counter) -> VoyagePlan:
+    """Route ``vehicles`` to carry ``plan``'s shipments at least cost (module docstring).
+
+    ``timer`` only measures the search for the report (as set-off's); it never affects the plan
+    beyond the solver's own ``time_limit_s``.
+    """
     _check_fleet(vehicles, sea, time_limit_s)
     origin, loads = split_loads(plan, vehicles)
-    started = time.perf_counter()
+    started = timer()
     if not loads:
         return VoyagePlan(origin, (), (), (), 0, 0, 0.0, time_limit_s)
     ports = sorted({v.home_port for v in vehicles} | {x.pickup for x in loads}
@@ -149,7 +155,7 @@ def plan_voyages(plan: Match, vehicles: Sequence[Vehicle], sea: Distances,
     bound = lower_bound([x for k, x in enumerate(loads) if k in served], vehicles, network)
     invariant(bound <= cost, "the lower bound does not exceed the plan's cost")
     return VoyagePlan(origin, tuple(loads), tuple(routes), unserved, cost, bound,
-                      time.perf_counter() - started, time_limit_s)
+                      timer() - started, time_limit_s)
 
 
 def _verify(route: Route, loads: Sequence[Load], network: Network, v: int) -> None:
