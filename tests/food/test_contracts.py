@@ -87,3 +87,24 @@ def test_stored_invoices_take_part_in_set_off(engine: Engine) -> None:
     # smaller.
     run = setoff_runs.run_setoff(uow, world.START + dt.timedelta(days=1))
     assert run.findings.cleared_minor == 2 * 36_400_000
+
+
+def test_what_set_off_leaves_is_paid_through_the_chamber(engine: Engine) -> None:
+    # Beans 5.123 t x 1,035.75 = 5,306.14725 -> 5,306.15 (VEN owes NIC); flour 7 t x 520.00 =
+    # 3,640.00 (NIC owes VEN): set-off clears 3,640.00 both ways, VEN's remaining 1,666.15
+    # becomes one payment order through the chamber.
+    world.build(engine)
+    uow = SqlUnitOfWork(engine)
+    supplies = [supply("Corinto", 5.123, member="NIC", category="black beans"),
+                supply("Puerto Cabello", 7, member="VEN", category="corn flour")]
+    needs = [need("La Guaira", 5.123, member="VEN", category="black beans"),
+             need("Corinto", 7, member="NIC", category="corn flour")]
+    plan = match(supplies, needs, DISTANCES)
+    invoices, _, _ = food.store_contracts(uow, plan, PRICES, "small")
+    assert [i.amount_minor for i in invoices] == [530_615, 364_000]
+    day = world.START + dt.timedelta(days=1)
+    assert setoff_runs.run_setoff(uow, day).findings.cleared_minor == 2 * 364_000
+    [order] = setoff_runs.residual_orders(uow, day)
+    assert (order.debtor_member, order.creditor_member, order.amount, order.currency) == (
+        "VEN", "NIC", "1666.15", "XSU")
+    assert setoff_runs.pay_residuals(uow, day).accepted == 1
