@@ -171,7 +171,7 @@ def demo_round(uow: UnitOfWork, start: dt.date) -> str:
             f"{format_tonnes(matched.delivered_kg)} t matched "
             f"({format_tonnes(matched.critical_kg)} t critical, "
             f"{format_tonne_miles(matched.kg_nm)} t-nm), {len(matched.unmet)} needs short; "
-            f"{len(voyages.routes)} vessels sail for {voyages.days} days at "
+            f"{len(voyages.routes)} vehicles sail for {voyages.days} days at "
             f"{format_amount(voyages.cost_minor, XSU)} XSU (lower bound "
             f"{format_amount(voyages.lower_bound_minor, XSU)}, gap {float(voyages.gap):.1%}); "
             f"{len(invoices)} invoices worth {worth} XSU ({stored} newly stored) go to set-off")
