@@ -222,3 +222,37 @@ api_retry_after_s = 2
 #: or in a URL beyond it is refused before it reaches the database (SQLite and psycopg both fail on
 #: a larger Python int).
 row_id_max = 2**63 - 1
+
+# --- food-supply planning (issue 15; owned by the food-planning engineer) ----------------------
+
+#: Offers or needs in one planning round (rows of one supplies or needs file). The matching
+#: weighs every (offer, need) pair of a category at once: 2,000 x 2,000 pairs are 4 * 10^6 arcs.
+#: With tonnes bounded by ``food_tonnes_kg_max`` and distances by ``food_distance_nm_max``, every
+#: flow and cost stays below 2^63 (2 * 10^3 * 10^10 kg * 4 * 10^4 nm = 8 * 10^17).
+food_rows_max = 2_000
+#: Kilograms of one offer or need (ten million tonnes).
+food_tonnes_kg_max = 10**10
+#: Nautical miles of one leg (twice round the Earth: a larger figure is a typo).
+food_distance_nm_max = 40_000
+#: Ports in one distances file (its names are the ports).
+food_ports_max = 1_000
+#: Vessels and aircraft of one fleet.
+food_vehicles_max = 200
+#: Loads (pickup and delivery pairs) the voyage solver routes in one round: its matrices hold
+#: (2 x loads + vehicles)^2 hours per kind of vehicle, 4 * 10^6 entries at this bound.
+food_loads_max = 1_000
+#: Days a round's voyages may span, from its first offer day to its last need's day: the
+#: routing solver works in hours, and hours x daily costs x stops must stay within int64.
+food_round_days_max = 366
+#: Minor units of one vehicle's daily cost (100 million XSU a day).
+food_daily_cost_minor_max = 10**10
+#: Seconds the voyage solver may search (the default is what ``sucre food voyages`` waits).
+food_voyage_seconds_max = 600
+food_voyage_seconds_default = 10
+#: Offers, needs or distance legs in one request of ``POST /v1/food/match``.
+api_food_rows_max = 1_000
+#: Ports up to which a voyage plan's lower bound counts the ships' tour and the capacity
+#: circulation (cubic in the ports, in exact arithmetic); past it only the per-load terms count.
+food_lower_bound_ports_max = 60
+#: Bad rows of one food file reported before reading stops.
+food_errors_max = 1_000

@@ -56,7 +56,8 @@ class Case:
 
     @property
     def changes_state(self) -> bool:
-        return self.method == "POST" and self.path not in ("/v1/noop", "/v1/setoff")
+        return self.method == "POST" and self.path not in ("/v1/noop", "/v1/setoff",
+                                                           "/v1/food/match")
 
 
 def everyone(status: int, *, delegate: int = 403) -> dict[str, int]:
@@ -94,6 +95,11 @@ _STATELESS = {"invoices": [
     {"id": "1", "debtor": "10", "creditor": "20", "amount": "100.00", "currency": "XSU"},
     {"id": "2", "debtor": "20", "creditor": "10", "amount": "2400.00", "currency": "CUP"}],
     "rates": {"CUP": "0.0333333333"}}
+_FOOD = {"supplies": [{"member": "NIC", "port": "Corinto", "category": "beans", "tonnes": "10",
+                       "available_from": "2026-07-01"}],
+         "needs": [{"member": "CUB", "port": "Havana", "category": "beans", "tonnes": "5",
+                    "needed_by": "2026-07-20", "priority": "critical"}],
+         "distances": [{"from_port": "Corinto", "to_port": "Havana", "nautical_miles": 1833}]}
 
 CASES = [
     Case("submit for a BCC debtor", P.SUBMIT_ORDERS, "POST", "/v1/payment-orders",
@@ -165,6 +171,7 @@ CASES = [
          everyone(404)),
     Case("stateless set-off", P.COMPUTE_SETOFF, "POST", "/v1/setoff", everyone(200),
          _STATELESS),
+    Case("food matching", P.PLAN_FOOD, "POST", "/v1/food/match", everyone(200), _FOOD),
     Case("no-op", P.PING, "POST", "/v1/noop", everyone(200, delegate=200), order_body("NOOP")),
     Case("OpenAPI document", None, "GET", "/openapi.json", everyone(200, delegate=200)),
     Case("propose an allocation", P.PROPOSE_DECISIONS, "POST", "/v1/council/proposals",

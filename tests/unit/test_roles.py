@@ -52,6 +52,7 @@ EXPECTED: dict[Permission, tuple[Scope | None, ...]] = {
     P.PAY_RESIDUALS: (NO, ALL, NO, NO, NO),
     P.READ_SETOFF_RUNS: (MEMBER, ALL, ALL, ALL, NO),
     P.COMPUTE_SETOFF: (ALL, ALL, ALL, ALL, NO),
+    P.PLAN_FOOD: (ALL, ALL, ALL, ALL, NO),
     P.PING: (ALL, ALL, ALL, ALL, ALL),
     P.READ_PENDING_ACTIONS: (NO, ALL, ALL, ALL, NO),
     P.APPROVE_ACTIONS: (NO, ALL, ALL, NO, NO),

@@ -82,6 +82,7 @@ class Permission(enum.StrEnum):
     PAY_RESIDUALS = "pay_residuals"  # turn what remains of invoices into payment orders
     READ_SETOFF_RUNS = "read_setoff_runs"  # the run is bloc-wide; its clearings are scoped
     COMPUTE_SETOFF = "compute_setoff"  # stateless set-off of the request's invoices
+    PLAN_FOOD = "plan_food"  # stateless food matching of the request's offers and needs
     PING = "ping"  # the no-op endpoint
     READ_PENDING_ACTIONS = "read_pending_actions"  # proposals awaiting a second key
     APPROVE_ACTIONS = "approve_actions"  # four eyes: domain/four_eyes.check_approver decides
@@ -106,7 +107,7 @@ _READ_ALL: Mapping[Permission, Scope] = {
     _P.READ_SETTLEMENTS: _S.ALL, _P.READ_STATEMENTS: _S.ALL, _P.READ_SETOFF_RUNS: _S.ALL,
     _P.READ_DECISIONS: _S.ALL, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL,
     _P.READ_PENDING_ACTIONS: _S.ALL, _P.READ_MEMBERS: _S.ALL, _P.READ_FUNDS: _S.ALL,
-    _P.READ_PETROCARIBE: _S.ALL}
+    _P.READ_PETROCARIBE: _S.ALL, _P.PLAN_FOOD: _S.ALL}
 
 #: Role -> the permissions it holds, each with its scope; a permission absent is refused (403).
 POLICY: Mapping[Role, Mapping[Permission, Scope]] = {
@@ -117,7 +118,7 @@ POLICY: Mapping[Role, Mapping[Permission, Scope]] = {
         _P.CONFIRM_SETTLEMENT: _S.AUTHORITY, _P.SUBMIT_INVOICES: _S.MEMBER_STATE,
         _P.READ_SETOFF_RUNS: _S.MEMBER_STATE, _P.COMPUTE_SETOFF: _S.ALL, _P.PING: _S.ALL,
         _P.READ_MEMBERS: _S.ALL, _P.READ_FUNDS: _S.MEMBER_STATE,
-        _P.READ_PETROCARIBE: _S.MEMBER_STATE},
+        _P.READ_PETROCARIBE: _S.MEMBER_STATE, _P.PLAN_FOOD: _S.ALL},
     Role.CHAMBER: {**_READ_ALL, _P.CLOSE_PERIODS: _S.ALL, _P.CONFIRM_SETTLEMENT: _S.ALL,
                    _P.SUBMIT_INVOICES: _S.ALL, _P.RUN_SETOFF: _S.ALL, _P.PAY_RESIDUALS: _S.ALL,
                    _P.APPROVE_ACTIONS: _S.ALL, _P.RECORD_FUND_MOVEMENTS: _S.ALL,

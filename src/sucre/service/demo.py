@@ -44,6 +44,7 @@ from sucre.domain.orders import OrderRequest, OrderStatus
 from sucre.service import (
     bloc,
     closing,
+    food,
     funds,
     payments,
     petrocaribe,
@@ -131,6 +132,7 @@ def run_demo(uow: UnitOfWork, *, orders: int, seed: int,
     _record_rates(uow, fixings, result, progress)
     _allocate(uow, orders, result)
     registry.open_period(uow, PERIOD_START)
+    result.steps.append(food.demo_round(uow, PERIOD_START))  # its invoices join the set-off
     _barter(uow, rng, fixings, orders, result)
     requests = _orders(rng, orders, fixings)
     half = len(requests) * 3 // 5

@@ -20,6 +20,7 @@ from sucre.entrypoints.api.deps import known_query_only
 from sucre.entrypoints.api.gate import Gate
 from sucre.entrypoints.api.routes import (
     council,
+    food,
     four_eyes,
     funds,
     iso,
@@ -75,7 +76,7 @@ def create_app(engine: Engine,
     app.state.engine = engine
     errors.install(app)
     for module in (orders, periods, members, four_eyes, council, funds, petrocaribe, statements,
-                   iso, setoff, system):
+                   iso, setoff, system, food):
         app.include_router(module.router)
     app.add_middleware(Gate, engine=engine, client_seconds=client_seconds)
     return app

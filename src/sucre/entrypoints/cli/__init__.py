@@ -18,6 +18,7 @@ from sucre.entrypoints.cli import (
     council,
     demo,
     firms,
+    food,
     funds,
     iso,
     orders,
@@ -41,7 +42,7 @@ def _everywhere(database: GlobalDatabaseOption = None) -> None:
     global_database.set(database)
 
 for _noun in (demo, orders, periods, council, proposals, bloc, iso, api_keys, setoff, funds,
-              petrocaribe, firms):
+              petrocaribe, firms, food):
     _noun.register(app)
 
 
