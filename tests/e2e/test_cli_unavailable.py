@@ -100,10 +100,15 @@ ARGUMENTS: dict[str, list[str]] = {
                             "--reference", "R-1"],
     "petrocaribe loan": ["1"],
     "petrocaribe portfolio": [],
+    "food contracts": [str(EXAMPLES / "food" / "supplies.csv"),
+                       str(EXAMPLES / "food" / "needs.csv"),
+                       "--distances", str(EXAMPLES / "food" / "distances.csv"),
+                       "--prices", str(EXAMPLES / "food" / "prices.csv"), "--round", "R1"],
 }
-#: Commands that open no database given with -d: ``setoff`` reads a file; ``demo`` builds its
-#: own embedded file (tested below with a folder that does not exist).
-WITHOUT_DATABASE = {"setoff", "demo"}
+#: Commands that open no database given with -d: ``setoff`` and the food planner's ``match`` and
+#: ``voyages`` read files; ``demo`` builds its own embedded file (tested below with a folder
+#: that does not exist).
+WITHOUT_DATABASE = {"setoff", "demo", "food match", "food voyages"}
 
 
 def command_names() -> set[str]:
