@@ -302,13 +302,9 @@ def setoff_run(uow: UnitOfWork, grant: Grant, run_id: int, *,
     if not 1 <= limit <= bounds.api_page_clearings_max:
         raise LimitExceeded(f"a page holds 1 to {bounds.api_page_clearings_max} clearings",
                             field="limit")
-    members = None
-    if grant.scope is not Scope.ALL:
-        with uow:
-            members = sorted(code for code, member in uow.members.members().items()
-                             if may_see_authority(grant, member.authority))
+    seen = member_states_seen(uow, grant)
     return setoff_runs.run_detail(uow, run_id, limit=limit, offset=offset,
-                                  members=members)
+                                  members=None if seen is None else sorted(seen))
 
 
 def pay_residuals(uow: UnitOfWork, grant: Grant, value_date: dt.date) -> dict[str, Any]:
@@ -322,25 +318,18 @@ def pay_residuals(uow: UnitOfWork, grant: Grant, value_date: dt.date) -> dict[st
                         "code": e.reason_code, "message": e.message} for e in report.errors]}
 
 
-def petrocaribe_members(uow: UnitOfWork, grant: Grant) -> set[MemberCode] | None:
-    """The member states whose PetroCaribe loans the grant covers: every one (None), or an
-    operator's: those its authority serves (another member's loan is unknown to it: 404)."""
-    if grant.scope is Scope.ALL:
-        return None
-    with uow:
-        return {code for code, member in uow.members.members().items()
-                if may_see_authority(grant, member.authority)}
-
-
-# --- the joint funds ------------------------------------------------------------------------
-
-def _fund_members(uow: UnitOfWork, grant: Grant) -> frozenset[str] | None:
-    """The member states whose fund lines the grant shows (None: every one)."""
+def member_states_seen(uow: UnitOfWork, grant: Grant) -> frozenset[MemberCode] | None:
+    """The member states whose records the grant shows: every one (None), or an operator's:
+    those its authority serves. Scopes a run's clearings, PetroCaribe loans (another member's
+    loan is unknown to an operator: 404) and a fund's lines."""
     if grant.scope is Scope.ALL:
         return None
     with uow:
         return frozenset(code for code, member in uow.members.members().items()
                          if may_see_authority(grant, member.authority))
+
+
+# --- the joint funds ------------------------------------------------------------------------
 
 
 def _takes_part(figures: FundFigures, members: frozenset[str] | None) -> bool:
@@ -353,7 +342,7 @@ def fund_list(uow: UnitOfWork, grant: Grant) -> tuple[list[FundFigures], frozens
     """The funds the grant covers (an operator's: those its member states take part in), and
     the member states whose lines it shows."""
     _granted(grant, Permission.READ_FUNDS)
-    members = _fund_members(uow, grant)
+    members = member_states_seen(uow, grant)
     return [f for f in funds.fund_list(uow) if _takes_part(f, members)], members
 
 
@@ -362,7 +351,7 @@ def fund_report(uow: UnitOfWork, grant: Grant, fund_id: int, as_of: dt.date | No
     """A fund's report: whole, or for an operator its totals and its own member states' lines
     (a fund they take no part in is unknown to it: 404)."""
     _granted(grant, Permission.READ_FUNDS)
-    members = _fund_members(uow, grant)
+    members = member_states_seen(uow, grant)
     if not _takes_part(funds.fund_report(uow, fund_id), members):
         raise NotFound(f"no fund {fund_id}", field="fund")
     return funds.fund_report(uow, fund_id, as_of or dt.date.max), members
@@ -373,7 +362,7 @@ def fund_movements(uow: UnitOfWork, grant: Grant, fund_id: int
     """A fund's movements: every one, or an operator's own member states' (404 for a fund they
     take no part in); and the member states they were limited to (None: none)."""
     _granted(grant, Permission.READ_FUNDS)
-    members = _fund_members(uow, grant)
+    members = member_states_seen(uow, grant)
     if not _takes_part(funds.fund_report(uow, fund_id), members):
         raise NotFound(f"no fund {fund_id}", field="fund")
     fund, listed = funds.movements(uow, fund_id)

@@ -214,7 +214,7 @@ def buyback(body: BuyBackIn, caller: Decider, db: UnitOfWorkDep,
             summary="One loan: schedule, credits, arrears")
 def loan(loan_id: LoanId, caller: Reader, db: UnitOfWorkDep, as_of: AsOf = None) -> LoanOut:
     view = petrocaribe.loan_view(db, loan_id, as_of or _today(),
-                                 members=access.petrocaribe_members(db, caller))
+                                 members=access.member_states_seen(db, caller))
     return LoanOut.model_validate(petrocaribe.loan_json(view))
 
 
@@ -226,7 +226,7 @@ def portfolio(caller: Reader, db: UnitOfWorkDep, as_of: AsOf = None,
     """Face value, outstanding, repaid in cash and in goods (by HS code), discount written
     off, arrears, interest, schedule ahead; an operator's covers its member states only."""
     document = petrocaribe.portfolio(db, as_of or _today(), member,
-                                     members=access.petrocaribe_members(db, caller))
+                                     members=access.member_states_seen(db, caller))
     return PortfolioOut.model_validate(document)
 
 
@@ -247,7 +247,7 @@ def add_firm(body: FirmIn, caller: Recorder, db: UnitOfWorkDep,
 def firms(caller: Reader, db: UnitOfWorkDep,
           member: Annotated[MemberText | None, Query(description="One member's.")] = None
           ) -> FirmListOut:
-    if member is not None and (visible := access.petrocaribe_members(db, caller)) is not None \
+    if member is not None and (visible := access.member_states_seen(db, caller)) is not None \
             and member.upper() not in visible:
         raise NotFound(f"no firms of {member.upper()} are visible to you", field="member")
     return FirmListOut.model_validate(
