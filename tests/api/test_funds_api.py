@@ -68,6 +68,8 @@ CASES: list[tuple[str, str, str, Any, dict[str, int]]] = [
      only(READERS)),
     ("a fund's movements", "GET", "/v1/funds/1/movements", None, only(READERS)),
     ("an unknown fund", "GET", "/v1/funds/9", None, only(dict.fromkeys(READERS, 404))),
+    ("an unknown fund's movements", "GET", "/v1/funds/9/movements", None,
+     only(dict.fromkeys(READERS, 404))),
 ]
 
 

@@ -338,6 +338,13 @@ def _takes_part(figures: FundFigures, members: frozenset[str] | None) -> bool:
         line.project.beneficiary in members for line in figures.projects)
 
 
+def _check_takes_part(uow: UnitOfWork, fund_id: int, members: frozenset[str] | None) -> None:
+    """A fund none of ``members`` takes part in (over its whole life) is unknown: 404. Every
+    member state seen (None): nothing to check here; an unknown fund is refused by the read."""
+    if members is not None and not _takes_part(funds.fund_report(uow, fund_id), members):
+        raise NotFound(f"no fund {fund_id}", field="fund")
+
+
 def fund_list(uow: UnitOfWork, grant: Grant) -> tuple[list[FundFigures], frozenset[str] | None]:
     """The funds the grant covers (an operator's: those its member states take part in), and
     the member states whose lines it shows."""
@@ -352,8 +359,7 @@ def fund_report(uow: UnitOfWork, grant: Grant, fund_id: int, as_of: dt.date | No
     (a fund they take no part in is unknown to it: 404)."""
     _granted(grant, Permission.READ_FUNDS)
     members = member_states_seen(uow, grant)
-    if not _takes_part(funds.fund_report(uow, fund_id), members):
-        raise NotFound(f"no fund {fund_id}", field="fund")
+    _check_takes_part(uow, fund_id, members)
     return funds.fund_report(uow, fund_id, as_of or dt.date.max), members
 
 
@@ -363,7 +369,6 @@ def fund_movements(uow: UnitOfWork, grant: Grant, fund_id: int
     take no part in); and the member states they were limited to (None: none)."""
     _granted(grant, Permission.READ_FUNDS)
     members = member_states_seen(uow, grant)
-    if not _takes_part(funds.fund_report(uow, fund_id), members):
-        raise NotFound(f"no fund {fund_id}", field="fund")
+    _check_takes_part(uow, fund_id, members)
     fund, listed = funds.movements(uow, fund_id)
     return fund, [m for m in listed if members is None or m.member in members], members
